@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.accounts.models import Role, User
+from marketplace.core.policy import ALLOW, Decision, deny
+
+
+def is_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.ADMIN))
+
+
+def can_manage_roles(user) -> Decision:
+    return ALLOW if is_admin(user) else deny(_l("只有系统管理员可以管理角色。"))
+
+
+def can_view_audit_log(user) -> Decision:
+    return ALLOW if is_admin(user) else deny(_l("只有系统管理员可以查看审计日志。"))
+
+
+def can_disable(actor, target: User) -> Decision:
+    if not is_admin(actor):
+        return deny(_l("只有系统管理员可以停用账号。"))
+    if actor.id == target.id:
+        return deny(_l("不能停用自己的账号。"))
+    return ALLOW

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
+                   render_template, request, session, url_for)
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.accounts import services
+from marketplace.accounts.emails import normalise_email
+from marketplace.accounts.forms import (ForgotPasswordForm, LoginForm, LogoutForm, RegisterForm,
+                                        ResendConfirmationForm, ResetPasswordForm)
+from marketplace.core.forms import apply_refusal
+from marketplace.core.policy import NotAllowed
+from marketplace.core.urls import safe_next
+from marketplace.extensions import db, limiter
+from marketplace.web import LOCALE_COOKIE
+
+bp = Blueprint("accounts", __name__)
+
+
+def _account_and_ip() -> str:
+    """Per-account limit keyed with the address: a stranger elsewhere cannot lock the owner out."""
+    return f"{normalise_email(request.form.get('email', ''))}|{get_remote_address()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302  # success redirects; a failure re-shows the form
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.email.data, form.password.data, form.name.data)
+        except NotAllowed as refusal:
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            return render_template("accounts/check_email.html", email=user.email)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/confirm/<token>")
+def confirm(token: str):
+    try:
+        services.confirm_email(token)
+    except NotAllowed as refusal:
+        flash(refusal.reason, "danger")
+        return redirect(url_for("accounts.login"))
+    db.session.commit()
+    flash(_("邮箱已确认，请登录。"), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@limiter.limit("5 per hour")
+def resend_confirmation():
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(request.form.get("email", ""))
+        if user and not user.is_confirmed:
+            services.send_confirmation(user)
+            db.session.commit()
+    flash(_("如果该邮箱已注册且尚未确认，我们已重新发送确认邮件。"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"], deduct_when=_failed)
+@limiter.limit("5 per minute;20 per hour", methods=["POST"], key_func=_account_and_ip,
+               deduct_when=_failed)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    unconfirmed_email = None
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("邮箱或密码不正确。"))
+        elif not user.is_active:
+            form.email.errors.append(_("该账号已停用，请联系系统管理员。"))
+        elif not user.is_confirmed:
+            form.email.errors.append(_("请先点击确认邮件中的链接，完成邮箱确认。"))
+            unconfirmed_email = user.email
+        else:
+            session.clear()  # a fresh session: nothing planted before login survives it
+            login_user(user, remember=form.remember.data)
+            services.record_login(user)
+            db.session.commit()
+            response = redirect(safe_next(form.next.data, url_for("public.home")))
+            response.set_cookie(LOCALE_COOKIE, user.locale, max_age=60 * 60 * 24 * 365,
+                                samesite="Lax", httponly=True)
+            return response
+    return render_template("accounts/login.html", form=form, unconfirmed_email=unconfirmed_email,
+                           resend_form=ResendConfirmationForm())
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    if LogoutForm().validate_on_submit():
+        services.logout(current_user._get_current_object())
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("已退出登录。"), "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address is registered.
+        flash(_("如果该邮箱已注册，重置密码的链接已发送，请查收。"), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except NotAllowed as refusal:
+            if refusal.field:
+                apply_refusal(form, refusal)
+            else:
+                flash(refusal.reason, "danger")
+                return redirect(url_for("accounts.forgot_password"))
+        else:
+            db.session.commit()
+            flash(_("密码已重置，请用新密码登录。"), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/language/<code>")
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    g.locale_override = code
+    if current_user.is_authenticated:
+        services.set_locale(current_user._get_current_object(), code)
+        db.session.commit()
+    response = make_response(redirect(safe_next(request.args.get("next"), url_for("public.home"))))
+    response.set_cookie(LOCALE_COOKIE, code, max_age=60 * 60 * 24 * 365, samesite="Lax",
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

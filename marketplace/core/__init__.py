@@ -1,0 +1,1 @@
+"""Pieces every domain uses: policy decisions, audit log, time, money, safe redirects."""

@@ -1,0 +1,28 @@
+"""Redirect targets: only paths on this site."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Return target if it is a local path, else fallback (no open redirects).
+
+    Refuses absolute URLs, scheme-relative '//host', backslash tricks browsers
+    normalise to '//', and control characters.
+    """
+    if not target:
+        return fallback
+    target = target.strip()
+    if any(ord(c) < 32 for c in target) or "\\" in target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def public_url(path: str) -> str:
+    """An absolute link for e-mails and QR codes, from PUBLIC_BASE_URL, never the Host header."""
+    from flask import current_app
+
+    return current_app.config["PUBLIC_BASE_URL"] + path

@@ -1,0 +1,117 @@
+"""Queue mail in the outbox; deliver it later with Flask-Mail (retries with backoff)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_mail import Message
+from sqlalchemy import select
+
+from marketplace.core.timeutil import utcnow
+from marketplace.extensions import db, mail
+from marketplace.notify.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+def queue_mail(to: str, template: str, locale: str | None = None, **context) -> OutboxMessage:
+    """Render templates/notify/<template>.txt in the recipient's language and queue it.
+
+    The first line of the rendered template is the subject, the rest the body.
+    The caller's transaction commits the message together with the change.
+    """
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        rendered = render_template(f"notify/{template}.txt", **context).strip()
+    subject, _, body = rendered.partition("\n")
+    message = OutboxMessage(
+        to_address=to,
+        subject=subject.strip()[:200],
+        body_text=body.strip() + "\n",
+        template=template,
+        locale=locale,
+    )
+    db.session.add(message)
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, at most an hour between tries."""
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def deliver_pending(batch_size: int = 50) -> DeliveryReport:
+    """Send due messages; commits per batch.
+
+    On PostgreSQL the batch is locked FOR UPDATE SKIP LOCKED, so two senders
+    running at once take disjoint batches and never send a message twice.
+    """
+    report = DeliveryReport()
+    max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    while True:
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING,
+                   OutboxMessage.next_attempt_at <= utcnow())
+            .order_by(OutboxMessage.id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        batch = list(db.session.scalars(stmt))
+        if not batch:
+            db.session.rollback()
+            return report
+        try:
+            connection = mail.connect().__enter__()
+        except Exception as exc:  # server down: every message in the batch waits
+            for message in batch:
+                _failed_attempt(message, exc, max_attempts, report)
+            db.session.commit()
+            return report
+        try:
+            for message in batch:
+                try:
+                    connection.send(Message(
+                        subject=message.subject,
+                        recipients=[message.to_address],
+                        body=message.body_text,
+                        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+                    ))
+                except Exception as exc:
+                    _failed_attempt(message, exc, max_attempts, report)
+                else:
+                    message.status = OutboxStatus.SENT
+                    message.sent_at = utcnow()
+                    message.attempts += 1
+                    report.sent += 1
+        finally:
+            try:
+                connection.__exit__(None, None, None)
+            except Exception:  # a broken connection on QUIT must not lose the sent marks
+                log.warning("closing the SMTP connection failed", exc_info=True)
+            db.session.commit()
+        if len(batch) < batch_size:
+            return report
+
+
+def _failed_attempt(message: OutboxMessage, exc: Exception, max_attempts: int,
+                    report: DeliveryReport) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if message.attempts >= max_attempts:
+        message.status = OutboxStatus.FAILED
+        report.failed += 1
+        log.error("giving up on outbox message %s: %s", message.id, message.last_error)
+    else:
+        message.next_attempt_at = utcnow() + backoff(message.attempts)
+        report.retried += 1

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+
+from marketplace.accounts.models import Role
+from marketplace.core.policy import ALLOW, Decision, deny
+from marketplace.organisations.models import MemberRole, Membership, Organisation
+
+
+def is_staff(user) -> bool:
+    """League staff and admins see every organisation."""
+    return bool(user and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
+
+
+def membership_of(user, organisation: Organisation) -> Membership | None:
+    if not (user and user.is_authenticated):
+        return None
+    for m in organisation.memberships:
+        if m.user_id == user.id:
+            return m
+    return None
+
+
+def can_view(user, organisation: Organisation) -> Decision:
+    if is_staff(user) or membership_of(user, organisation):
+        return ALLOW
+    return deny(_l("找不到该组织。"))
+
+
+def can_edit(user, organisation: Organisation) -> Decision:
+    m = membership_of(user, organisation)
+    if m and m.role == MemberRole.OWNER:
+        return ALLOW
+    return deny(_l("只有组织负责人可以修改组织信息。"))
+
+
+can_manage_members = can_edit
+
+
+def can_verify(user, organisation: Organisation) -> Decision:
+    if not is_staff(user):
+        return deny(_l("只有团市委工作人员或系统管理员可以审核组织。"))
+    if membership_of(user, organisation):
+        return deny(_l("不能审核自己所在的组织。"))
+    return ALLOW
+
+
+def visible_organisations(user) -> Select:
+    """The organisations this user may see, as a query to filter further."""
+    stmt = select(Organisation)
+    if is_staff(user):
+        return stmt
+    return stmt.join(Membership).where(Membership.user_id == user.id)

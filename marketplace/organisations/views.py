@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.core.forms import apply_refusal
+from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.extensions import db
+from marketplace.organisations import policy, services
+from marketplace.organisations.forms import ActionForm, InviteForm, OrganisationForm, RejectForm
+from marketplace.organisations.models import (Invitation, InvitationStatus, Membership,
+                                              Organisation)
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+
+def _load(org_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, org_id)
+    visible_or_404(organisation is not None and policy.can_view(current_user, organisation))
+    return organisation
+
+
+@bp.route("/")
+@login_required
+def index():
+    stmt = policy.visible_organisations(current_user).order_by(Organisation.name)
+    organisations = db.session.scalars(stmt).all()
+    return render_template("organisations/index.html", organisations=organisations)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_organisation(current_user, form.to_data())
+        except NotAllowed as refusal:
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("组织已创建，等待团市委审核。审核结果会发到你的邮箱。"), "success")
+            return redirect(url_for(".detail", org_id=organisation.id))
+    return render_template("organisations/form.html", form=form, organisation=None)
+
+
+@bp.route("/<int:org_id>")
+@login_required
+def detail(org_id: int):
+    organisation = _load(org_id)
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.organisation_id == org_id)
+        .options(selectinload(Membership.user)).order_by(Membership.role, Membership.id)).all()
+    invitations = db.session.scalars(select(Invitation).where(
+        Invitation.organisation_id == org_id,
+        Invitation.status == InvitationStatus.PENDING)).all()
+    return render_template(
+        "organisations/detail.html", organisation=organisation, memberships=memberships,
+        invitations=invitations, can_edit=policy.can_edit(current_user, organisation),
+        can_verify=policy.can_verify(current_user, organisation),
+        invite_form=InviteForm(), action_form=ActionForm(), reject_form=RejectForm())
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(org_id: int):
+    organisation = _load(org_id)
+    visible_or_404(policy.can_edit(current_user, organisation))
+    form = OrganisationForm(obj=organisation)
+    if request.method == "GET":
+        form.org_type.data = organisation.org_type.value
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(current_user, organisation, form.to_data())
+        except NotAllowed as refusal:
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("组织信息已保存。"), "success")
+            return redirect(url_for(".detail", org_id=org_id))
+    return render_template("organisations/form.html", form=form, organisation=organisation)
+
+
+@bp.route("/<int:org_id>/invite", methods=["POST"])
+@login_required
+def invite(org_id: int):
+    organisation = _load(org_id)
+    visible_or_404(policy.can_manage_members(current_user, organisation))
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_member(current_user, organisation, form.email.data)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("邀请已发送到 %(email)s。", email=form.email.data), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+    return redirect(url_for(".detail", org_id=org_id))
+
+
+@bp.route("/<int:org_id>/members/<int:membership_id>/remove", methods=["POST"])
+@login_required
+def remove_member(org_id: int, membership_id: int):
+    organisation = _load(org_id)
+    visible_or_404(policy.can_manage_members(current_user, organisation))
+    membership = db.session.get(Membership, membership_id)
+    visible_or_404(membership is not None and membership.organisation_id == org_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.remove_member(current_user, organisation, membership)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("成员已移除。"), "success")
+    return redirect(url_for(".detail", org_id=org_id))
+
+
+@bp.route("/<int:org_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@login_required
+def revoke_invitation(org_id: int, invitation_id: int):
+    organisation = _load(org_id)
+    visible_or_404(policy.can_manage_members(current_user, organisation))
+    invitation = db.session.get(Invitation, invitation_id)
+    visible_or_404(invitation is not None and invitation.organisation_id == org_id)
+    if ActionForm().validate_on_submit():
+        services.revoke_invitation(current_user, invitation)
+        db.session.commit()
+        flash(_("邀请已撤回。"), "success")
+    return redirect(url_for(".detail", org_id=org_id))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@login_required
+def accept_invitation(token: str):
+    try:
+        invitation = services.invitation_from_token(token)
+    except NotAllowed as refusal:
+        flash(refusal.reason, "danger")
+        return redirect(url_for("public.home"))
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            membership = services.accept_invitation(current_user, token)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("你已加入 %(name)s。", name=invitation.organisation.name), "success")
+            return redirect(url_for(".detail", org_id=membership.organisation_id))
+    return render_template("organisations/invitation.html", invitation=invitation, form=form)
+
+
+@bp.route("/<int:org_id>/verify", methods=["POST"])
+@login_required
+def verify(org_id: int):
+    organisation = _load(org_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.verify_organisation(current_user, organisation)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("已认证该组织。"), "success")
+    return redirect(url_for(".detail", org_id=org_id))
+
+
+@bp.route("/<int:org_id>/reject", methods=["POST"])
+@login_required
+def reject(org_id: int):
+    organisation = _load(org_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            services.reject_organisation(current_user, organisation, form.reason.data)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("已退回该组织的认证申请。"), "success")
+    else:
+        flash(_("请填写不通过的理由，组织会收到这条说明。"), "danger")
+    return redirect(url_for(".detail", org_id=org_id))

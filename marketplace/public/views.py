@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.organisations.models import Membership, Organisation
+
+bp = Blueprint("public", __name__)
+
+
+@bp.route("/")
+def home():
+    my_organisations = []
+    if current_user.is_authenticated:
+        my_organisations = db.session.scalars(
+            select(Organisation).join(Membership).where(Membership.user_id == current_user.id)
+            .order_by(Organisation.name)).all()
+    open_rounds: list = []  # rounds arrive with the rounds capability
+    return render_template("public/home.html", open_rounds=open_rounds,
+                           my_organisations=my_organisations)
+
+
+@bp.route("/healthz")
+def healthz():
+    db.session.execute(select(1))
+    return {"status": "ok"}

@@ -1,0 +1,126 @@
+"""Request plumbing shared by every page: locale, login loading, security headers, errors,
+template helpers."""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from marketplace.core.money import format_yuan
+from marketplace.core.timeutil import to_local
+from marketplace.extensions import db, login_manager
+
+LOCALE_COOKIE = "lang"
+ERROR_CODES = (400, 403, 404, 405, 413, 429)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def select_locale() -> str:
+    """Explicit choice (cookie or account) first, then the browser, then Chinese."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = getattr(g, "locale_override", None) or request.cookies.get(LOCALE_COOKIE)
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best == "en":
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def load_user(session_token: str):
+    from marketplace.accounts.models import User
+
+    user = db.session.scalar(select(User).where(User.session_token == session_token))
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    if _wants_json():
+        return jsonify({"error": error.description or error.name}), code
+    return render_template("errors/error.html", code=code, error=error), code
+
+
+def init_app(app: Flask) -> None:
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
+
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from flask import flash, redirect, url_for
+
+        if _wants_json():
+            return jsonify({"error": "login required"}), 401
+        flash(_("请先登录。"), "info")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    for code in ERROR_CODES:
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return render_template("errors/error.html", code=400, error=error,
+                               csrf_failed=True), 400
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"error": "internal server error"}), 500
+        return render_template("errors/error.html", code=500, error=InternalServerError()), 500
+
+    @app.teardown_request
+    def _rollback_unfinished(exc):
+        # Nothing is half-written: a request that failed leaves no pending changes.
+        if exc is not None:
+            db.session.rollback()
+
+    app.jinja_env.filters["yuan"] = format_yuan
+    app.jinja_env.filters["local"] = _format_local
+    app.jinja_env.globals["current_locale"] = lambda: str(select_locale())
+
+    @app.context_processor
+    def _globals():
+        from marketplace.accounts.models import Role
+
+        return {"Role": Role, "LANGUAGES": app.config["LANGUAGES"], "session": session}
+
+
+def _format_local(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    local = to_local(value)
+    return local.strftime(fmt) if local else ""
