@@ -1,6 +1,7 @@
 """志愿服务创投集市 — the application factory."""
 from __future__ import annotations
 
+import importlib
 import os
 
 from flask import Flask
@@ -19,6 +20,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, overrides))
+    # One catalog per domain (marketplace/<domain>/translations) besides the shared one, so
+    # each domain owns its strings; Flask-Babel merges them.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        [os.path.join(ROOT, "marketplace", "translations")]
+        + [os.path.join(ROOT, "marketplace", d, "translations") for d in domains()
+           if os.path.isdir(os.path.join(ROOT, "marketplace", d, "translations"))])
 
     from marketplace import web
     from marketplace.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -28,7 +35,8 @@ def create_app(overrides: dict | None = None) -> Flask:
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
-    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    babel.init_app(app, locale_selector=web.select_locale,
+                   timezone_selector=lambda: "Asia/Shanghai")
     limiter.init_app(app)
     login_manager.init_app(app)
     web.init_app(app)
@@ -39,27 +47,39 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+def domains() -> list[str]:
+    """Domain subpackages (each may have models.py, views.py with a `bp`, translations/)."""
+    package_dir = os.path.dirname(__file__)
+    return sorted(
+        name for name in os.listdir(package_dir)
+        if os.path.isfile(os.path.join(package_dir, name, "__init__.py"))
+    )
+
+
+def _has_module(domain: str, module: str) -> bool:
+    return os.path.isfile(os.path.join(os.path.dirname(__file__), domain, f"{module}.py"))
+
+
 def _register_models() -> None:
-    # Imported for their side effect: every table is known to SQLAlchemy and Alembic.
-    from marketplace.accounts import models as _a  # noqa: F401
-    from marketplace.audit import models as _au  # noqa: F401
-    from marketplace.notify import models as _n  # noqa: F401
-    from marketplace.organisations import models as _o  # noqa: F401
+    # Every table must be known to SQLAlchemy and Alembic, whichever page is asked for first.
+    for domain in domains():
+        if _has_module(domain, "models"):
+            importlib.import_module(f"marketplace.{domain}.models")
 
 
 def _register_blueprints(app: Flask) -> None:
-    from marketplace.accounts.views import bp as accounts
-    from marketplace.admin.views import bp as admin
-    from marketplace.organisations.views import bp as organisations
-    from marketplace.public.views import bp as public
-
-    for bp in (public, accounts, organisations, admin):
-        app.register_blueprint(bp)
+    # A new domain only adds its folder; nothing central lists it.
+    for domain in domains():
+        if _has_module(domain, "views"):
+            module = importlib.import_module(f"marketplace.{domain}.views")
+            app.register_blueprint(module.bp)
+        if _has_module(domain, "cli"):
+            module = importlib.import_module(f"marketplace.{domain}.cli")
+            for command in getattr(module, "COMMANDS", []):
+                app.cli.add_command(command)
 
 
 def _register_cli(app: Flask) -> None:
     from marketplace.demo import seed_demo_command
-    from marketplace.notify.cli import outbox_cli
 
-    app.cli.add_command(outbox_cli)
     app.cli.add_command(seed_demo_command)

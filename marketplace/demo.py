@@ -11,10 +11,15 @@ from marketplace.accounts.models import Role, User, UserRole
 from marketplace.audit.services import record
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.organisations.models import (MemberRole, Membership, Organisation,
-                                              OrganisationStatus, OrganisationType)
+from marketplace.organisations.models import (
+    MemberRole,
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    OrganisationType,
+)
 
-DEMO_PASSWORD = "volunteer-demo-2026"
+DEMO_PASSWORD = "volunteer-demo-2026"  # noqa: S105 - published in the README for demo logins
 
 DEMO_USERS = [
     # email, name, roles

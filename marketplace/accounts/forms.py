@@ -28,7 +28,8 @@ class LoginForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("邮箱"), validators=[
-        DataRequired(_l("请填写邮箱。")), Email(_l("邮箱格式不正确。"), check_deliverability=False)])
+        DataRequired(_l("请填写邮箱。")),
+        Email(_l("邮箱格式不正确。"), check_deliverability=False)])
 
 
 class ResetPasswordForm(FlaskForm):

@@ -1,15 +1,32 @@
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
-                   render_template, request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import services
 from marketplace.accounts.emails import normalise_email
-from marketplace.accounts.forms import (ForgotPasswordForm, LoginForm, LogoutForm, RegisterForm,
-                                        ResendConfirmationForm, ResetPasswordForm)
+from marketplace.accounts.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    RegisterForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+)
 from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed
 from marketplace.core.urls import safe_next

@@ -13,7 +13,8 @@ outbox_cli = AppGroup("outbox", help="Deliver queued e-mail.")
 
 @outbox_cli.command("send")
 @click.option("--watch", is_flag=True, help="Keep running and deliver new mail as it is queued.")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls with --watch.")
+@click.option("--interval", default=5.0, show_default=True,
+              help="Seconds between polls with --watch.")
 def send_command(watch: bool, interval: float) -> None:
     """Send pending messages (once, or continuously with --watch)."""
     stopping = False
@@ -33,3 +34,6 @@ def send_command(watch: bool, interval: float) -> None:
             if stopping:
                 return
             time.sleep(0.1)
+
+
+COMMANDS = [outbox_cli]

@@ -53,7 +53,8 @@ class OrganisationForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("成员邮箱"), validators=[
-        DataRequired(_l("请填写邮箱。")), Email(_l("邮箱格式不正确。"), check_deliverability=False)])
+        DataRequired(_l("请填写邮箱。")),
+        Email(_l("邮箱格式不正确。"), check_deliverability=False)])
 
 
 class RejectForm(FlaskForm):

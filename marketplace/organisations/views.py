@@ -11,8 +11,7 @@ from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.extensions import db
 from marketplace.organisations import policy, services
 from marketplace.organisations.forms import ActionForm, InviteForm, OrganisationForm, RejectForm
-from marketplace.organisations.models import (Invitation, InvitationStatus, Membership,
-                                              Organisation)
+from marketplace.organisations.models import Invitation, InvitationStatus, Membership, Organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
