@@ -2,6 +2,8 @@
 rows are found by their natural keys (e-mail, USCC + name) and created only when missing."""
 from __future__ import annotations
 
+import importlib
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -44,7 +46,8 @@ DEMO_ORGANISATIONS = [
 ]
 
 
-def seed_demo() -> dict[str, int]:
+def seed_people() -> dict:
+    """Users and organisations every later stage builds on."""
     created = {"users": 0, "organisations": 0}
     users: dict[str, User] = {}
     password_hash = None
@@ -73,15 +76,40 @@ def seed_demo() -> dict[str, int]:
             db.session.add(organisation)
             record("demo.create_organisation", organisation, actor=None, after={"name": name})
             created["organisations"] += 1
-    return created
+    db.session.flush()
+    organisations = {o.name: o for o in db.session.scalars(select(Organisation))}
+    return {"created": created, "users": users, "organisations": organisations}
+
+
+def domain_seeders() -> list:
+    """`marketplace/<domain>/demo.py` modules with `ORDER` (int) and `seed(context) -> dict`,
+    run in ORDER after the people; each adds to the shared context what later stages need."""
+    from marketplace import domains
+
+    modules = []
+    for domain in domains():
+        try:
+            modules.append(importlib.import_module(f"marketplace.{domain}.demo"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"marketplace.{domain}.demo":
+                raise
+    return sorted(modules, key=lambda m: m.ORDER)
+
+
+def seed_demo() -> dict:
+    context = seed_people()
+    for module in domain_seeders():
+        context.update(module.seed(context) or {})
+    return context
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
     """Load demo users and organisations (safe to run again)."""
-    created = seed_demo()
+    context = seed_demo()
     db.session.commit()
-    click.echo(f"demo data ready: {created['users']} users and "
-               f"{created['organisations']} organisations created; password for every demo "
+    created = context["created"]
+    summary = ", ".join(f"{n} {what}" for what, n in created.items())
+    click.echo(f"demo data ready (created now: {summary}); password for every demo "
                f"login: {DEMO_PASSWORD}")

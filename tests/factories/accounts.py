@@ -18,6 +18,8 @@ from marketplace.organisations.models import (
 )
 from marketplace.organisations.uscc import check_character
 
+__all__ = ["PASSWORD", "make_organisation", "make_user", "valid_uscc"]
+
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
 

@@ -1,0 +1,2 @@
+"""Factories, one module per domain; import them from here (`from tests.factories import ...`)."""
+from tests.factories.accounts import *  # noqa: F403
