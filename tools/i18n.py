@@ -1,6 +1,6 @@
 """Translation catalogs: one shared, one per domain (see docs/architecture.md, "Languages").
 
-  python tools/i18n.py update   extract strings, add new ones to each English .po
+  python tools/i18n.py update [DOMAIN|shared]   extract strings, add new ones to the .po
   python tools/i18n.py compile  build the .mo files (generated, not committed)
   python tools/i18n.py check    list strings without an English translation; exit 1 if any
 
@@ -46,9 +46,13 @@ def extract(sources: list[Path], pot: Path) -> None:
              "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), *existing)
 
 
-def update() -> None:
+def update(only: str | None = None) -> None:
+    """Update every catalog, or only one domain's ('shared' for the shared one)."""
     with tempfile.TemporaryDirectory() as tmp:
         for directory, sources in catalogs().items():
+            name = "shared" if directory == PKG / "translations" else directory.parent.name
+            if only and name != only:
+                continue
             pot = Path(tmp) / "messages.pot"
             extract(sources, pot)
             with pot.open("rb") as f:
@@ -100,7 +104,7 @@ def missing() -> list[str]:
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "check"
     if command == "update":
-        update()
+        update(sys.argv[2] if len(sys.argv) > 2 else None)
     elif command == "compile":
         compile_all()
     elif command == "check":
