@@ -1,2 +1,3 @@
 """Factories, one module per domain; import them from here (`from tests.factories import ...`)."""
 from tests.factories.accounts import *  # noqa: F403
+from tests.factories.rounds import *  # noqa: F403
