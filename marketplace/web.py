@@ -2,7 +2,7 @@
 template helpers."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -29,6 +29,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background work: mail sets its own locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = getattr(g, "locale_override", None) or request.cookies.get(LOCALE_COOKIE)
     if chosen in languages:
         return chosen

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
@@ -100,8 +101,21 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` (Flask-Login's
+    cached user) and its own database session. The test's own objects are expired afterwards
+    so they reload what the request committed."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(_session_app, smtp_server):
+    _session_app.test_client_class = IsolatedClient
     ctx = _session_app.app_context()
     ctx.push()
     limiter.reset()

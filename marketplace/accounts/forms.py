@@ -5,12 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.passwords import MIN_LENGTH
 
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=80)])
-    email = EmailField(_l("邮箱"), validators=[
+    email = EmailField(_l("邮箱"), filters=[normalise_email], validators=[
         DataRequired(_l("请填写邮箱。")),
         Email(_l("邮箱格式不正确。"), check_deliverability=False), Length(max=254)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请设置密码。"))],
@@ -20,14 +21,15 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("邮箱"), validators=[DataRequired(_l("请填写邮箱。")), Length(max=254)])
+    email = EmailField(_l("邮箱"), filters=[normalise_email],
+                       validators=[DataRequired(_l("请填写邮箱。")), Length(max=254)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码。"))])
     remember = BooleanField(_l("在这台设备上保持登录"))
     next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("邮箱"), validators=[
+    email = EmailField(_l("邮箱"), filters=[normalise_email], validators=[
         DataRequired(_l("请填写邮箱。")),
         Email(_l("邮箱格式不正确。"), check_deliverability=False)])
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from marketplace.accounts.emails import normalise_email
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from marketplace.organisations.services import MOBILE, uscc_message
 from marketplace.organisations.uscc import normalise_uscc
@@ -52,7 +53,7 @@ class OrganisationForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("成员邮箱"), validators=[
+    email = EmailField(_l("成员邮箱"), filters=[normalise_email], validators=[
         DataRequired(_l("请填写邮箱。")),
         Email(_l("邮箱格式不正确。"), check_deliverability=False)])
 
