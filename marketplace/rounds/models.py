@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models import enum_column
@@ -193,3 +193,74 @@ class Challenge(db.Model):
     @property
     def cap_per_team(self) -> Decimal:
         return from_fen(self.cap_per_team_fen)
+
+
+# --- Matching (一键式对接) and 派单: tables added in migration 0004_rounds ----------------
+
+class MatchingPreference(db.Model):
+    """What an organisation wants to hear about. Empty lists mean "everything"."""
+
+    __tablename__ = "matching_preference"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), unique=True)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class MatchNotice(db.Model):
+    """An organisation was e-mailed about a round or a challenge: never twice.
+
+    `subject` is "round:<id>" or "challenge:<id>", so the unique constraint holds without
+    relying on NULLs (which SQL never treats as equal).
+    """
+
+    __tablename__ = "match_notice"
+    __table_args__ = (UniqueConstraint("organisation_id", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenge.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InvitationAnswer(str, enum.Enum):
+    PENDING = "pending"
+    BID = "bid"            # the organisation takes it up (揭榜)
+    DECLINED = "declined"  # with a reason
+
+    @property
+    def label(self) -> str:
+        return str({InvitationAnswer.PENDING: _l("待答复"), InvitationAnswer.BID: _l("已揭榜"),
+                    InvitationAnswer.DECLINED: _l("已婉拒")}[self])
+
+
+class ChallengeInvitation(db.Model):
+    """派单: the organizer invites a named organisation to bid on a challenge."""
+
+    __tablename__ = "challenge_invitation"
+    __table_args__ = (UniqueConstraint("challenge_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenge.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    status: Mapped[InvitationAnswer] = mapped_column(
+        enum_column(InvitationAnswer, 10), default=InvitationAnswer.PENDING, index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    challenge: Mapped[Challenge] = relationship()
+    organisation = relationship("Organisation")
