@@ -1,0 +1,1 @@
+"""Expert review: rubric, reviewers, assignment, scores, results, decisions, 公示, objections."""

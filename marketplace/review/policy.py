@@ -1,0 +1,79 @@
+"""Who may do what in review, decisions and 公示 (see CONVENTIONS.md, "One way to ask")."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role
+from marketplace.core.policy import ALLOW, Decision, deny
+from marketplace.extensions import db
+from marketplace.organisations.models import Membership
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_organizer(user) -> bool:
+    return _authenticated(user) and user.has_role(Role.ORGANIZER)
+
+
+def is_reviewer(user) -> bool:
+    return _authenticated(user) and user.has_role(Role.REVIEWER)
+
+
+def member_organisation_ids(user) -> set[int]:
+    if not _authenticated(user):
+        return set()
+    return set(db.session.scalars(
+        select(Membership.organisation_id).where(Membership.user_id == user.id)))
+
+
+def active_assignment(user, application):
+    """The user's active (not recused, not removed) assignment on the application, or None."""
+    from marketplace.review.models import AssignmentStatus, ReviewAssignment
+
+    if not is_reviewer(user) or application is None:
+        return None
+    return db.session.scalar(select(ReviewAssignment).where(
+        ReviewAssignment.application_id == application.id,
+        ReviewAssignment.reviewer_id == user.id,
+        ReviewAssignment.status == AssignmentStatus.ACTIVE))
+
+
+def reviewer_may_see(user, application) -> bool:
+    """An assigned, non-recused reviewer may see the proposal and its attachments.
+
+    Called by the applications domain's policy; everyone else answers 404 there.
+    """
+    return active_assignment(user, application) is not None
+
+
+def can_manage_review(user, round_) -> Decision:
+    """Rubric, settings, assignment, ranking and decisions: league staff (organizer role)."""
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以管理评审。"))
+    return ALLOW
+
+
+def can_decide(user, application) -> Decision:
+    """Approve, reject, waitlist: an organizer who is not a member of the applicant group."""
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以作出立项决定。"))
+    if application.organisation_id in member_organisation_ids(user):
+        return deny(_l("不能对自己所在组织的项目作出决定。"))
+    return ALLOW
+
+
+def can_score(user, application) -> Decision:
+    if active_assignment(user, application) is None:
+        return deny(_l("你没有被分配评审这个项目。"))
+    if application.organisation_id in member_organisation_ids(user):
+        return deny(_l("不能评审自己所在组织的项目。"))
+    return ALLOW
+
+
+def can_answer_objection(user, objection) -> Decision:
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以答复异议。"))
+    return ALLOW
