@@ -42,7 +42,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         if database_url.startswith(prefix):
             database_url = "postgresql+psycopg://" + database_url[len(prefix):]
 
-    public_base_url = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    public_base_url = (overrides.get("PUBLIC_BASE_URL")
+                       or os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
     behind_https = public_base_url.startswith("https://")
 
     config = {
