@@ -101,7 +101,9 @@ def live_server(tmp_path_factory, smtp_server) -> Iterator[LiveServer]:
     app = make_test_app(database_url, tmp_path_factory, smtp_server.port,
                         WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL="http://127.0.0.1",
                         SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False,
-                        PREFERRED_URL_SCHEME="http")
+                        PREFERRED_URL_SCHEME="http",
+                        # Flask-Mail swallows mail when TESTING; these tests read the SMTP server.
+                        MAIL_SUPPRESS_SEND=False)
     with app.app_context():
         upgrade(revision="heads")
         # WAL: the test's reads never block the server's writes (and the other way round).
