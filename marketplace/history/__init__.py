@@ -1,0 +1,1 @@
+"""History import: past rounds, their applications and awards, from a CSV or XLSX file."""

@@ -1,0 +1,264 @@
+"""Reading and checking a history file (CSV or XLSX, see DESIGN.md "History import").
+
+Pure functions, no database: a file becomes a list of `HistoryRow` plus a list of
+`RowProblem` (line, column, reason). The importer writes nothing unless the problem list
+is empty.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.money import MoneyError, to_decimal
+from marketplace.organisations.services import uscc_message
+from marketplace.organisations.uscc import normalise_uscc
+
+COLUMNS = ("round_year", "round_title", "project_title", "organization_name",
+           "organization_uscc", "region", "category", "challenge_title", "requested_amount",
+           "awarded_amount", "status")
+REQUIRED_TEXT = ("project_title", "organization_name", "region", "category")
+STATUSES = ("awarded", "rejected")
+YEAR = re.compile(r"^(19|20)\d\d$")
+XLSX_MAGIC = b"PK\x03\x04"
+MAX_TEXT = {"round_title": 200, "project_title": 200, "organization_name": 120,
+            "region": 40, "category": 40, "challenge_title": 200}
+
+
+class HistoryFileError(ValueError):
+    """The file as a whole cannot be read (not CSV text or XLSX, no header, wrong columns)."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int     # as a spreadsheet numbers it: the header is line 1
+    column: str   # a column name of the format, or "" for the whole row
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    line: int
+    year: int
+    round_title: str
+    project_title: str
+    organisation_name: str
+    uscc: str
+    region: str
+    category: str
+    challenge_title: str
+    requested: Decimal
+    awarded: Decimal | None
+    status: str  # "awarded" | "rejected"
+
+    @property
+    def key(self) -> tuple[int, str, str]:
+        """How a row is matched on re-import: year, USCC and project title."""
+        return (self.year, self.uscc, self.project_title)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The data rows of a CSV (UTF-8, BOM or not) or XLSX file, each with its line number.
+
+    The content decides the kind, not the file name.
+    """
+    if data.startswith(XLSX_MAGIC):
+        header, body = _read_xlsx(data)
+    else:
+        header, body = _read_csv(data)
+    names = [_text(h).lower() for h in header]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise HistoryFileError(str(_l("缺少列：%(columns)s（第 1 行应为表头）。",
+                                      columns="、".join(missing))))
+    rows = []
+    for line, values in body:
+        if all(_text(v) == "" for v in values):
+            continue  # blank lines are not rows
+        row = {name: _text(values[i]) if i < len(values) else ""
+               for i, name in enumerate(names) if name in COLUMNS}
+        rows.append((line, row))
+    return rows
+
+
+def _read_csv(data: bytes) -> tuple[list, list[tuple[int, list]]]:
+    if b"\x00" in data[:4096]:
+        raise HistoryFileError(str(_l("文件不是 CSV 文本或 XLSX 表格。")))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HistoryFileError(str(_l("CSV 文件须为 UTF-8 编码。"))) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise HistoryFileError(str(_l("文件是空的。"))) from exc
+    except csv.Error as exc:
+        raise HistoryFileError(str(_l("文件不是 CSV 文本或 XLSX 表格。"))) from exc
+    body = []
+    try:
+        for values in reader:
+            body.append((reader.line_num, values))
+    except csv.Error as exc:
+        raise HistoryFileError(str(_l("第 %(line)d 行无法读取：%(error)s",
+                                      line=reader.line_num, error=exc))) from exc
+    return header, body
+
+
+def _read_xlsx(data: bytes) -> tuple[list, list[tuple[int, list]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise HistoryFileError(str(_l("文件不是 CSV 文本或 XLSX 表格。"))) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = [(i, list(values)) for i, values in
+                enumerate(sheet.iter_rows(values_only=True), start=1)]
+    finally:
+        workbook.close()
+    if not rows:
+        raise HistoryFileError(str(_l("文件是空的。")))
+    return rows[0][1], rows[1:]
+
+
+def _amount(row: dict, column: str, problems: list[RowProblem], line: int) -> Decimal | None:
+    raw = row.get(column, "")
+    try:
+        amount = to_decimal(raw)
+    except MoneyError:
+        amount = None
+    if amount is None or amount <= 0:
+        problems.append(RowProblem(line, column, str(_l(
+            "金额“%(value)s”不是最多两位小数的正数。", value=raw))))
+        return None
+    return amount
+
+
+def check_row(line: int, row: dict[str, str],
+              regions: Iterable[str] | None) -> tuple[HistoryRow | None, list[RowProblem]]:
+    """One data row: the parsed row, or the problems with it (every one, not just the first)."""
+    problems: list[RowProblem] = []
+
+    raw_year = row.get("round_year", "")
+    year = int(raw_year) if YEAR.match(raw_year) else None
+    if year is None:
+        problems.append(RowProblem(line, "round_year", str(_l(
+            "“%(value)s”不是年份（应为四位数字，如 2019）。", value=raw_year))))
+
+    for column in REQUIRED_TEXT:
+        if not row.get(column):
+            problems.append(RowProblem(line, column, str(_l("不能为空。"))))
+    for column, limit in MAX_TEXT.items():
+        if len(row.get(column, "")) > limit:
+            problems.append(RowProblem(line, column, str(_l(
+                "太长了：最多 %(n)d 个字。", n=limit))))
+    region = row.get("region", "")
+    if region and regions is not None and region not in regions:
+        problems.append(RowProblem(line, "region", str(_l(
+            "“%(value)s”不是本市的县区（%(regions)s）。", value=region,
+            regions="、".join(regions)))))
+
+    uscc = normalise_uscc(row.get("organization_uscc", ""))
+    if not uscc:
+        problems.append(RowProblem(line, "organization_uscc", str(_l("不能为空。"))))
+    else:
+        message = uscc_message(uscc)
+        if message:
+            problems.append(RowProblem(line, "organization_uscc", message))
+
+    status = row.get("status", "").lower()
+    if status not in STATUSES:
+        problems.append(RowProblem(line, "status", str(_l(
+            "未知状态“%(value)s”：应为 awarded（立项）或 rejected（未入选）。",
+            value=row.get("status", "")))))
+
+    requested = _amount(row, "requested_amount", problems, line)
+    awarded = None
+    if status == "awarded":
+        if not row.get("awarded_amount"):
+            problems.append(RowProblem(line, "awarded_amount", str(_l(
+                "状态为 awarded 时须填写立项金额。"))))
+        else:
+            awarded = _amount(row, "awarded_amount", problems, line)
+            if awarded is not None and requested is not None and awarded > requested:
+                problems.append(RowProblem(line, "awarded_amount", str(_l(
+                    "立项金额 %(awarded)s 大于申请金额 %(requested)s。",
+                    awarded=awarded, requested=requested))))
+    elif status == "rejected" and row.get("awarded_amount"):
+        problems.append(RowProblem(line, "awarded_amount", str(_l(
+            "状态为 rejected（未入选）时不能有立项金额。"))))
+
+    if problems:
+        return None, problems
+    return HistoryRow(
+        line=line, year=year, round_title=row.get("round_title") or str(_l(
+            "%(year)d年志愿服务集市创投项目", year=year)),
+        project_title=row["project_title"], organisation_name=row["organization_name"],
+        uscc=uscc, region=region, category=row["category"],
+        challenge_title=row.get("challenge_title", ""), requested=requested, awarded=awarded,
+        status=status), []
+
+
+def check_rows(table: list[tuple[int, dict[str, str]]],
+               regions: Iterable[str] | None = None) -> tuple[list[HistoryRow], list[RowProblem]]:
+    """Every row on its own, then the rules across rows: one name per USCC, one title per
+    round year, one row per (year, USCC, project title)."""
+    regions = list(regions) if regions is not None else None
+    rows: list[HistoryRow] = []
+    problems: list[RowProblem] = []
+    for line, raw in table:
+        row, row_problems = check_row(line, raw, regions)
+        problems.extend(row_problems)
+        if row is not None:
+            rows.append(row)
+
+    # One name per USCC is checked on every row that has both, even an otherwise bad one.
+    names: dict[str, tuple[int, str]] = {}
+    for line, raw in table:
+        uscc, name = normalise_uscc(raw.get("organization_uscc", "")), raw.get(
+            "organization_name", "")
+        if not uscc or not name:
+            continue
+        first_line, first_name = names.setdefault(uscc, (line, name))
+        if first_name != name:
+            problems.append(RowProblem(line, "organization_name", str(_l(
+                "同一统一社会信用代码 %(uscc)s 在第 %(line)d 行的组织名称是“%(name)s”，"
+                "这里却是“%(here)s”。", uscc=uscc, line=first_line, name=first_name,
+                here=name))))
+
+    titles: dict[int, HistoryRow] = {}
+    keys: dict[tuple, HistoryRow] = {}
+    for row in rows:
+        first = titles.setdefault(row.year, row)
+        if first.round_title != row.round_title:
+            problems.append(RowProblem(row.line, "round_title", str(_l(
+                "%(year)d 年的项目库名称在第 %(line)d 行是“%(title)s”，这里却不同。",
+                year=row.year, line=first.line, title=first.round_title))))
+        first = keys.setdefault(row.key, row)
+        if first is not row:
+            problems.append(RowProblem(row.line, "project_title", str(_l(
+                "与第 %(line)d 行重复（同一年份、统一社会信用代码和项目名称）。",
+                line=first.line))))
+    problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
+    return rows, problems

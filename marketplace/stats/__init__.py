@@ -1,0 +1,1 @@
+"""Statistics of rounds: the JSON API, the public dashboard and the wall screen."""

@@ -1,0 +1,221 @@
+"""Round statistics, computed by the database (GROUP BY), in a fixed number of queries.
+
+An application counts as awarded (立项) when its Award has `awarded_at` set, whatever happened
+to it later (accepted, failed, terminated). An organisation is known by its USCC.
+Amounts leave here as strings with two decimals; percentages are rounded half-up: shares to
+two decimals, growth to one.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy.orm import aliased
+
+from marketplace.applications.models import Application, ApplicationStatus
+from marketplace.core.money import from_fen
+from marketplace.extensions import db
+from marketplace.funds.models import Award
+from marketplace.organisations.models import Organisation
+from marketplace.rounds.models import Round, RoundStatus
+
+SHARE = Decimal("0.01")
+GROWTH = Decimal("0.1")
+# The pipeline of a round, in lifecycle order (DESIGN.md "Lifecycle").
+PIPELINE = [ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
+            ApplicationStatus.WITHDRAWN, ApplicationStatus.IN_REVIEW,
+            ApplicationStatus.REJECTED, ApplicationStatus.WAITLISTED,
+            ApplicationStatus.APPROVED, ApplicationStatus.AWARDED, ApplicationStatus.ACCEPTED,
+            ApplicationStatus.FAILED, ApplicationStatus.TERMINATED]
+
+
+def amount_text(fen: int | None) -> str:
+    return f"{from_fen(fen or 0):.2f}"
+
+
+def percent(part: int, whole: int, places: Decimal = SHARE) -> float | None:
+    if not whole:
+        return None
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(places, rounding=ROUND_HALF_UP)
+    return float(value)
+
+
+def growth(current: int, previous: int | None) -> float | None:
+    """Percent change against the previous figure; None without one (or from zero)."""
+    if not previous:
+        return None
+    return percent(current - previous, previous, GROWTH)
+
+
+def _awarded():
+    """Awards that reached 立项, with their application and round (the base of every figure)."""
+    return (select()
+            .select_from(Award)
+            .join(Application, Award.application_id == Application.id)
+            .join(Round, Award.round_id == Round.id)
+            .where(Award.awarded_at.is_not(None)))
+
+
+def _in_region(stmt, region: str | None):
+    return stmt.where(Application.region == region) if region else stmt
+
+
+def list_rounds() -> list[dict]:
+    rounds = db.session.execute(
+        select(Round.id, Round.year, Round.title, Round.status)
+        .where(Round.status != RoundStatus.DRAFT).order_by(Round.year, Round.id)).all()
+    return [{"id": r.id, "year": r.year, "title": r.title, "status": r.status.value}
+            for r in rounds]
+
+
+def _first_time_query(region: str | None):
+    """Per round: awarded organisations (distinct USCC) and those with no award in any earlier
+    year — one GROUP BY with a correlated NOT EXISTS."""
+    earlier_award = aliased(Award)
+    earlier_round = aliased(Round)
+    earlier_app = aliased(Application)
+    earlier_org = aliased(Organisation)
+    had_award_before = exists(
+        select(earlier_award.id)
+        .join(earlier_app, earlier_award.application_id == earlier_app.id)
+        .join(earlier_org, earlier_app.organisation_id == earlier_org.id)
+        .join(earlier_round, earlier_award.round_id == earlier_round.id)
+        .where(earlier_award.awarded_at.is_not(None),
+               earlier_org.uscc == Organisation.uscc,
+               earlier_round.year < Round.year))
+    stmt = (_awarded()
+            .join(Organisation, Application.organisation_id == Organisation.id)
+            .add_columns(Round.id.label("round_id"),
+                         func.count(distinct(Organisation.uscc)).label("orgs"),
+                         func.count(distinct(case((~had_award_before, Organisation.uscc))))
+                         .label("first_time"))
+            .group_by(Round.id))
+    return _in_region(stmt, region)
+
+
+def round_stats(round_: Round, region: str | None = None) -> dict:
+    """The figures of one round's awarded projects (optionally of one county)."""
+    challenge_fen = case((Application.challenge_id.is_not(None), Award.amount_fen), else_=0)
+    challenge_n = case((Application.challenge_id.is_not(None), 1), else_=0)
+    totals = db.session.execute(_in_region(_awarded().add_columns(
+        func.count(Award.id), func.coalesce(func.sum(Award.amount_fen), 0),
+        func.coalesce(func.sum(challenge_n), 0), func.coalesce(func.sum(challenge_fen), 0),
+    ).where(Award.round_id == round_.id), region)).one()
+    projects, amount_fen, challenge_projects, challenge_amount_fen = (int(v) for v in totals)
+
+    # The year before: whether it had a round, and its money by category (one query).
+    previous_year = round_.year - 1
+    had_previous = db.session.scalar(
+        select(func.count(Round.id)).where(Round.year == previous_year,
+                                           Round.status != RoundStatus.DRAFT)) > 0
+    by_year_category = db.session.execute(_in_region(
+        _awarded().add_columns(Round.year, Application.category, func.count(Award.id),
+                               func.sum(Award.amount_fen))
+        .where(Round.year.in_([previous_year, round_.year]),
+               (Round.year == previous_year) | (Award.round_id == round_.id))
+        .group_by(Round.year, Application.category), region)).all()
+    previous_total = sum(int(r[3]) for r in by_year_category if r[0] == previous_year)
+    previous_by_category = {r[1]: int(r[3]) for r in by_year_category if r[0] == previous_year}
+    categories = sorted(((r[1], int(r[2]), int(r[3])) for r in by_year_category
+                         if r[0] == round_.year), key=lambda c: (-c[2], c[0]))
+
+    regions = db.session.execute(_in_region(
+        _awarded().add_columns(Application.region, func.count(Award.id),
+                               func.sum(Award.amount_fen))
+        .where(Award.round_id == round_.id).group_by(Application.region), region)).all()
+    regions = sorted(((r[0], int(r[1]), int(r[2])) for r in regions), key=lambda r: (-r[2], r[0]))
+
+    first = db.session.execute(_first_time_query(region).where(Round.id == round_.id)).first()
+    orgs, first_time = (int(first.orgs), int(first.first_time)) if first else (0, 0)
+
+    return {
+        "round": {"id": round_.id, "year": round_.year, "title": round_.title},
+        "awarded_projects": projects,
+        "awarded_amount": amount_text(amount_fen),
+        "growth_vs_previous_pct": growth(amount_fen, previous_total) if had_previous else None,
+        "challenge_projects": challenge_projects,
+        "challenge_amount": amount_text(challenge_amount_fen),
+        "challenge_share_pct": percent(challenge_amount_fen, amount_fen),
+        "first_time_orgs": first_time,
+        "first_time_share_pct": percent(first_time, orgs),
+        "by_category": [
+            {"category": name, "projects": n, "amount": amount_text(fen),
+             "growth_vs_previous_pct": growth(fen, previous_by_category.get(name))
+             if had_previous else None}
+            for name, n, fen in categories],
+        "by_region": [{"region": name, "projects": n, "amount": amount_text(fen)}
+                      for name, n, fen in regions],
+    }
+
+
+def yearly_series(region: str | None = None) -> list[dict]:
+    """Across years: projects, money, growth, challenge share and first-time share per year.
+
+    Three GROUP BY queries whatever the number of rounds.
+    """
+    challenge_fen = case((Application.challenge_id.is_not(None), Award.amount_fen), else_=0)
+    money = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in db.session.execute(_in_region(
+        _awarded().add_columns(Round.year, func.count(Award.id), func.sum(Award.amount_fen),
+                               func.sum(challenge_fen))
+        .group_by(Round.year), region))}
+    first = {}
+    for row in db.session.execute(_first_time_query(region).add_columns(Round.year)):
+        orgs, first_time = first.get(row.year, (0, 0))
+        first[row.year] = (orgs + int(row.orgs), first_time + int(row.first_time))
+    years = db.session.scalars(select(distinct(Round.year)).where(
+        Round.status != RoundStatus.DRAFT).order_by(Round.year)).all()
+    series = []
+    previous = None
+    for year in years:  # one entry per year, not per row
+        projects, fen, challenge = money.get(year, (0, 0, 0))
+        orgs, first_time = first.get(year, (0, 0))
+        series.append({
+            "year": year, "projects": projects, "amount": amount_text(fen),
+            "growth_vs_previous_pct": growth(fen, previous[1]) if previous and
+            previous[0] == year - 1 else None,
+            "challenge_share_pct": percent(challenge, fen),
+            "first_time_share_pct": percent(first_time, orgs)})
+        previous = (year, fen)
+    return series
+
+
+def region_amounts(round_: Round | None) -> dict[str, int]:
+    """Money (fen) per county for the map: of one round, or of every year."""
+    stmt = _awarded().add_columns(Application.region, func.sum(Award.amount_fen)).group_by(
+        Application.region)
+    if round_ is not None:
+        stmt = stmt.where(Award.round_id == round_.id)
+    return {r[0]: int(r[1]) for r in db.session.execute(stmt)}
+
+
+def pipeline(round_: Round, region: str | None = None) -> list[dict]:
+    """Applications of a round by status, in lifecycle order (every status, zeros too)."""
+    stmt = (select(Application.status, func.count(Application.id))
+            .where(Application.round_id == round_.id).group_by(Application.status))
+    counts = dict(db.session.execute(_in_region(stmt, region)).all())
+    return [{"status": s.value, "label": s.label, "count": int(counts.get(s, 0))}
+            for s in PIPELINE]
+
+
+def current_round() -> Round | None:
+    """The round the platform is running now: the latest published one that is not closed,
+    else the latest round."""
+    live = db.session.scalar(
+        select(Round).where(Round.status.not_in([RoundStatus.DRAFT, RoundStatus.CLOSED]))
+        .order_by(Round.year.desc(), Round.id.desc()).limit(1))
+    return live or latest_round()
+
+
+def latest_round() -> Round | None:
+    return db.session.scalar(select(Round).where(Round.status != RoundStatus.DRAFT)
+                             .order_by(Round.year.desc(), Round.id.desc()).limit(1))
+
+
+def round_for_year(year: int) -> Round | None:
+    return db.session.scalar(select(Round).where(
+        Round.year == year, Round.status != RoundStatus.DRAFT).order_by(Round.id).limit(1))
+
+
+__all__ = ["amount_text", "current_round", "growth", "latest_round", "list_rounds",
+           "percent", "pipeline", "region_amounts", "round_for_year", "round_stats",
+           "yearly_series"]
