@@ -71,6 +71,7 @@ def make_test_app(database_url: str, tmp_path_factory, smtp_port: int, **overrid
         "WTF_CSRF_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
+        "MAIL_SUPPRESS_SEND": False,  # deliver to the real local SMTP server
         "PUBLIC_BASE_URL": "https://volunteer.example.org",
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         "RATELIMIT_STORAGE_URI": "memory://",
