@@ -1,3 +1,4 @@
 """Factories, one module per domain; import them from here (`from tests.factories import ...`)."""
 from tests.factories.accounts import *  # noqa: F403
 from tests.factories.rounds import *  # noqa: F403
+from tests.factories.review import *  # noqa: F403

@@ -1,0 +1,99 @@
+"""Review factories: submitted applications, reviewers, organizers, assignments, reviews."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+
+from marketplace.accounts.models import Role
+from marketplace.applications.models import Application, ApplicationStatus, Attachment
+from marketplace.core.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.review import services
+from marketplace.review.models import ReviewAssignment
+from marketplace.rounds.models import RoundStatus
+from tests.factories.accounts import make_organisation, make_user
+from tests.factories.rounds import make_round
+
+__all__ = ["make_application", "make_assignment", "make_organizer", "make_review_round",
+           "make_reviewer", "make_submitted_review"]
+
+_seq = itertools.count(1)
+
+
+def make_organizer(**kw):
+    return make_user(roles=[Role.ORGANIZER], name=kw.pop("name", "团市委 工作人员"), **kw)
+
+
+def make_reviewer(**kw):
+    return make_user(roles=[Role.REVIEWER], name=kw.pop("name", f"评审专家{next(_seq)}"), **kw)
+
+
+def make_review_round(**overrides):
+    """A round in review (deadline passed) with a general pool of 500,000 yuan."""
+    now = utcnow().replace(microsecond=0)
+    fields = dict(status=RoundStatus.REVIEWING, opens_at=now - timedelta(days=30),
+                  deadline_at=now - timedelta(days=1),
+                  tranche_template=[{"label": "立项拨付", "percent": 50, "gate": "on_award"},
+                                    {"label": "中期拨付", "percent": 30, "gate": "after_report"},
+                                    {"label": "结项拨付", "percent": 20,
+                                     "gate": "after_acceptance"}])
+    fields.update(overrides)
+    return make_round(**fields)
+
+
+def make_application(round_=None, organisation=None, *, status=ApplicationStatus.IN_REVIEW,
+                     requested: Decimal | str = "50000.00", pool=None, challenge=None,
+                     attachments: int = 0, commit: bool = True, **overrides) -> Application:
+    """A submitted application (in review by default) with a snapshot of its organisation."""
+    n = next(_seq)
+    round_ = round_ or make_review_round()
+    organisation = organisation or make_organisation()
+    if pool is None:
+        pool = challenge.pool if challenge is not None else round_.pools[0]
+    requested_fen = int(Decimal(str(requested)) * 100)
+    fields = dict(title=f"测试项目{n}", category="关爱帮扶", summary="项目简介" * 5,
+                  objectives="项目目标", target_group="社区老人", beneficiaries=100,
+                  place="舟山市", region=organisation.region, volunteers=10,
+                  requested_fen=requested_fen, submitted_at=utcnow(),
+                  snapshot={"organisation": {"name": organisation.name,
+                                             "uscc": organisation.uscc,
+                                             "region": organisation.region}})
+    fields.update(overrides)
+    application = Application(round_id=round_.id, organisation_id=organisation.id,
+                              challenge_id=challenge.id if challenge else None,
+                              pool_id=pool.id if pool else None, status=status, **fields)
+    db.session.add(application)
+    db.session.flush()
+    for i in range(attachments):
+        application.attachments.append(Attachment(
+            original_name=f"{organisation.name}-方案{i + 1}.pdf",
+            stored_name=f"test-{application.id}-{i}-{n}", content_type="application/pdf",
+            size=10, sha256="0" * 64))
+    if commit:
+        db.session.commit()
+    return application
+
+
+def make_assignment(application, reviewer, *, commit: bool = True) -> ReviewAssignment:
+    assignment = ReviewAssignment(round_id=application.round_id, application_id=application.id,
+                                  reviewer_id=reviewer.id)
+    db.session.add(assignment)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return assignment
+
+
+def make_submitted_review(application, reviewer, scores: list, comment: str = "总体评价"):
+    """Assign (if needed) and submit a review with the given per-criterion scores."""
+    assignment = db.session.query(ReviewAssignment).filter_by(
+        application_id=application.id, reviewer_id=reviewer.id).one_or_none()
+    if assignment is None:
+        assignment = make_assignment(application, reviewer, commit=False)
+    review = services.review_for(assignment)
+    data = [services.ScoreData(s.criterion_id, str(v), "") for s, v in
+            zip(review.scores, scores, strict=True)]
+    services.save_review(assignment, data, comment, reviewer, submit=True)
+    db.session.commit()
+    return review

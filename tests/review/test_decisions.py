@@ -1,0 +1,156 @@
+"""Decisions and money: approve within the pool, round budget, challenge slots and caps,
+targeted regions; reject and waitlist; tranche plans."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.applications.models import ApplicationStatus
+from marketplace.core.policy import NotAllowed
+from marketplace.extensions import db
+from marketplace.funds import services as funds
+from marketplace.funds.models import AwardStatus, LedgerEntry, LedgerKind
+from marketplace.review import services
+from marketplace.rounds.models import PoolKind
+from tests.factories import (
+    make_application,
+    make_challenge,
+    make_organisation,
+    make_organizer,
+    make_pool,
+    make_review_round,
+)
+
+
+def _ledger(round_id):
+    return db.session.scalars(select(LedgerEntry).where(LedgerEntry.round_id == round_id)
+                              .order_by(LedgerEntry.id)).all()
+
+
+def test_approval_creates_award_tranche_plan_and_commit_entry(app):
+    organizer = make_organizer()
+    application = make_application(requested="10000.01")
+    award = services.approve_application(application, Decimal("10000.01"), organizer)
+    db.session.commit()
+    assert application.status == ApplicationStatus.APPROVED
+    assert award.status == AwardStatus.APPROVED and award.amount_fen == 1_000_001
+    assert [t["amount_fen"] for t in award.tranche_plan] == [500_000, 300_000, 200_001]
+    assert sum(t["amount_fen"] for t in award.tranche_plan) == award.amount_fen
+    [entry] = _ledger(application.round_id)
+    assert (entry.kind, entry.amount_fen, entry.award_id) == (LedgerKind.COMMIT, 1_000_001,
+                                                              award.id)
+
+
+def test_tranche_plan_puts_remainder_fen_on_last_tranche():
+    plan = funds.tranche_plan([{"label": "a", "percent": 33}, {"label": "b", "percent": 33},
+                               {"label": "c", "percent": 34}], 100)
+    assert [t["amount_fen"] for t in plan] == [33, 33, 34]
+    plan = funds.tranche_plan([{"label": "a", "percent": 50}, {"label": "b", "percent": 50}], 3)
+    assert [t["amount_fen"] for t in plan] == [1, 2]
+    assert funds.tranche_plan([], 7)[0]["amount_fen"] == 7
+
+
+def test_approval_that_exactly_fills_the_pool_is_allowed(app):
+    round_ = make_review_round()
+    round_.pools[0].amount_fen = 10_000_000
+    db.session.commit()
+    organizer = make_organizer()
+    first = make_application(round_, requested="60000")
+    second = make_application(round_, requested="40000")
+    services.approve_application(first, Decimal("60000"), organizer)
+    services.approve_application(second, Decimal("40000"), organizer)
+    db.session.commit()
+    assert funds.pool_remaining_fen(round_.pools[0]) == 0
+
+
+def test_approval_one_fen_over_the_pool_is_refused(app):
+    round_ = make_review_round()
+    round_.pools[0].amount_fen = 10_000_000
+    db.session.commit()
+    organizer = make_organizer()
+    first = make_application(round_, requested="60000")
+    second = make_application(round_, requested="50000")
+    services.approve_application(first, Decimal("60000"), organizer)
+    db.session.commit()
+    with pytest.raises(NotAllowed, match="余额不足"):
+        services.approve_application(second, Decimal("40000.01"), organizer)
+    db.session.rollback()
+    assert second.status == ApplicationStatus.IN_REVIEW
+    assert len(_ledger(round_.id)) == 1
+
+
+def test_approval_beyond_the_round_budget_is_refused(app):
+    round_ = make_review_round(total_budget_fen=5_000_000)  # pool is larger than the budget
+    organizer = make_organizer()
+    application = make_application(round_, requested="50000.01")
+    with pytest.raises(NotAllowed, match="年度总预算"):
+        services.approve_application(application, Decimal("50000.01"), organizer)
+
+
+def test_approval_above_requested_or_zero_is_refused(app):
+    organizer = make_organizer()
+    application = make_application(requested="1000")
+    with pytest.raises(NotAllowed, match="不能超过申请金额"):
+        services.approve_application(application, Decimal("1000.01"), organizer)
+    with pytest.raises(NotAllowed, match="大于零"):
+        services.approve_application(application, Decimal("0"), organizer)
+
+
+def test_challenge_slots_and_cap_per_team_are_enforced(app):
+    round_ = make_review_round()
+    challenge = make_challenge(round_, slots=1, cap_per_team_fen=3_000_000)
+    organizer = make_organizer()
+    first = make_application(round_, challenge=challenge, requested="40000")
+    second = make_application(round_, challenge=challenge, requested="20000")
+    with pytest.raises(NotAllowed, match="资助上限"):
+        services.approve_application(first, Decimal("30000.01"), organizer)
+    services.approve_application(first, Decimal("30000"), organizer)
+    db.session.commit()
+    with pytest.raises(NotAllowed, match="名额已满"):
+        services.approve_application(second, Decimal("20000"), organizer)
+
+
+def test_targeted_pool_refuses_organisation_outside_its_regions(app):
+    round_ = make_review_round()
+    targeted = make_pool(round_, kind=PoolKind.TARGETED, regions=["嵊泗县"])
+    organizer = make_organizer()
+    outside = make_application(round_, make_organisation(region="定海区"), pool=targeted)
+    inside = make_application(round_, make_organisation(region="嵊泗县"), pool=targeted)
+    with pytest.raises(NotAllowed, match="定向扶持"):
+        services.approve_application(outside, Decimal("1000"), organizer)
+    services.approve_application(inside, Decimal("1000"), organizer)
+
+
+def test_reject_needs_feedback_and_waitlist_keeps_money(app):
+    organizer = make_organizer()
+    application = make_application()
+    with pytest.raises(NotAllowed, match="反馈"):
+        services.reject_application(application, "  ", organizer)
+    services.reject_application(application, "预算不够细致", organizer)
+    assert application.status == ApplicationStatus.REJECTED
+    assert application.feedback == "预算不够细致"
+    other = make_application()
+    services.waitlist_application(other, "", organizer)
+    assert other.status == ApplicationStatus.WAITLISTED
+    assert _ledger(other.round_id) == []
+
+
+def test_organizer_may_not_decide_own_organisations_application(app):
+    organizer = make_organizer()
+    application = make_application(make_review_round(), make_organisation(owner=organizer))
+    with pytest.raises(NotAllowed, match="自己所在组织"):
+        services.approve_application(application, Decimal("1000"), organizer)
+
+
+def test_decommit_returns_money_to_the_pool(app):
+    organizer = make_organizer()
+    application = make_application(requested="1000")
+    award = services.approve_application(application, Decimal("1000"), organizer)
+    pool = application.pool
+    assert funds.pool_committed_fen(pool.id) == 100_000
+    funds.decommit_award(award, "异议成立", organizer)
+    db.session.commit()
+    assert award.status == AwardStatus.WITHDRAWN
+    assert funds.pool_committed_fen(pool.id) == 0
+    assert [e.kind for e in _ledger(application.round_id)] == [LedgerKind.COMMIT,
+                                                               LedgerKind.DECOMMIT]
