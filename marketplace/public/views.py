@@ -4,8 +4,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
+from marketplace.rounds import services as rounds_services
 
 bp = Blueprint("public", __name__)
 
@@ -17,9 +19,10 @@ def home():
         my_organisations = db.session.scalars(
             select(Organisation).join(Membership).where(Membership.user_id == current_user.id)
             .order_by(Organisation.name)).all()
-    open_rounds: list = []  # rounds arrive with the rounds capability
+    open_rounds = rounds_services.open_rounds(utcnow())
+    invitations = rounds_services.pending_invitations(current_user)
     return render_template("public/home.html", open_rounds=open_rounds,
-                           my_organisations=my_organisations)
+                           my_organisations=my_organisations, invitations=invitations)
 
 
 @bp.route("/healthz")

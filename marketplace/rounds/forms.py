@@ -1,0 +1,292 @@
+"""Round, pool, challenge, preference and 派单 forms. Typed values are parsed here (yuan,
+Shanghai wall-clock times); the rules themselves live in services.py."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from marketplace.core.money import MoneyError, to_decimal
+from marketplace.core.timeutil import local_to_utc, to_local
+from marketplace.organisations.models import ORGANISATION_TYPE_LABELS
+from marketplace.rounds.models import (
+    BUDGET_CATEGORY_LABELS,
+    DEFAULT_CATEGORIES,
+    BudgetCategory,
+    PoolKind,
+    Round,
+)
+from marketplace.rounds.services import (
+    TRANCHE_GATE_LABELS,
+    ChallengeData,
+    RoundData,
+    default_tranche_template,
+)
+
+TRANCHE_ROWS = 5
+
+
+class MoneyField(StringField):
+    """Yuan typed as text ("12,000.50"); `.amount` is the Decimal, None when left empty."""
+
+    amount: Decimal | None = None
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.amount = None
+        text = (self.data or "").strip()
+        if text:
+            try:
+                self.amount = to_decimal(text)
+            except MoneyError:
+                self.amount = None
+                self.process_errors.append(_l("请填写金额（元），最多两位小数。"))
+
+    def set_amount(self, amount: Decimal | None) -> None:
+        self.amount = amount
+        self.data = "" if amount is None else f"{amount:.2f}"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        # Unknown values are refused by the service with a clear message.
+        pass
+
+
+def _local(value: datetime | None) -> datetime | None:
+    local = to_local(value)
+    return local.replace(tzinfo=None) if local else None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return local_to_utc(value) if value else None
+
+
+class TrancheRowForm(Form):
+    label = StringField(_l("名称"), validators=[Optional(), Length(max=60)])
+    percent = IntegerField(_l("比例 %"), validators=[Optional(), NumberRange(1, 100)])
+    gate = SelectField(_l("拨付条件"), choices=[(g.value, label)
+                                            for g, label in TRANCHE_GATE_LABELS.items()])
+
+
+class RoundForm(FlaskForm):
+    year = IntegerField(_l("年度"), validators=[InputRequired(_l("请填写年度。")),
+                                              NumberRange(2000, 2100)])
+    title = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")),
+                                              Length(max=200)])
+    introduction = TextAreaField(
+        _l("介绍"), validators=[Optional(), Length(max=20000)],
+        description=_l("可用简单格式：<p> <strong> <em> <ul> <ol> <li> <a> <h3> <h4>；"
+                       "其他标签会被去掉。"))
+    total_budget = MoneyField(_l("总预算（元）"), validators=[DataRequired(_l("请填写总预算。"))])
+    opens_at = DateTimeLocalField(_l("申报开始时间"), validators=[Optional()],
+                                  format="%Y-%m-%dT%H:%M",
+                                  description=_l("北京时间。"))
+    deadline_at = DateTimeLocalField(_l("申报截止时间"), validators=[Optional()],
+                                     format="%Y-%m-%dT%H:%M", description=_l("北京时间。"))
+    review_ends_at = DateTimeLocalField(_l("评审结束时间"), validators=[Optional()],
+                                        format="%Y-%m-%dT%H:%M")
+    publicity_days = IntegerField(_l("公示天数"), default=7,
+                                  validators=[InputRequired(_l("请填写公示天数。")),
+                                              NumberRange(1, 60)])
+    delivery_ends_at = DateTimeLocalField(_l("项目实施结束时间"), validators=[Optional()],
+                                          format="%Y-%m-%dT%H:%M")
+    categories = TextAreaField(_l("项目类别"), default="\n".join(DEFAULT_CATEGORIES),
+                               description=_l("每行一个。"))
+    max_amount_per_project = MoneyField(_l("单个项目资助上限（元）"), validators=[Optional()])
+    max_applications_per_org = IntegerField(_l("每个组织最多申报数"),
+                                            validators=[Optional(), NumberRange(1, 100)])
+    tranches = FieldList(FormField(TrancheRowForm), min_entries=TRANCHE_ROWS,
+                         max_entries=TRANCHE_ROWS)
+
+    def __init__(self, *args, round: Round | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if round is not None and not self.is_submitted():
+            self._fill(round)
+        elif not self.is_submitted():
+            self._fill_tranches(default_tranche_template())
+
+    def _fill(self, round: Round) -> None:
+        self.year.data = round.year
+        self.title.data = round.title
+        self.introduction.data = round.introduction
+        self.total_budget.set_amount(round.total_budget)
+        for name in ("opens_at", "deadline_at", "review_ends_at", "delivery_ends_at"):
+            getattr(self, name).data = _local(getattr(round, name))
+        self.publicity_days.data = round.publicity_days
+        self.categories.data = "\n".join(round.categories or [])
+        self.max_amount_per_project.set_amount(round.max_amount_per_project)
+        self.max_applications_per_org.data = round.max_applications_per_org
+        for category in BudgetCategory:
+            getattr(self, f"rule_{category.value}").data = (round.budget_rules or {}).get(
+                category.value)
+        self._fill_tranches(round.tranche_template or [])
+
+    def _fill_tranches(self, rows: list[dict]) -> None:
+        for entry, row in zip(self.tranches.entries, rows, strict=False):
+            entry.form.label.data = row["label"]
+            entry.form.percent.data = row["percent"]
+            entry.form.gate.data = row["gate"]
+
+    def rule_fields(self):
+        return [getattr(self, f"rule_{c.value}") for c in BudgetCategory]
+
+    def tranche_rows(self) -> list[dict]:
+        rows = []
+        for entry in self.tranches.entries:
+            form = entry.form
+            if not (form.label.data or "").strip() and form.percent.data is None:
+                continue
+            rows.append({"label": (form.label.data or "").strip(), "percent": form.percent.data,
+                         "gate": form.gate.data})
+        return rows
+
+    def to_data(self) -> RoundData:
+        categories = [c.strip() for c in (self.categories.data or "").splitlines() if c.strip()]
+        rules = {c.value: getattr(self, f"rule_{c.value}").data for c in BudgetCategory
+                 if getattr(self, f"rule_{c.value}").data is not None}
+        return RoundData(
+            year=self.year.data, title=self.title.data or "",
+            introduction=self.introduction.data or "",
+            total_budget=self.total_budget.amount or Decimal("0.00"),
+            opens_at=_utc(self.opens_at.data), deadline_at=_utc(self.deadline_at.data),
+            review_ends_at=_utc(self.review_ends_at.data),
+            publicity_days=self.publicity_days.data,
+            delivery_ends_at=_utc(self.delivery_ends_at.data), categories=categories,
+            max_amount_per_project=self.max_amount_per_project.amount,
+            max_applications_per_org=self.max_applications_per_org.data,
+            budget_rules=rules, tranche_template=self.tranche_rows())
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Put each service-side problem next to its field (tranches/budget rules on top)."""
+        for name, message in problems.items():
+            target = getattr(self, name, None)
+            if isinstance(target, FieldList):
+                self.tranche_errors.append(message)
+            elif name == "budget_rules":
+                self.rule_errors.append(message)
+            elif target is not None:
+                target.errors = [*target.errors, message]
+
+    @property
+    def tranche_errors(self) -> list[str]:
+        if not hasattr(self, "_tranche_errors"):
+            self._tranche_errors: list[str] = []
+        return self._tranche_errors
+
+    @property
+    def rule_errors(self) -> list[str]:
+        if not hasattr(self, "_rule_errors"):
+            self._rule_errors: list[str] = []
+        return self._rule_errors
+
+
+for _category in BudgetCategory:  # 人员费 ≤ 30% etc.: one optional field per category
+    setattr(RoundForm, f"rule_{_category.value}", IntegerField(
+        _l("%(category)s占比上限 %%", category=BUDGET_CATEGORY_LABELS[_category]),
+        validators=[Optional(), NumberRange(1, 100, _l("应为 1 到 100 之间的整数。"))]))
+
+
+class PoolForm(FlaskForm):
+    name = StringField(_l("名称"), validators=[DataRequired(_l("请填写资金池名称。")),
+                                             Length(max=120)])
+    kind = SelectField(_l("类型"), choices=[
+        (PoolKind.GENERAL.value, _l("综合资金池")),
+        (PoolKind.TARGETED.value, _l("定向扶持资金池（限定县区）"))])
+    amount = MoneyField(_l("金额（元）"), validators=[DataRequired(_l("请填写金额。"))])
+    regions = MultiCheckboxField(_l("限定县区"), description=_l("仅定向扶持资金池需要。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regions.choices = [(r, r) for r in current_app.config["REGIONS"]]
+
+
+class ChallengeForm(FlaskForm):
+    title = StringField(_l("命题名称"), validators=[DataRequired(_l("请填写命题名称。")),
+                                                Length(max=200)])
+    background = TextAreaField(_l("命题背景"), validators=[Optional(), Length(max=5000)])
+    expected_outcomes = TextAreaField(_l("预期成效"), validators=[Optional(), Length(max=5000)])
+    indicators = TextAreaField(_l("考核指标"), validators=[Optional(), Length(max=5000)])
+    cap_per_team = MoneyField(_l("每队资助上限（元）"),
+                              validators=[DataRequired(_l("请填写每队资助上限。"))])
+    slots = IntegerField(_l("揭榜队伍数"), default=1,
+                         validators=[InputRequired(_l("请填写揭榜队伍数。")), NumberRange(1, 100)])
+    pool_id = SelectField(_l("资金池"))
+    pool_amount = MoneyField(_l("新资金池金额（元）"), validators=[Optional()],
+                             description=_l("不填则为 每队上限 × 队伍数。"))
+    eligible_regions = MultiCheckboxField(_l("限定县区"), description=_l("不选表示不限。"))
+    eligible_org_types = MultiCheckboxField(_l("限定组织类型"), description=_l("不选表示不限。"))
+
+    def __init__(self, *args, round: Round, allow_new_pool: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("new", _l("为本命题新建资金池"))] if allow_new_pool else []
+        choices += [(str(p.id), f"{p.name}（{p.kind.label}）") for p in round.pools]
+        self.pool_id.choices = choices
+        self.eligible_regions.choices = [(r, r) for r in current_app.config["REGIONS"]]
+        self.eligible_org_types.choices = [(t.value, label)
+                                           for t, label in ORGANISATION_TYPE_LABELS.items()]
+
+    def to_data(self) -> ChallengeData:
+        pool_id = None if self.pool_id.data in (None, "", "new") else int(self.pool_id.data)
+        return ChallengeData(
+            title=self.title.data or "", background=self.background.data or "",
+            expected_outcomes=self.expected_outcomes.data or "",
+            indicators=self.indicators.data or "", cap_per_team=self.cap_per_team.amount,
+            slots=self.slots.data, pool_id=pool_id, pool_amount=self.pool_amount.amount,
+            eligible_regions=list(self.eligible_regions.data or []),
+            eligible_org_types=list(self.eligible_org_types.data or []))
+
+    def validate_pool_id(self, field):
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(_l("请选择资金池。"))
+
+
+class PreferenceForm(FlaskForm):
+    categories = MultiCheckboxField(_l("关注的项目类别"), description=_l("不选表示全部类别。"))
+    regions = MultiCheckboxField(_l("关注的县区"),
+                                 description=_l("不选表示全部县区；限定县区的命题按此匹配。"))
+
+    def __init__(self, *args, categories: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories.choices = [(c, c) for c in categories]
+        self.regions.choices = [(r, r) for r in current_app.config["REGIONS"]]
+
+
+class InviteForm(FlaskForm):
+    organisations = MultiCheckboxField(_l("邀请的组织"))
+    message = TextAreaField(_l("附言"), validators=[Optional(), Length(max=1000)])
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("婉拒的理由"), validators=[
+        DataRequired(_l("请填写婉拒的理由。")), Length(max=2000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

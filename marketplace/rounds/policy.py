@@ -1,0 +1,135 @@
+"""Who may do what with rounds, pools and challenges, and who a challenge admits."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+
+from marketplace.accounts.models import Role
+from marketplace.core.policy import ALLOW, Decision, deny
+from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
+from marketplace.organisations.policy import can_edit as can_edit_organisation
+from marketplace.organisations.policy import membership_of
+from marketplace.rounds.models import (
+    Challenge,
+    ChallengeInvitation,
+    InvitationAnswer,
+    MatchingPreference,
+    Round,
+    RoundStatus,
+)
+
+# A round's settings, pools and challenges may change until review starts.
+EDITABLE = (RoundStatus.DRAFT, RoundStatus.OPEN)
+
+
+def is_organizer(user) -> bool:
+    """League staff (organizers) and admins run rounds."""
+    return bool(user and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
+
+
+def can_manage_rounds(user) -> Decision:
+    if is_organizer(user):
+        return ALLOW
+    return deny(_l("只有团市委工作人员可以管理创投集市。"))
+
+
+def can_view_round(user, round: Round) -> Decision:
+    """Published rounds are public; drafts only for organizers."""
+    if round.status != RoundStatus.DRAFT or is_organizer(user):
+        return ALLOW
+    return deny(_l("找不到该创投集市。"))
+
+
+def can_view_challenge(user, challenge: Challenge) -> Decision:
+    return can_view_round(user, challenge.round)
+
+
+def can_edit_round(user, round: Round) -> Decision:
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以管理创投集市。"))
+    if round.status not in EDITABLE:
+        return deny(_l("评审开始后不能再修改创投集市的设置。"))
+    return ALLOW
+
+
+def can_publish(user, round: Round) -> Decision:
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以发布创投集市。"))
+    if round.status != RoundStatus.DRAFT:
+        return deny(_l("只有草稿状态的创投集市可以发布。"))
+    return ALLOW
+
+
+def can_invite(user, challenge: Challenge, now: datetime) -> Decision:
+    """派单 makes sense only while the round takes bids."""
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以派单。"))
+    if not challenge.round.accepts_applications_at(now):
+        return deny(_l("创投集市未在征集期内，不能派单。"))
+    return ALLOW
+
+
+def can_answer_invitation(user, invitation: ChallengeInvitation, now: datetime) -> Decision:
+    if membership_of(user, invitation.organisation) is None:
+        return deny(_l("找不到该邀请。"))
+    if invitation.status != InvitationAnswer.PENDING:
+        return deny(_l("这份邀请已经答复过了。"))
+    if not invitation.challenge.round.accepts_applications_at(now):
+        return deny(_l("申报已截止，不能再答复这份邀请。"))
+    return ALLOW
+
+
+def can_view_invitation(user, invitation: ChallengeInvitation) -> Decision:
+    if is_organizer(user) or membership_of(user, invitation.organisation) is not None:
+        return ALLOW
+    return deny(_l("找不到该邀请。"))
+
+
+def can_set_preferences(user, organisation) -> Decision:
+    if can_edit_organisation(user, organisation):
+        return ALLOW
+    return deny(_l("只有组织负责人可以设置对接偏好。"))
+
+
+def challenge_admits(challenge: Challenge, organisation) -> Decision:
+    """Whether the organisation may bid on the challenge (region and type rules)."""
+    regions = challenge.eligible_regions or []
+    if regions and organisation.region not in regions:
+        return deny(_l("本命题仅限 %(regions)s 的组织揭榜，你的组织在 %(region)s。",
+                       regions="、".join(regions), region=organisation.region))
+    types = challenge.eligible_org_types or []
+    if types and organisation.org_type.value not in types:
+        labels = "、".join(str(ORGANISATION_TYPE_LABELS[OrganisationType(t)]) for t in types)
+        return deny(_l("本命题仅限 %(types)s 揭榜，你的组织是 %(type)s。",
+                       types=labels, type=organisation.org_type.label))
+    pool = challenge.pool
+    if pool is not None and not pool.admits_region(organisation.region):
+        return deny(_l("本命题的资金池仅面向 %(regions)s 的组织。",
+                       regions="、".join(pool.regions or [])))
+    return ALLOW
+
+
+def matches_round(preference: MatchingPreference | None, round: Round) -> bool:
+    """Any preferred category among the round's, or no category preference at all."""
+    categories = (preference.categories if preference else None) or []
+    return not categories or bool(set(categories) & set(round.categories or []))
+
+
+def matches_challenge(preference: MatchingPreference | None, challenge: Challenge,
+                      organisation) -> bool:
+    """Eligible for the challenge, and (when the organisation named regions and the challenge
+    is limited to regions) at least one region in common."""
+    if not challenge_admits(challenge, organisation):
+        return False
+    wanted = (preference.regions if preference else None) or []
+    limited = challenge.eligible_regions or []
+    return not wanted or not limited or bool(set(wanted) & set(limited))
+
+
+def visible_rounds(user) -> Select:
+    stmt = select(Round)
+    if is_organizer(user):
+        return stmt
+    return stmt.where(Round.status != RoundStatus.DRAFT)

@@ -1,0 +1,676 @@
+"""Round, pool and challenge changes, publishing, matching (一键式对接) and 派单.
+
+Each function checks permission (rounds.policy) and timing, makes the change, writes an
+audit record and queues its e-mails; it never commits — the caller does, once.
+Money invariants (pools of a round sum to at most its budget) are checked under a row lock
+on the round, so two concurrent requests cannot both squeeze a pool in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import nh3
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+
+from marketplace.audit.services import record, snapshot
+from marketplace.core.money import format_yuan, from_fen, to_fen
+from marketplace.core.policy import NotAllowed, require
+from marketplace.core.timeutil import utcnow
+from marketplace.core.urls import public_url
+from marketplace.extensions import db
+from marketplace.notify.services import queue_mail
+from marketplace.organisations.models import (
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    OrganisationType,
+)
+from marketplace.organisations.policy import membership_of
+from marketplace.rounds import policy
+from marketplace.rounds.models import (
+    DEFAULT_CATEGORIES,
+    BudgetCategory,
+    Challenge,
+    ChallengeInvitation,
+    InvitationAnswer,
+    MatchingPreference,
+    MatchNotice,
+    Pool,
+    PoolKind,
+    Round,
+    RoundStatus,
+    TrancheGate,
+)
+
+INTRODUCTION_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h3", "h4"}
+ROUND_FIELDS = ["year", "title", "introduction", "status", "total_budget_fen", "opens_at",
+                "deadline_at", "review_ends_at", "publicity_days", "delivery_ends_at",
+                "categories", "max_amount_per_project_fen", "max_applications_per_org",
+                "budget_rules", "tranche_template"]
+POOL_FIELDS = ["name", "kind", "amount_fen", "regions"]
+CHALLENGE_FIELDS = ["title", "background", "expected_outcomes", "indicators",
+                    "cap_per_team_fen", "slots", "pool_id", "eligible_regions",
+                    "eligible_org_types"]
+
+
+def default_tranche_template() -> list[dict]:
+    return [
+        {"label": "立项拨付", "percent": 50, "gate": TrancheGate.ON_AWARD.value},
+        {"label": "中期报告通过后拨付", "percent": 30, "gate": TrancheGate.AFTER_REPORT.value},
+        {"label": "验收合格后拨付", "percent": 20, "gate": TrancheGate.AFTER_ACCEPTANCE.value},
+    ]
+
+
+TRANCHE_GATE_LABELS = {
+    TrancheGate.ON_AWARD: _l("立项后"),
+    TrancheGate.AFTER_REPORT: _l("中期报告通过后"),
+    TrancheGate.AFTER_ACCEPTANCE: _l("验收合格后"),
+}
+
+
+def sanitise_introduction(html: str) -> str:
+    """Limited rich text: paragraphs, emphasis, lists, links, small headings. Nothing else."""
+    return nh3.clean(html or "", tags=INTRODUCTION_TAGS, attributes={"a": {"href"}},
+                     url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer nofollow").strip()
+
+
+# --- rounds -------------------------------------------------------------------------------
+
+@dataclass
+class RoundData:
+    """A round's settings as typed by the organizer; datetimes already naive UTC."""
+
+    year: int
+    title: str
+    introduction: str = ""
+    total_budget: Decimal = Decimal("0.00")
+    opens_at: datetime | None = None
+    deadline_at: datetime | None = None
+    review_ends_at: datetime | None = None
+    publicity_days: int = 7
+    delivery_ends_at: datetime | None = None
+    categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    max_amount_per_project: Decimal | None = None
+    max_applications_per_org: int | None = None
+    budget_rules: dict[str, int] = field(default_factory=dict)
+    tranche_template: list[dict] = field(default_factory=default_tranche_template)
+
+
+DATE_FIELDS = [
+    ("opens_at", _l("申报开始时间")),
+    ("deadline_at", _l("申报截止时间")),
+    ("review_ends_at", _l("评审结束时间")),
+    ("delivery_ends_at", _l("项目实施结束时间")),
+]
+
+
+def date_order_problems(values: dict[str, datetime | None]) -> dict[str, str]:
+    """Each date that is set must come after the previous one that is set."""
+    problems: dict[str, str] = {}
+    previous: tuple[str, object, datetime] | None = None
+    for name, label in DATE_FIELDS:
+        value = values.get(name)
+        if value is None:
+            continue
+        if previous is not None and value <= previous[2]:
+            problems[name] = str(_l("%(this)s应晚于%(prev)s。", this=label, prev=previous[1]))
+        previous = (name, label, value)
+    return problems
+
+
+def tranche_problem(rows: list[dict]) -> str | None:
+    if not rows:
+        return str(_l("请至少填写一期拨付。"))
+    for row in rows:
+        if not str(row.get("label", "")).strip():
+            return str(_l("每一期拨付都需要名称。"))
+        percent = row.get("percent")
+        if not isinstance(percent, int) or not 1 <= percent <= 100:
+            return str(_l("每一期的比例应为 1 到 100 之间的整数。"))
+        if row.get("gate") not in {g.value for g in TrancheGate}:
+            return str(_l("请选择每一期的拨付条件。"))
+    total = sum(row["percent"] for row in rows)
+    if total != 100:
+        return str(_l("各期比例合计应为 100%%，现在是 %(total)d%%。", total=total))
+    return None
+
+
+def round_data_problems(data: RoundData) -> dict[str, str]:
+    """Every problem with the typed settings, by form field (empty: all good)."""
+    problems: dict[str, str] = {}
+    if not (data.title or "").strip():
+        problems["title"] = str(_l("请填写名称。"))
+    if not 2000 <= (data.year or 0) <= 2100:
+        problems["year"] = str(_l("请填写正确的年度。"))
+    if data.total_budget is None or data.total_budget < 0:
+        problems["total_budget"] = str(_l("总预算不能为负数。"))
+    problems.update(date_order_problems({n: getattr(data, n) for n, _ in DATE_FIELDS}))
+    if not 1 <= (data.publicity_days or 0) <= 60:
+        problems["publicity_days"] = str(_l("公示天数应为 1 到 60 天。"))
+    categories = [c.strip() for c in data.categories or [] if c.strip()]
+    if not categories:
+        problems["categories"] = str(_l("请至少填写一个项目类别。"))
+    elif len(set(categories)) != len(categories):
+        problems["categories"] = str(_l("项目类别不能重复。"))
+    elif any(len(c) > 40 for c in categories):
+        problems["categories"] = str(_l("每个项目类别不超过 40 个字。"))
+    if data.max_amount_per_project is not None:
+        if data.max_amount_per_project <= 0:
+            problems["max_amount_per_project"] = str(_l("单个项目资助上限应大于 0。"))
+        elif data.total_budget is not None and data.max_amount_per_project > data.total_budget:
+            problems["max_amount_per_project"] = str(_l("单个项目资助上限不能超过总预算。"))
+    if data.max_applications_per_org is not None and data.max_applications_per_org < 1:
+        problems["max_applications_per_org"] = str(_l("每个组织的申报数量上限至少为 1。"))
+    known = {c.value for c in BudgetCategory}
+    for key, share in (data.budget_rules or {}).items():
+        if key not in known or not isinstance(share, int) or not 1 <= share <= 100:
+            problems["budget_rules"] = str(_l("费用类别的占比上限应为 1 到 100 之间的整数。"))
+    problem = tranche_problem(data.tranche_template)
+    if problem:
+        problems["tranches"] = problem
+    return problems
+
+
+def _refuse_problems(problems: dict[str, str]) -> None:
+    if problems:
+        name, message = next(iter(problems.items()))
+        raise NotAllowed(message, field=name)
+
+
+def _apply_round_data(round: Round, data: RoundData) -> None:
+    round.year = data.year
+    round.title = data.title.strip()
+    round.introduction = sanitise_introduction(data.introduction)
+    round.total_budget_fen = to_fen(data.total_budget)
+    round.opens_at = data.opens_at
+    round.deadline_at = data.deadline_at
+    round.review_ends_at = data.review_ends_at
+    round.publicity_days = data.publicity_days
+    round.delivery_ends_at = data.delivery_ends_at
+    round.categories = [c.strip() for c in data.categories if c.strip()]
+    round.max_amount_per_project_fen = (None if data.max_amount_per_project is None
+                                        else to_fen(data.max_amount_per_project))
+    round.max_applications_per_org = data.max_applications_per_org
+    round.budget_rules = dict(data.budget_rules)
+    round.tranche_template = [
+        {"label": r["label"].strip(), "percent": r["percent"], "gate": r["gate"]}
+        for r in data.tranche_template]
+
+
+def create_round(actor, data: RoundData) -> Round:
+    require(policy.can_manage_rounds(actor))
+    _refuse_problems(round_data_problems(data))
+    round = Round(status=RoundStatus.DRAFT, created_by_id=actor.id)
+    _apply_round_data(round, data)
+    db.session.add(round)
+    record("round.create", round, actor=actor, after=snapshot(round, ROUND_FIELDS))
+    return round
+
+
+def lock_round(round_id: int) -> Round:
+    """Lock the round's row for this transaction (FOR UPDATE on PostgreSQL) and re-read it:
+    every change to its money goes through here, one at a time."""
+    return db.session.execute(
+        select(Round).where(Round.id == round_id).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def _pooled_fen(round_id: int, exclude_pool_id: int | None = None) -> int:
+    stmt = select(func.coalesce(func.sum(Pool.amount_fen), 0)).where(Pool.round_id == round_id)
+    if exclude_pool_id is not None:
+        stmt = stmt.where(Pool.id != exclude_pool_id)
+    return int(db.session.scalar(stmt))
+
+
+def update_round(actor, round: Round, data: RoundData) -> Round:
+    require(policy.can_edit_round(actor, round))
+    round = lock_round(round.id)
+    require(policy.can_edit_round(actor, round))
+    _refuse_problems(round_data_problems(data))
+    pooled = _pooled_fen(round.id)
+    if to_fen(data.total_budget) < pooled:
+        raise NotAllowed(_l("资金池已分配 %(pooled)s，总预算不能低于这个数。",
+                            pooled=format_yuan(pooled)), field="total_budget")
+    before = snapshot(round, ROUND_FIELDS)
+    _apply_round_data(round, data)
+    record("round.update", round, actor=actor, before=before,
+           after=snapshot(round, ROUND_FIELDS))
+    return round
+
+
+def round_phase(round: Round, now: datetime) -> RoundStatus:
+    """What the round is doing now, for display: an open round past its deadline reads as
+    reviewing. The stored status only changes through service calls."""
+    if (round.status == RoundStatus.OPEN and round.deadline_at is not None
+            and now > round.deadline_at):
+        return RoundStatus.REVIEWING
+    return round.status
+
+
+def publish_problems(round: Round, now: datetime) -> list[str]:
+    problems: list[str] = []
+    if round.total_budget_fen <= 0:
+        problems.append(str(_l("请先填写总预算。")))
+    for name, label in DATE_FIELDS:
+        if getattr(round, name) is None:
+            problems.append(str(_l("请先填写%(label)s。", label=label)))
+    problems.extend(date_order_problems({n: getattr(round, n) for n, _ in DATE_FIELDS}).values())
+    if round.deadline_at is not None and round.deadline_at <= now:
+        problems.append(str(_l("申报截止时间已过，请先修改。")))
+    if not round.pools:
+        problems.append(str(_l("请至少设置一个资金池。")))
+    problem = tranche_problem(round.tranche_template or [])
+    if problem:
+        problems.append(problem)
+    if not round.categories:
+        problems.append(str(_l("请至少填写一个项目类别。")))
+    return problems
+
+
+def publish_round(actor, round: Round, now: datetime | None = None) -> int:
+    """draft → open. E-mails the matching verified organisations once; returns how many."""
+    now = now or utcnow()
+    require(policy.can_publish(actor, round))
+    round = lock_round(round.id)
+    require(policy.can_publish(actor, round))
+    problems = publish_problems(round, now)
+    if problems:
+        raise NotAllowed(_l("还不能发布：%(problems)s", problems="；".join(problems)))
+    round.status = RoundStatus.OPEN
+    round.published_at = now
+    for challenge in round.challenges:
+        challenge.published_at = challenge.published_at or now
+    record("round.publish", round, actor=actor, before={"status": RoundStatus.DRAFT},
+           after={"status": round.status, "published_at": now})
+    return notify_round_published(round)
+
+
+# --- pools --------------------------------------------------------------------------------
+
+def _check_regions(regions: list[str], field_name: str) -> list[str]:
+    allowed = current_app.config["REGIONS"]
+    unknown = [r for r in regions if r not in allowed]
+    if unknown:
+        raise NotAllowed(_l("未知的县区：%(regions)s", regions="、".join(unknown)),
+                         field=field_name)
+    return [r for r in allowed if r in regions]  # canonical order, no duplicates
+
+
+def _refuse_over_budget(round: Round, other_pools_fen: int, amount_fen: int,
+                        field_name: str) -> None:
+    if other_pools_fen + amount_fen > round.total_budget_fen:
+        free = max(round.total_budget_fen - other_pools_fen, 0)
+        raise NotAllowed(_l("资金池合计不能超过总预算 %(budget)s；目前还可分配 %(free)s。",
+                            budget=format_yuan(round.total_budget_fen),
+                            free=format_yuan(free)), field=field_name)
+
+
+def create_pool(actor, round: Round, name: str, kind: PoolKind, amount: Decimal,
+                regions: list[str] = (), *, amount_field: str = "amount") -> Pool:
+    require(policy.can_edit_round(actor, round))
+    round = lock_round(round.id)
+    name = (name or "").strip()
+    if not name:
+        raise NotAllowed(_l("请填写资金池名称。"), field="name")
+    if amount is None or amount < 0:
+        raise NotAllowed(_l("金额不能为负数。"), field=amount_field)
+    regions = _check_regions(list(regions or []), "regions")
+    if kind == PoolKind.TARGETED and not regions:
+        raise NotAllowed(_l("定向扶持资金池需要选择至少一个县区。"), field="regions")
+    if kind != PoolKind.TARGETED:
+        regions = []
+    if kind == PoolKind.GENERAL and any(p.kind == PoolKind.GENERAL for p in round.pools):
+        raise NotAllowed(_l("每个创投集市只有一个综合资金池。"), field="kind")
+    amount_fen = to_fen(amount)
+    _refuse_over_budget(round, _pooled_fen(round.id), amount_fen, amount_field)
+    pool = Pool(round=round, name=name, kind=kind, amount_fen=amount_fen, regions=regions)
+    db.session.add(pool)
+    record("pool.create", pool, actor=actor, after=snapshot(pool, POOL_FIELDS))
+    return pool
+
+
+def update_pool(actor, pool: Pool, name: str, amount: Decimal,
+                regions: list[str] = ()) -> Pool:
+    from marketplace.funds.balances import pool_balances
+
+    require(policy.can_edit_round(actor, pool.round))
+    round = lock_round(pool.round_id)
+    name = (name or "").strip()
+    if not name:
+        raise NotAllowed(_l("请填写资金池名称。"), field="name")
+    if amount is None or amount < 0:
+        raise NotAllowed(_l("金额不能为负数。"), field="amount")
+    regions = _check_regions(list(regions or []), "regions")
+    if pool.kind == PoolKind.TARGETED and not regions:
+        raise NotAllowed(_l("定向扶持资金池需要选择至少一个县区。"), field="regions")
+    amount_fen = to_fen(amount)
+    _refuse_over_budget(round, _pooled_fen(round.id, exclude_pool_id=pool.id), amount_fen,
+                        "amount")
+    balance = pool_balances(round.id).get(pool.id)
+    if balance is not None and amount < balance.committed:
+        raise NotAllowed(_l("该资金池已承诺 %(committed)s，金额不能低于这个数。",
+                            committed=format_yuan(balance.committed)), field="amount")
+    before = snapshot(pool, POOL_FIELDS)
+    pool.name = name
+    pool.amount_fen = amount_fen
+    pool.regions = regions if pool.kind == PoolKind.TARGETED else []
+    record("pool.update", pool, actor=actor, before=before, after=snapshot(pool, POOL_FIELDS))
+    return pool
+
+
+# --- challenges ---------------------------------------------------------------------------
+
+@dataclass
+class ChallengeData:
+    title: str
+    cap_per_team: Decimal
+    slots: int = 1
+    background: str = ""
+    expected_outcomes: str = ""
+    indicators: str = ""
+    pool_id: int | None = None         # an existing pool of the round; None: a new pool
+    pool_amount: Decimal | None = None  # for a new pool; default cap × slots
+    eligible_regions: list[str] = field(default_factory=list)
+    eligible_org_types: list[str] = field(default_factory=list)
+
+
+def _check_challenge(round: Round, data: ChallengeData) -> None:
+    if not (data.title or "").strip():
+        raise NotAllowed(_l("请填写命题名称。"), field="title")
+    if data.cap_per_team is None or data.cap_per_team <= 0:
+        raise NotAllowed(_l("每队资助上限应大于 0。"), field="cap_per_team")
+    if (round.max_amount_per_project_fen is not None
+            and to_fen(data.cap_per_team) > round.max_amount_per_project_fen):
+        raise NotAllowed(_l("每队资助上限不能超过单个项目资助上限 %(max)s。",
+                            max=format_yuan(round.max_amount_per_project_fen)),
+                         field="cap_per_team")
+    if not data.slots or data.slots < 1:
+        raise NotAllowed(_l("揭榜队伍数至少为 1。"), field="slots")
+    known = {t.value for t in OrganisationType}
+    if any(t not in known for t in data.eligible_org_types):
+        raise NotAllowed(_l("未知的组织类型。"), field="eligible_org_types")
+    if data.pool_id is not None:
+        pool = db.session.get(Pool, data.pool_id)
+        if pool is None or pool.round_id != round.id:
+            raise NotAllowed(_l("请选择本创投集市的资金池。"), field="pool_id")
+
+
+def _apply_challenge_data(challenge: Challenge, data: ChallengeData) -> None:
+    challenge.title = data.title.strip()
+    challenge.background = data.background or ""
+    challenge.expected_outcomes = data.expected_outcomes or ""
+    challenge.indicators = data.indicators or ""
+    challenge.cap_per_team_fen = to_fen(data.cap_per_team)
+    challenge.slots = data.slots
+    challenge.eligible_regions = _check_regions(list(data.eligible_regions),
+                                                "eligible_regions")
+    challenge.eligible_org_types = [t.value for t in OrganisationType
+                                    if t.value in data.eligible_org_types]
+
+
+def create_challenge(actor, round: Round, data: ChallengeData,
+                     now: datetime | None = None) -> Challenge:
+    """A challenge with its pool (an existing one, or a new one of cap × slots). Added to an
+    open round, it is published at once and the matching organisations are e-mailed."""
+    now = now or utcnow()
+    require(policy.can_edit_round(actor, round))
+    round = lock_round(round.id)
+    _check_challenge(round, data)
+    challenge = Challenge(round=round)
+    _apply_challenge_data(challenge, data)
+    if data.pool_id is not None:
+        challenge.pool_id = data.pool_id
+    else:
+        amount = data.pool_amount
+        if amount is None:
+            amount = data.cap_per_team * data.slots
+        challenge.pool = create_pool(actor, round, str(_l("命题：%(title)s",
+                                                          title=challenge.title))[:120],
+                                     PoolKind.CHALLENGE, amount, amount_field="pool_amount")
+    db.session.add(challenge)
+    if round.status == RoundStatus.OPEN:
+        challenge.published_at = now
+    record("challenge.create", challenge, actor=actor,
+           after=snapshot(challenge, CHALLENGE_FIELDS))
+    if challenge.published_at is not None:
+        notify_challenge_published(challenge)
+    return challenge
+
+
+def update_challenge(actor, challenge: Challenge, data: ChallengeData) -> Challenge:
+    require(policy.can_edit_round(actor, challenge.round))
+    round = lock_round(challenge.round_id)
+    _check_challenge(round, data)
+    before = snapshot(challenge, CHALLENGE_FIELDS)
+    _apply_challenge_data(challenge, data)
+    if data.pool_id is not None:
+        challenge.pool_id = data.pool_id
+    record("challenge.update", challenge, actor=actor, before=before,
+           after=snapshot(challenge, CHALLENGE_FIELDS))
+    return challenge
+
+
+# --- matching (一键式对接) -------------------------------------------------------------------
+
+def apply_url(round_id: int, challenge_id: int | None = None) -> str:
+    """The path that opens a new application (or bid) already tied to the round/challenge."""
+    args = {"round_id": round_id}
+    if challenge_id is not None:
+        args["challenge_id"] = challenge_id
+    try:
+        return url_for("applications.new", **args)
+    except BuildError:  # the applications pages are built by another capability
+        if challenge_id is not None:
+            return url_for("rounds.challenge", challenge_id=challenge_id)
+        return url_for("rounds.detail", round_id=round_id)
+
+
+def _candidates() -> list[tuple[Organisation, MatchingPreference | None]]:
+    """Verified organisations with their preferences and members, in three queries."""
+    stmt = (select(Organisation, MatchingPreference)
+            .outerjoin(MatchingPreference,
+                       MatchingPreference.organisation_id == Organisation.id)
+            .where(Organisation.status == OrganisationStatus.VERIFIED)
+            .options(selectinload(Organisation.memberships).selectinload(Membership.user))
+            .order_by(Organisation.id))
+    return [(org, pref) for org, pref in db.session.execute(stmt)]
+
+
+def _already_notified(round_id: int) -> set[tuple[int, str]]:
+    rows = db.session.execute(select(MatchNotice.organisation_id, MatchNotice.subject)
+                              .where(MatchNotice.round_id == round_id))
+    return {(org_id, subject) for org_id, subject in rows}
+
+
+def _members(organisation: Organisation):
+    return [m.user for m in organisation.memberships if m.user.is_active]
+
+
+def notify_round_published(round: Round) -> int:
+    """One mail per matching organisation (to each member): the open call and the
+    challenges it may bid on. Stored in MatchNotice, so nobody hears about it twice."""
+    done = _already_notified(round.id)
+    notified = 0
+    for organisation, preference in _candidates():
+        round_new = (policy.matches_round(preference, round)
+                     and (organisation.id, f"round:{round.id}") not in done)
+        challenges = [c for c in round.challenges
+                      if c.published_at is not None
+                      and (organisation.id, f"challenge:{c.id}") not in done
+                      and policy.matches_challenge(preference, c, organisation)]
+        if not round_new and not challenges:
+            continue
+        if round_new:
+            db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round.id,
+                                       subject=f"round:{round.id}"))
+        for challenge in challenges:
+            db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round.id,
+                                       challenge_id=challenge.id,
+                                       subject=f"challenge:{challenge.id}"))
+        links = [(c, public_url(apply_url(round.id, c.id))) for c in challenges]
+        for user in _members(organisation):
+            queue_mail(user.email, "round_published", user.locale, user=user, round=round,
+                       organisation=organisation,
+                       apply_link=public_url(apply_url(round.id)) if round_new else None,
+                       challenges=links,
+                       round_link=public_url(url_for("rounds.detail", round_id=round.id)))
+        notified += 1
+    return notified
+
+
+def notify_challenge_published(challenge: Challenge) -> int:
+    round = challenge.round
+    done = _already_notified(round.id)
+    subject = f"challenge:{challenge.id}"
+    notified = 0
+    for organisation, preference in _candidates():
+        if (organisation.id, subject) in done:
+            continue
+        if not policy.matches_challenge(preference, challenge, organisation):
+            continue
+        db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round.id,
+                                   challenge_id=challenge.id, subject=subject))
+        link = public_url(apply_url(round.id, challenge.id))
+        for user in _members(organisation):
+            queue_mail(user.email, "challenge_published", user.locale, user=user,
+                       round=round, challenge=challenge, organisation=organisation,
+                       link=link)
+        notified += 1
+    return notified
+
+
+def preference_for(organisation: Organisation) -> MatchingPreference | None:
+    return db.session.scalar(select(MatchingPreference).where(
+        MatchingPreference.organisation_id == organisation.id))
+
+
+def known_categories() -> list[str]:
+    """Categories one may prefer: the defaults and those of every published round."""
+    seen = list(DEFAULT_CATEGORIES)
+    for categories in db.session.scalars(select(Round.categories).where(
+            Round.status != RoundStatus.DRAFT)):
+        seen.extend(c for c in categories or [] if c not in seen)
+    return seen
+
+
+def set_matching_preference(actor, organisation: Organisation, categories: list[str],
+                            regions: list[str]) -> MatchingPreference:
+    require(policy.can_set_preferences(actor, organisation))
+    known = known_categories()
+    unknown = [c for c in categories if c not in known]
+    if unknown:
+        raise NotAllowed(_l("未知的项目类别：%(c)s", c="、".join(unknown)), field="categories")
+    regions = _check_regions(list(regions), "regions")
+    preference = preference_for(organisation)
+    before = None
+    if preference is None:
+        preference = MatchingPreference(organisation_id=organisation.id)
+        db.session.add(preference)
+    else:
+        before = {"categories": preference.categories, "regions": preference.regions}
+    preference.categories = [c for c in known if c in categories]
+    preference.regions = regions
+    preference.updated_by_id = actor.id
+    record("matching_preference.set", preference, actor=actor, before=before,
+           after={"organisation_id": organisation.id, "categories": preference.categories,
+                  "regions": preference.regions})
+    return preference
+
+
+# --- 派单 -----------------------------------------------------------------------------------
+
+def invite_organisations(actor, challenge: Challenge, organisations: list[Organisation],
+                         message: str = "", now: datetime | None = None
+                         ) -> list[ChallengeInvitation]:
+    """Invite named verified organisations to bid; one invitation per organisation (asking
+    again changes nothing and sends nothing)."""
+    now = now or utcnow()
+    require(policy.can_invite(actor, challenge, now))
+    if not organisations:
+        raise NotAllowed(_l("请选择要邀请的组织。"), field="organisations")
+    for organisation in organisations:
+        if not organisation.is_verified:
+            raise NotAllowed(_l("%(name)s 尚未通过认证，不能邀请。", name=organisation.name),
+                             field="organisations")
+        admits = policy.challenge_admits(challenge, organisation)
+        if not admits:
+            raise NotAllowed(f"{organisation.name}：{admits.reason}", field="organisations")
+    existing = set(db.session.scalars(select(ChallengeInvitation.organisation_id).where(
+        ChallengeInvitation.challenge_id == challenge.id)))
+    made = []
+    for organisation in organisations:
+        if organisation.id in existing:
+            continue
+        invitation = ChallengeInvitation(challenge=challenge, organisation=organisation,
+                                         message=(message or "").strip(),
+                                         invited_by_id=actor.id)
+        db.session.add(invitation)
+        record("challenge.invite", invitation, actor=actor,
+               after={"challenge_id": challenge.id, "organisation_id": organisation.id})
+        link = public_url(url_for("rounds.invitation", invitation_id=invitation.id))
+        for user in _members(organisation):
+            queue_mail(user.email, "challenge_invitation", user.locale, user=user,
+                       challenge=challenge, round=challenge.round, organisation=organisation,
+                       message=invitation.message, link=link)
+        made.append(invitation)
+    return made
+
+
+def answer_invitation(actor, invitation: ChallengeInvitation, bid: bool, reason: str = "",
+                      now: datetime | None = None) -> ChallengeInvitation:
+    """揭榜 (bid) or decline with a reason; the organizer sees the answer on the challenge."""
+    now = now or utcnow()
+    require(policy.can_answer_invitation(actor, invitation, now))
+    reason = (reason or "").strip()
+    if not bid and not reason:
+        raise NotAllowed(_l("请填写婉拒的理由。"), field="reason")
+    invitation.status = InvitationAnswer.BID if bid else InvitationAnswer.DECLINED
+    invitation.decline_reason = None if bid else reason
+    invitation.answered_at = now
+    invitation.answered_by_id = actor.id
+    record("challenge_invitation.answer", invitation, actor=actor,
+           before={"status": InvitationAnswer.PENDING},
+           after={"status": invitation.status, "reason": invitation.decline_reason})
+    return invitation
+
+
+# --- queries ------------------------------------------------------------------------------
+
+def open_rounds(now: datetime) -> list[Round]:
+    """Rounds taking applications now (published, before the deadline)."""
+    return list(db.session.scalars(
+        select(Round).where(Round.status == RoundStatus.OPEN, Round.deadline_at >= now)
+        .order_by(Round.deadline_at, Round.id)))
+
+
+def pending_invitations(user) -> list[ChallengeInvitation]:
+    """Unanswered 派单 invitations for the user's organisations, in open rounds."""
+    if not (user and user.is_authenticated):
+        return []
+    now = utcnow()
+    stmt = (select(ChallengeInvitation)
+            .join(Membership, Membership.organisation_id == ChallengeInvitation.organisation_id)
+            .join(Challenge, Challenge.id == ChallengeInvitation.challenge_id)
+            .join(Round, Round.id == Challenge.round_id)
+            .where(Membership.user_id == user.id,
+                   ChallengeInvitation.status == InvitationAnswer.PENDING,
+                   Round.status == RoundStatus.OPEN, Round.deadline_at >= now)
+            .options(selectinload(ChallengeInvitation.challenge).selectinload(Challenge.round),
+                     selectinload(ChallengeInvitation.organisation))
+            .order_by(ChallengeInvitation.created_at))
+    return list(db.session.scalars(stmt))
+
+
+def is_member(user, organisation: Organisation) -> bool:
+    return membership_of(user, organisation) is not None
+
+
+def remaining_budget_text(round: Round) -> str:
+    return format_yuan(from_fen(round.total_budget_fen - _pooled_fen(round.id)))

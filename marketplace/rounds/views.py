@@ -1,0 +1,420 @@
+"""Rounds: public pages (list, round, challenge), organizer pages (rounds, pools, challenges,
+publishing, 派单), and the member side of matching (preferences, answering invitations)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.core.forms import apply_refusal
+from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.core.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.funds.balances import pool_balances, round_summary
+from marketplace.organisations.models import (
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    OrganisationType,
+)
+from marketplace.rounds import policy, services
+from marketplace.rounds.forms import (
+    ActionForm,
+    ChallengeForm,
+    DeclineForm,
+    InviteForm,
+    PoolForm,
+    PreferenceForm,
+    RoundForm,
+)
+from marketplace.rounds.models import (
+    BudgetCategory,
+    Challenge,
+    ChallengeInvitation,
+    Pool,
+    PoolKind,
+    Round,
+    RoundStatus,
+)
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+
+@bp.app_template_global("rounds_apply_url")
+def rounds_apply_url(round_id: int, challenge_id: int | None = None) -> str:
+    return services.apply_url(round_id, challenge_id)
+
+
+@bp.app_template_global("round_phase")
+def round_phase_global(round: Round):
+    return services.round_phase(round, utcnow())
+
+
+@bp.app_template_global("rounds_nav_links")
+def rounds_nav_links() -> list[tuple[str, str]]:
+    """Nav entries for base.html (labels live in this domain's catalog)."""
+    links = [(url_for("rounds.index"), _("创投集市"))]
+    if policy.is_organizer(current_user):
+        links.append((url_for("rounds.create"), _("新建创投集市")))
+    return links
+
+
+@bp.app_template_global("rounds_preferences_label")
+def rounds_preferences_label() -> str:
+    return _("对接偏好")
+
+
+@bp.app_template_global("budget_category_label")
+def budget_category_label(value: str) -> str:
+    return BudgetCategory(value).label if value in {c.value for c in BudgetCategory} else value
+
+
+@bp.app_template_global("org_type_label")
+def org_type_label(value: str) -> str:
+    return OrganisationType(value).label
+
+
+def _organizer_only() -> None:
+    visible_or_404(policy.can_manage_rounds(current_user))
+
+
+def _round(round_id: int, *, for_edit: bool = False) -> Round:
+    round = db.session.get(Round, round_id)
+    visible_or_404(round is not None and policy.can_view_round(current_user, round))
+    if for_edit:
+        visible_or_404(policy.can_manage_rounds(current_user))
+    return round
+
+
+def _challenge(challenge_id: int) -> Challenge:
+    challenge = db.session.get(Challenge, challenge_id)
+    visible_or_404(challenge is not None
+                   and policy.can_view_challenge(current_user, challenge))
+    return challenge
+
+
+# --- public -------------------------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    now = utcnow()
+    rounds = db.session.scalars(policy.visible_rounds(current_user)
+                                .order_by(Round.year.desc(), Round.id.desc())).all()
+    current, past, drafts = [], [], []
+    for r in rounds:
+        phase = services.round_phase(r, now)
+        if phase == RoundStatus.DRAFT:
+            drafts.append(r)
+        elif phase == RoundStatus.OPEN:
+            current.append(r)
+        else:
+            past.append(r)
+    return render_template("rounds/index.html", current=current, past=past, drafts=drafts,
+                           now=now, is_organizer=policy.is_organizer(current_user))
+
+
+@bp.route("/<int:round_id>")
+def detail(round_id: int):
+    round = db.session.scalar(
+        select(Round).where(Round.id == round_id)
+        .options(selectinload(Round.pools), selectinload(Round.challenges)))
+    visible_or_404(round is not None and policy.can_view_round(current_user, round))
+    balances = pool_balances(round.id)
+    now = utcnow()
+    return render_template(
+        "rounds/detail.html", round=round, balances=balances,
+        summary=round_summary(round, balances), phase=services.round_phase(round, now),
+        accepting=round.accepts_applications_at(now),
+        is_organizer=policy.is_organizer(current_user),
+        can_edit=policy.can_edit_round(current_user, round),
+        can_publish=policy.can_publish(current_user, round),
+        publish_problems=services.publish_problems(round, now)
+        if round.status == RoundStatus.DRAFT else [],
+        action_form=ActionForm())
+
+
+@bp.route("/challenges/<int:challenge_id>")
+def challenge(challenge_id: int):
+    challenge = _challenge(challenge_id)
+    round = challenge.round
+    now = utcnow()
+    is_organizer = policy.is_organizer(current_user)
+    my_organisations = []
+    if current_user.is_authenticated:
+        my_organisations = [
+            (o, policy.challenge_admits(challenge, o)) for o in db.session.scalars(
+                select(Organisation).join(Membership)
+                .where(Membership.user_id == current_user.id).order_by(Organisation.name))]
+    invitations, invite_form = [], None
+    if is_organizer:
+        invitations = db.session.scalars(
+            select(ChallengeInvitation).where(ChallengeInvitation.challenge_id == challenge.id)
+            .options(selectinload(ChallengeInvitation.organisation))
+            .order_by(ChallengeInvitation.created_at)).all()
+        if policy.can_invite(current_user, challenge, now):
+            invite_form = _invite_form(challenge, {i.organisation_id for i in invitations})
+    return render_template(
+        "rounds/challenge.html", challenge=challenge, round=round,
+        accepting=round.accepts_applications_at(now), my_organisations=my_organisations,
+        is_organizer=is_organizer, can_edit=policy.can_edit_round(current_user, round),
+        invitations=invitations, invite_form=invite_form)
+
+
+def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> InviteForm:
+    form = InviteForm(formdata=formdata) if formdata is not None else InviteForm()
+    organisations = db.session.scalars(
+        select(Organisation).where(Organisation.status == OrganisationStatus.VERIFIED)
+        .order_by(Organisation.region, Organisation.name)).all()
+    form.organisations.choices = [
+        (str(o.id), f"{o.name}（{o.region}）") for o in organisations
+        if o.id not in already and policy.challenge_admits(challenge, o)]
+    return form
+
+
+# --- organizer: rounds --------------------------------------------------------------------
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    _organizer_only()
+    form = RoundForm()
+    if request.method == "GET":
+        form.year.data = utcnow().year
+    if form.validate_on_submit():
+        data = form.to_data()
+        problems = services.round_data_problems(data)
+        if problems:
+            form.show_problems(problems)
+        else:
+            try:
+                round = services.create_round(current_user, data)
+            except NotAllowed as refusal:
+                apply_refusal(form, refusal)
+            else:
+                db.session.commit()
+                flash(_("创投集市草稿已保存。"), "success")
+                return redirect(url_for(".detail", round_id=round.id))
+    return render_template("rounds/form.html", form=form, round=None)
+
+
+@bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(round_id: int):
+    round = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round))
+    form = RoundForm(round=round)
+    if form.validate_on_submit():
+        data = form.to_data()
+        problems = services.round_data_problems(data)
+        if problems:
+            form.show_problems(problems)
+        else:
+            try:
+                services.update_round(current_user, round, data)
+            except NotAllowed as refusal:
+                db.session.rollback()
+                apply_refusal(form, refusal)
+            else:
+                db.session.commit()
+                flash(_("已保存。"), "success")
+                return redirect(url_for(".detail", round_id=round_id))
+    return render_template("rounds/form.html", form=form, round=round)
+
+
+@bp.route("/<int:round_id>/publish", methods=["POST"])
+@login_required
+def publish(round_id: int):
+    round = _round(round_id, for_edit=True)
+    if ActionForm().validate_on_submit():
+        try:
+            notified = services.publish_round(current_user, round)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("已发布，已通知 %(n)d 个匹配的组织。", n=notified), "success")
+    return redirect(url_for(".detail", round_id=round_id))
+
+
+# --- organizer: pools ---------------------------------------------------------------------
+
+@bp.route("/<int:round_id>/pools/new", methods=["GET", "POST"])
+@login_required
+def new_pool(round_id: int):
+    round = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round))
+    form = PoolForm()
+    if form.validate_on_submit():
+        try:
+            services.create_pool(current_user, round, form.name.data, PoolKind(form.kind.data),
+                                 form.amount.amount, form.regions.data or [])
+        except NotAllowed as refusal:
+            db.session.rollback()
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("资金池已添加。"), "success")
+            return redirect(url_for(".detail", round_id=round_id))
+    return render_template("rounds/pool_form.html", form=form, round=round, pool=None)
+
+
+@bp.route("/pools/<int:pool_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_pool(pool_id: int):
+    _organizer_only()
+    pool = db.session.get(Pool, pool_id)
+    visible_or_404(pool is not None)
+    round = pool.round
+    visible_or_404(policy.can_edit_round(current_user, round))
+    form = PoolForm(obj=pool if request.method == "GET" else None)
+    form.kind.choices = [(pool.kind.value, pool.kind.label)]
+    if request.method == "GET":
+        form.kind.data = pool.kind.value
+        form.amount.set_amount(pool.amount)
+    if form.validate_on_submit():
+        try:
+            services.update_pool(current_user, pool, form.name.data, form.amount.amount,
+                                 form.regions.data or [])
+        except NotAllowed as refusal:
+            db.session.rollback()
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("资金池已保存。"), "success")
+            return redirect(url_for(".detail", round_id=round.id))
+    return render_template("rounds/pool_form.html", form=form, round=round, pool=pool)
+
+
+# --- organizer: challenges ----------------------------------------------------------------
+
+@bp.route("/<int:round_id>/challenges/new", methods=["GET", "POST"])
+@login_required
+def new_challenge(round_id: int):
+    round = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round))
+    form = ChallengeForm(round=round)
+    if form.validate_on_submit():
+        try:
+            challenge = services.create_challenge(current_user, round, form.to_data())
+        except NotAllowed as refusal:
+            db.session.rollback()
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("命题已添加。"), "success")
+            return redirect(url_for(".challenge", challenge_id=challenge.id))
+    return render_template("rounds/challenge_form.html", form=form, round=round,
+                           challenge=None)
+
+
+@bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_challenge(challenge_id: int):
+    _organizer_only()
+    challenge = _challenge(challenge_id)
+    round = challenge.round
+    visible_or_404(policy.can_edit_round(current_user, round))
+    form = ChallengeForm(obj=challenge if request.method == "GET" else None, round=round,
+                         allow_new_pool=False)
+    if request.method == "GET":
+        form.cap_per_team.set_amount(challenge.cap_per_team)
+        form.pool_id.data = str(challenge.pool_id) if challenge.pool_id else None
+    if form.validate_on_submit():
+        try:
+            services.update_challenge(current_user, challenge, form.to_data())
+        except NotAllowed as refusal:
+            db.session.rollback()
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("命题已保存。"), "success")
+            return redirect(url_for(".challenge", challenge_id=challenge_id))
+    return render_template("rounds/challenge_form.html", form=form, round=round,
+                           challenge=challenge)
+
+
+@bp.route("/challenges/<int:challenge_id>/invite", methods=["POST"])
+@login_required
+def invite(challenge_id: int):
+    _organizer_only()
+    challenge = _challenge(challenge_id)
+    already = set(db.session.scalars(select(ChallengeInvitation.organisation_id).where(
+        ChallengeInvitation.challenge_id == challenge.id)))
+    form = _invite_form(challenge, already, formdata=request.form)
+    if form.validate_on_submit():
+        ids = [int(i) for i in form.organisations.data or [] if str(i).isdigit()]
+        organisations = db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(ids))).all() if ids else []
+        try:
+            made = services.invite_organisations(current_user, challenge, list(organisations),
+                                                 form.message.data or "")
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("已邀请 %(n)d 个组织。", n=len(made)), "success")
+    return redirect(url_for(".challenge", challenge_id=challenge_id))
+
+
+# --- members: 派单 and matching preferences -------------------------------------------------
+
+@bp.route("/invitations/<int:invitation_id>", methods=["GET", "POST"])
+@login_required
+def invitation(invitation_id: int):
+    invitation = db.session.get(ChallengeInvitation, invitation_id)
+    visible_or_404(invitation is not None
+                   and policy.can_view_invitation(current_user, invitation))
+    challenge = invitation.challenge
+    now = utcnow()
+    decline_form = DeclineForm()
+    if request.method == "POST":
+        bid = request.form.get("answer") == "bid"
+        valid = ActionForm().validate_on_submit() if bid else decline_form.validate_on_submit()
+        if valid:
+            try:
+                services.answer_invitation(current_user, invitation, bid=bid,
+                                           reason=decline_form.reason.data or "", now=now)
+            except NotAllowed as refusal:
+                db.session.rollback()
+                apply_refusal(decline_form, refusal)
+            else:
+                db.session.commit()
+                if bid:
+                    flash(_("已接受邀请，请填写揭榜申报书。"), "success")
+                    return redirect(services.apply_url(challenge.round_id, challenge.id))
+                flash(_("已婉拒邀请。"), "success")
+                return redirect(url_for("public.home"))
+    return render_template(
+        "rounds/invitation.html", invitation=invitation, challenge=challenge,
+        round=challenge.round, decline_form=decline_form, action_form=ActionForm(),
+        can_answer=policy.can_answer_invitation(current_user, invitation, now))
+
+
+@bp.route("/preferences/<int:org_id>", methods=["GET", "POST"])
+@login_required
+def preferences(org_id: int):
+    organisation = db.session.get(Organisation, org_id)
+    visible_or_404(organisation is not None
+                   and policy.can_set_preferences(current_user, organisation))
+    preference = services.preference_for(organisation)
+    form = PreferenceForm(categories=services.known_categories())
+    if request.method == "GET" and preference is not None:
+        form.categories.data = preference.categories
+        form.regions.data = preference.regions
+    if form.validate_on_submit():
+        try:
+            services.set_matching_preference(current_user, organisation,
+                                             form.categories.data or [],
+                                             form.regions.data or [])
+        except NotAllowed as refusal:
+            db.session.rollback()
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("对接偏好已保存。"), "success")
+            return redirect(url_for("organisations.detail", org_id=org_id))
+    return render_template("rounds/preferences.html", form=form, organisation=organisation)
