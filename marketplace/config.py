@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -52,6 +53,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PUBLIC_BASE_URL": public_base_url,
+        # Lets services build links outside a request (CLI, outbox, tests). Since Flask 3.1 it
+        # no longer restricts which Host a request may use.
+        "SERVER_NAME": urlsplit(public_base_url).netloc,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)),
         # Mail

@@ -42,7 +42,7 @@ def test_successful_logins_do_not_count_towards_the_limit(app):
 
 
 def test_rate_limited_page_is_shown_in_the_chosen_language(client, app):
-    client.set_cookie("lang", "en")
+    client.set_cookie("lang", "en", domain="volunteer.example.org")
     for _ in range(6):
         response = client.post("/login", data={"email": "x@example.org", "password": "nope-nope-1"})
     assert response.status_code == 429
@@ -126,7 +126,7 @@ def test_development_gets_a_stable_random_key(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("lang,text", [("zh_CN", "找不到页面"), ("en", "Page not found")])
 def test_not_found_page_in_both_languages(client, lang, text):
-    client.set_cookie("lang", lang)
+    client.set_cookie("lang", lang, domain="volunteer.example.org")
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert text in response.get_data(as_text=True)
@@ -154,7 +154,7 @@ def test_server_error_page_in_both_languages(tmp_path):
 
     client = app.test_client()
     zh = client.get("/__boom")
-    client.set_cookie("lang", "en")
+    client.set_cookie("lang", "en", domain="127.0.0.1")
     en = client.get("/__boom")
     assert zh.status_code == en.status_code == 500
     assert "服务器出错了" in zh.get_data(as_text=True)
