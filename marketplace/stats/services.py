@@ -162,7 +162,7 @@ def yearly_series(region: str | None = None) -> list[dict]:
     for row in db.session.execute(_first_time_query(region).add_columns(Round.year)):
         orgs, first_time = first.get(row.year, (0, 0))
         first[row.year] = (orgs + int(row.orgs), first_time + int(row.first_time))
-    years = db.session.scalars(select(distinct(Round.year)).where(
+    years = db.session.scalars(select(Round.year).distinct().where(
         Round.status != RoundStatus.DRAFT).order_by(Round.year)).all()
     series = []
     previous = None
@@ -179,13 +179,13 @@ def yearly_series(region: str | None = None) -> list[dict]:
     return series
 
 
-def region_amounts(round_: Round | None) -> dict[str, int]:
-    """Money (fen) per county for the map: of one round, or of every year."""
-    stmt = _awarded().add_columns(Application.region, func.sum(Award.amount_fen)).group_by(
-        Application.region)
+def region_amounts(round_: Round | None) -> dict[str, tuple[int, int]]:
+    """(projects, money in fen) per county for the map: of one round, or of every year."""
+    stmt = _awarded().add_columns(Application.region, func.count(Award.id),
+                                  func.sum(Award.amount_fen)).group_by(Application.region)
     if round_ is not None:
         stmt = stmt.where(Award.round_id == round_.id)
-    return {r[0]: int(r[1]) for r in db.session.execute(stmt)}
+    return {r[0]: (int(r[1]), int(r[2])) for r in db.session.execute(stmt)}
 
 
 def pipeline(round_: Round, region: str | None = None) -> list[dict]:

@@ -1,0 +1,213 @@
+"""The dashboard is a list of panels; a later capability adds its own without touching this file.
+
+A panel is a key, a title and a `build(context)` returning `PanelData` (a table, and a chart
+spec that static/js/dashboard.js draws with ECharts) or None to stay hidden. Every chart is also
+a table. To add one, a domain writes `marketplace/<domain>/panels.py`:
+
+    from marketplace.stats.panels import Panel, PanelData, register
+
+    def _payments(ctx):
+        ...
+        return PanelData(columns=[...], rows=[...], chart={"type": "bar", ...})
+
+    register(Panel("payments", _l("拨付进度"), _payments, order=60))
+
+`discover()` imports every such module once, when the stats blueprint is registered.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.money import format_yuan, from_fen, to_decimal
+from marketplace.rounds.models import Round
+from marketplace.stats import services
+
+
+@dataclass
+class PanelData:
+    columns: list[str]
+    rows: list[list]  # display values, already formatted
+    # {"type": "bar"|"line"|"pie"|"hbar", "categories": [...],
+    #  "series": [{"name": ..., "type": "bar"|"line", "data": [...], "axis": 0|1}],
+    #  "unit": "yuan"|"count"|"pct"}
+    chart: dict | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: object  # a (lazy) translated string
+    build: Callable[[DashboardContext], PanelData | None]
+    order: int = 100
+    template: str = "stats/_panel.html"  # a panel may bring its own markup (the map does)
+    on_screen: bool = True                # shown on the wall screen too
+    wide: bool = False
+
+
+_REGISTRY: dict[str, Panel] = {}
+
+
+def register(panel: Panel) -> Panel:
+    _REGISTRY[panel.key] = panel  # the same key again replaces it (module reloads in tests)
+    return panel
+
+
+def registered() -> list[Panel]:
+    return sorted(_REGISTRY.values(), key=lambda p: (p.order, p.key))
+
+
+def discover() -> None:
+    """Import `marketplace/<domain>/panels.py` of every other domain."""
+    from marketplace import domains
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for domain in domains():
+        if domain != "stats" and os.path.isfile(os.path.join(package, domain, "panels.py")):
+            importlib.import_module(f"marketplace.{domain}.panels")
+
+
+@dataclass
+class DashboardContext:
+    """What the dashboard is showing: a round (None: none yet), maybe one county. Figures are
+    computed once, on first use, and shared by the panels."""
+
+    round: Round | None
+    region: str | None
+    regions: list[str]
+    rounds: list[dict] = field(default_factory=list)
+
+    @cached_property
+    def stats(self) -> dict | None:
+        return services.round_stats(self.round, self.region) if self.round else None
+
+    @cached_property
+    def series(self) -> list[dict]:
+        return services.yearly_series(self.region)
+
+    @cached_property
+    def current(self) -> Round | None:
+        return services.current_round()
+
+    @cached_property
+    def region_amounts(self) -> dict[str, tuple[int, int]]:
+        return services.region_amounts(self.round)
+
+
+def yuan(text: str) -> float:
+    """A chart value (display only; money stays Decimal and fen everywhere else)."""
+    return float(text)
+
+
+def pct(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.1f}%" if signed else f"{value:.2f}%"
+
+
+def wan(amount_text: str) -> str:
+    """1.2万元, as the dashboard shows money."""
+    from decimal import Decimal
+
+    value = Decimal(amount_text) / 10000
+    return _("%(n)s万元", n=f"{value:.1f}" if value < 100 else f"{value:.0f}")
+
+
+def _money(amount_text: str) -> str:
+    return format_yuan(to_decimal(amount_text))
+
+
+def _by_year(ctx: DashboardContext) -> PanelData | None:
+    if not ctx.series:
+        return None
+    return PanelData(
+        columns=[_("年度"), _("立项项目"), _("立项金额"), _("同比增长")],
+        rows=[[s["year"], s["projects"], _money(s["amount"]),
+               pct(s["growth_vs_previous_pct"], signed=True)] for s in ctx.series],
+        chart={"type": "bar", "unit": "yuan", "categories": [str(s["year"]) for s in ctx.series],
+               "series": [
+                   {"name": _("立项金额（元）"), "type": "bar", "axis": 0,
+                    "data": [yuan(s["amount"]) for s in ctx.series]},
+                   {"name": _("立项项目"), "type": "line", "axis": 1,
+                    "data": [s["projects"] for s in ctx.series]}]})
+
+
+def _shares(ctx: DashboardContext) -> PanelData | None:
+    if not ctx.series:
+        return None
+    return PanelData(
+        columns=[_("年度"), _("命题项目资金占比"), _("首次立项组织占比")],
+        rows=[[s["year"], pct(s["challenge_share_pct"]), pct(s["first_time_share_pct"])]
+              for s in ctx.series],
+        chart={"type": "line", "unit": "pct", "categories": [str(s["year"]) for s in ctx.series],
+               "series": [
+                   {"name": _("命题项目资金占比"), "type": "line", "axis": 0,
+                    "data": [s["challenge_share_pct"] for s in ctx.series]},
+                   {"name": _("首次立项组织占比"), "type": "line", "axis": 0,
+                    "data": [s["first_time_share_pct"] for s in ctx.series]}]})
+
+
+def _by_category(ctx: DashboardContext) -> PanelData | None:
+    if not ctx.stats:
+        return None
+    items = ctx.stats["by_category"]
+    return PanelData(
+        columns=[_("类别"), _("立项项目"), _("立项金额"), _("同比增长")],
+        rows=[[c["category"], c["projects"], _money(c["amount"]),
+               pct(c["growth_vs_previous_pct"], signed=True)] for c in items],
+        chart={"type": "pie", "unit": "yuan", "categories": [c["category"] for c in items],
+               "series": [{"name": _("立项金额（元）"), "type": "pie", "axis": 0,
+                           "data": [yuan(c["amount"]) for c in items]}]},
+        note=_("%(year)d 年", year=ctx.round.year))
+
+
+def _map(ctx: DashboardContext) -> PanelData | None:
+    amounts = ctx.region_amounts
+    names = ctx.regions + sorted(set(amounts) - set(ctx.regions))
+    return PanelData(
+        columns=[_("县区"), _("立项项目"), _("立项金额")],
+        rows=[[name, amounts.get(name, (0, 0))[0], format_yuan(amounts.get(name, (0, 0))[1])]
+              for name in names],
+        chart={"type": "map", "unit": "yuan", "levels": map_levels(ctx)},
+        note=_("%(year)d 年", year=ctx.round.year) if ctx.round else "")
+
+
+def map_levels(ctx: DashboardContext) -> dict[str, dict]:
+    """Per county: money (yuan, for the tooltip) and a colour level 0–5 (0: none)."""
+    amounts = {name: fen for name, (_n, fen) in ctx.region_amounts.items()}
+    top = max(amounts.values(), default=0)
+    levels = {}
+    for name in list(ctx.regions) + sorted(set(amounts) - set(ctx.regions)):
+        fen = amounts.get(name, 0)
+        level = 0 if not fen or not top else max(1, min(5, -(-fen * 5 // top)))
+        levels[name] = {"amount": f"{from_fen(fen):.2f}", "level": level,
+                        "label": wan(f"{from_fen(fen):.2f}")}
+    return levels
+
+
+def _pipeline(ctx: DashboardContext) -> PanelData | None:
+    round_ = ctx.current
+    if round_ is None:
+        return None
+    items = services.pipeline(round_, ctx.region)
+    return PanelData(
+        columns=[_("状态"), _("申报书")],
+        rows=[[i["label"], i["count"]] for i in items],
+        chart={"type": "hbar", "unit": "count", "categories": [i["label"] for i in items],
+               "series": [{"name": _("申报书"), "type": "bar", "axis": 0,
+                           "data": [i["count"] for i in items]}]},
+        note=f"{round_.year} · {round_.title}")
+
+
+register(Panel("by_year", _l("历年立项资金与项目"), _by_year, order=10, wide=True))
+register(Panel("map", _l("各县区立项资金"), _map, order=20, template="stats/_panel_map.html"))
+register(Panel("by_category", _l("按类别"), _by_category, order=30))
+register(Panel("shares", _l("命题占比与首次立项占比"), _shares, order=40))
+register(Panel("pipeline", _l("本年度申报进展"), _pipeline, order=50))
