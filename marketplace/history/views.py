@@ -1,0 +1,98 @@
+"""Organizers upload past rounds; every bad row is listed, and nothing is written if any."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, flash, render_template
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import case, select
+
+from marketplace.applications.models import Application
+from marketplace.core.exports import neutralise
+from marketplace.core.money import from_fen
+from marketplace.core.policy import visible_or_404
+from marketplace.extensions import db
+from marketplace.funds.models import Award
+from marketplace.history import policy
+from marketplace.history.forms import MAX_BYTES, ImportForm
+from marketplace.history.rows import COLUMNS
+from marketplace.history.services import import_history
+from marketplace.organisations.models import Organisation
+from marketplace.rounds.models import Challenge, Round
+
+bp = Blueprint("history", __name__, url_prefix="/history")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def upload():
+    visible_or_404(policy.can_import(current_user))
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            form.file.errors = [*form.file.errors, _("文件太大：最大 5 MB。")]
+        else:
+            report = import_history(data, current_user, dry_run=form.dry_run.data)
+            if report.ok and not report.dry_run:
+                db.session.commit()
+                flash(report.summary(), "success")
+            else:
+                db.session.rollback()
+    return render_template("history/import.html", form=form, report=report)
+
+
+def _history_rows():
+    """Imported rounds' applications, in the import format (one query)."""
+    awarded = Award.awarded_at.is_not(None)
+    stmt = (select(Round.year, Round.title, Application.title, Organisation.name,
+                   Organisation.uscc, Application.region, Application.category,
+                   Challenge.title, Application.requested_fen,
+                   case((awarded, Award.amount_fen)),
+                   case((awarded, "awarded"), else_="rejected"))
+            .join(Round, Application.round_id == Round.id)
+            .join(Organisation, Application.organisation_id == Organisation.id)
+            .outerjoin(Challenge, Application.challenge_id == Challenge.id)
+            .outerjoin(Award, Award.application_id == Application.id)
+            .where(Round.imported.is_(True))
+            .order_by(Round.year, Application.id))
+    for row in db.session.execute(stmt):
+        values = list(row)
+        values[8] = from_fen(values[8])
+        values[9] = from_fen(values[9]) if values[9] is not None else None
+        yield values
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/export.<any(csv, xlsx):kind>")
+@login_required
+def export(kind: str):
+    """The imported history in the import format; formula-like text is neutralised."""
+    visible_or_404(policy.can_export(current_user))
+    rows = ([neutralise(v) for v in row] for row in _history_rows())
+    if kind == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        body, mimetype = ("\ufeff" + out.getvalue()).encode(), "text/csv"
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("history")
+        sheet.append(list(COLUMNS))
+        for row in rows:
+            sheet.append(row)
+        out = io.BytesIO()
+        workbook.save(out)
+        body, mimetype = out.getvalue(), XLSX_MIMETYPE
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="history.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
