@@ -3,3 +3,4 @@ from tests.factories.accounts import *  # noqa: F403
 from tests.factories.rounds import *  # noqa: F403
 from tests.factories.review import *  # noqa: F403
 from tests.factories.applications import *  # noqa: F403
+from tests.factories.stats import *  # noqa: F403

@@ -1,0 +1,41 @@
+"""Awarded (立项) and not-awarded projects for statistics tests, written directly (no ledger)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from marketplace.applications.models import Application, ApplicationStatus
+from marketplace.extensions import db
+from marketplace.funds.models import Award, AwardStatus
+from marketplace.rounds.models import RoundStatus
+from tests.factories.accounts import make_organisation
+from tests.factories.rounds import make_round
+
+__all__ = ["make_project", "make_stats_round"]
+
+
+def make_stats_round(year: int, *, status=RoundStatus.CLOSED, **overrides):
+    return make_round(year=year, status=status, title=f"{year}年测试项目库",
+                      general_pool=False, **overrides)
+
+
+def make_project(round_, *, organisation=None, amount_fen: int | None = 1_000_000,
+                 requested_fen: int | None = None, category: str = "关爱帮扶",
+                 region: str = "定海区", challenge=None, awarded: bool = True,
+                 award_status=AwardStatus.AWARDED, status=None, commit: bool = True):
+    """An application of `round_`; with `awarded`, an Award that reached 立项 (awarded_at set),
+    whatever `award_status` it has now. `awarded=False` with an amount: approved, not 立项."""
+    organisation = organisation or make_organisation(commit=False, region=region)
+    if status is None:
+        status = ApplicationStatus.AWARDED if awarded else ApplicationStatus.REJECTED
+    application = Application(round=round_, organisation=organisation, challenge=challenge,
+                              status=status, title=f"项目{id(object())}", category=category,
+                              region=region, requested_fen=requested_fen or amount_fen or 100)
+    db.session.add(application)
+    if amount_fen is not None and (awarded or award_status != AwardStatus.AWARDED):
+        db.session.add(Award(application=application, round=round_, amount_fen=amount_fen,
+                             status=award_status,
+                             awarded_at=datetime(round_.year, 6, 1) if awarded else None))
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return application
