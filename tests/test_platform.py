@@ -1,0 +1,63 @@
+"""The app as a whole: demo data, migrations, language choice, home page."""
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import User
+from marketplace.extensions import db
+from marketplace.organisations.models import Organisation
+from tests.factories import PASSWORD, make_user
+
+
+def test_seed_demo_is_idempotent(app):
+    runner = CliRunner()
+    first = runner.invoke(app.cli, ["seed-demo"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    counts = {m: db.session.scalar(select(func.count()).select_from(m))
+              for m in (User, Organisation)}
+    second = runner.invoke(app.cli, ["seed-demo"], catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    db.session.expire_all()
+    assert counts == {m: db.session.scalar(select(func.count()).select_from(m))
+                      for m in (User, Organisation)}
+    assert counts[User] >= 6
+
+
+def test_demo_logins_work(client, app):
+    from marketplace.demo import DEMO_PASSWORD
+
+    CliRunner().invoke(app.cli, ["seed-demo"], catch_exceptions=False)
+    response = client.post("/login", data={"email": "organizer@demo.example.org",
+                                           "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_language_choice_is_remembered_for_the_account(client, app):
+    user = make_user(locale="zh_CN")
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = client.get("/language/en?next=/organisations/")
+    assert response.headers["Location"] == "/organisations/"
+    assert db.session.get(User, user.id).locale == "en"
+    html = client.get("/organisations/").get_data(as_text=True)
+    assert 'lang="en"' in html
+
+
+def test_browser_language_is_used_when_nothing_was_chosen(client):
+    html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert 'lang="en"' in html
+    html = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'lang="zh-CN"' in html
+
+
+def test_default_language_is_chinese(client):
+    assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
+
+
+def test_models_and_migrations_agree(app):
+    """Alembic sees no difference between the models and the migrated database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
