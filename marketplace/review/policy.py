@@ -42,11 +42,22 @@ def active_assignment(user, application):
 
 
 def reviewer_may_see(user, application) -> bool:
-    """An assigned, non-recused reviewer may see the proposal and its attachments.
+    """An assigned, non-recused reviewer may see the proposal and its attachments on the
+    applications domain's pages (its policy calls this; everyone else answers 404 there).
 
-    Called by the applications domain's policy; everyone else answers 404 there.
+    In a blind round the answer is no: those pages show who applied, so the reviewer reads
+    the proposal only in the review workspace (review.proposal), which hides the identity.
     """
-    return active_assignment(user, application) is not None
+    if active_assignment(user, application) is None:
+        return False
+    return not is_blind(application.round_id)
+
+
+def is_blind(round_id: int) -> bool:
+    from marketplace.review.models import RoundReviewSettings
+
+    settings = db.session.get(RoundReviewSettings, round_id)
+    return bool(settings and settings.blind)
 
 
 def can_manage_review(user, round_) -> Decision:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -50,6 +50,14 @@ REVIEWED_STATUSES = (ApplicationStatus.IN_REVIEW, ApplicationStatus.REJECTED,
                      ApplicationStatus.AWARDED)
 DECIDABLE_STATUSES = (ApplicationStatus.IN_REVIEW, ApplicationStatus.WAITLISTED,
                       ApplicationStatus.REJECTED)
+
+
+def _link(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, also from a CLI command or a test (no request)."""
+    if has_request_context():
+        return public_url(url_for(endpoint, **values))
+    with current_app.test_request_context():
+        return public_url(url_for(endpoint, **values))
 
 
 # --- settings and rubric -----------------------------------------------------------------
@@ -202,10 +210,10 @@ def excluded_pairs(reviewer_ids: list[int]) -> set[tuple[int, int]]:
     """(reviewer_id, organisation_id): declared conflicts and the reviewers' own groups."""
     pairs = set(db.session.execute(
         select(ReviewerConflict.reviewer_id, ReviewerConflict.organisation_id)
-        .where(ReviewerConflict.reviewer_id.in_(reviewer_ids))).tuples())
+        .where(ReviewerConflict.reviewer_id.in_(reviewer_ids))))
     pairs |= set(db.session.execute(
         select(Membership.user_id, Membership.organisation_id)
-        .where(Membership.user_id.in_(reviewer_ids))).tuples())
+        .where(Membership.user_id.in_(reviewer_ids))))
     return pairs
 
 
@@ -251,11 +259,11 @@ def auto_assign(round_: Round, actor: User) -> tuple[int, dict[int, int]]:
     k = settings_for(round_).reviewers_per_application
     apps = db.session.execute(select(Application.id, Application.organisation_id).where(
         Application.round_id == round_.id,
-        Application.status == ApplicationStatus.IN_REVIEW)).tuples().all()
+        Application.status == ApplicationStatus.IN_REVIEW)).all()
     reviewer_ids = [u.id for u in reviewers()]
     rows = db.session.execute(select(ReviewAssignment.application_id,
                                      ReviewAssignment.reviewer_id, ReviewAssignment.status)
-                              .where(ReviewAssignment.round_id == round_.id)).tuples().all()
+                              .where(ReviewAssignment.round_id == round_.id)).all()
     existing: dict[int, set[int]] = {}
     loads: dict[int, int] = {}
     barred = set()
@@ -335,7 +343,7 @@ def _recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
     record("review.recuse", assignment, actor=actor,
            after={"application_id": assignment.application_id})
     application = assignment.application
-    link = public_url(url_for("review.manage_round", round_id=application.round_id))
+    link = _link("review.manage_round", round_id=application.round_id)
     for organizer in _organizers():
         queue_mail(organizer.email, "review_recused", organizer.locale, reviewer=actor,
                    application=application, note=str(note), link=link)
@@ -448,8 +456,7 @@ def reopen_review(review: Review, reason: str, actor: User) -> Review:
     record("review.reopen", review, actor=actor, after={"reason": reason})
     reviewer = db.session.get(User, review.reviewer_id)
     queue_mail(reviewer.email, "review_reopened", reviewer.locale, reviewer=reviewer,
-               reason=reason, link=public_url(url_for(
-                   "review.proposal", application_id=review.application_id)))
+               reason=reason, link=_link("review.proposal", application_id=review.application_id))
     return review
 
 
@@ -604,7 +611,7 @@ def file_objection(round_: Round, data: ObjectionData, ip: str | None = None,
     db.session.flush()
     record("objection.file", objection, actor=None,
            after={"application_id": data.application_id})
-    link = public_url(url_for("review.objections", round_id=round_.id))
+    link = _link("review.objections", round_id=round_.id)
     for organizer in _organizers():
         queue_mail(organizer.email, "objection_filed", organizer.locale, objection=objection,
                    round=round_, link=link)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from marketplace.review.models import OthersScores, ScoringMethod
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class SettingsForm(FlaskForm):
+    reviewers_per_application = IntegerField(
+        _l("每个项目的评审专家人数"), validators=[DataRequired(), NumberRange(1, 15)])
+    blind = BooleanField(_l("匿名评审（专家看不到申报组织的身份信息）"))
+    others_scores = SelectField(_l("其他专家的评分"), choices=[
+        (OthersScores.AFTER_OWN.value, _l("提交自己的评分后可见")),
+        (OthersScores.NEVER.value, _l("始终不可见"))])
+    scoring_method = SelectField(_l("计分方法"), choices=[
+        (m.value, m.label) for m in ScoringMethod])
+    disagreement_points = IntegerField(
+        _l("分歧提示阈值（分）"), validators=[DataRequired(), NumberRange(0, 100)],
+        description=_l("同一项目的专家总分相差超过这个分数时提示。"))
+
+
+class CriterionForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("评分项"), validators=[Optional(), Length(max=60)])
+    weight = IntegerField(_l("权重"), validators=[Optional(), NumberRange(0, 100)])
+    max_score = IntegerField(_l("满分"), validators=[Optional(), NumberRange(1, 1000)])
+    guidance = StringField(_l("评分说明"), validators=[Optional(), Length(max=500)])
+
+
+class RubricForm(FlaskForm):
+    criteria = FieldList(FormField(CriterionForm), min_entries=8, max_entries=12)
+
+
+class ConflictForm(FlaskForm):
+    organisation_id = SelectField(_l("组织"), coerce=int)
+    note = StringField(_l("关系说明"), validators=[Optional(), Length(max=200)],
+                       description=_l("例如：本人为该组织成员、顾问或近亲属任职。"))
+
+
+class RecuseForm(FlaskForm):
+    note = TextAreaField(_l("回避原因"), validators=[DataRequired(_l("请说明需要回避的原因。")),
+                                                  Length(max=1000)])
+
+
+class AssignForm(FlaskForm):
+    reviewer_id = SelectField(_l("评审专家"), coerce=int)
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("重新开放的理由"), validators=[
+        DataRequired(_l("请填写重新开放的理由。")), Length(max=2000)])
+
+
+class DecisionForm(FlaskForm):
+    action = HiddenField()
+    amount = StringField(_l("立项金额（元）"), validators=[Optional()])
+    pool_id = SelectField(_l("资金池"), coerce=int, validators=[Optional()])
+    feedback = TextAreaField(_l("给申报团队的反馈"), validators=[Optional(), Length(max=5000)])
+
+
+class PublishForm(FlaskForm):
+    starts_on = DateField(_l("公示开始日期"), validators=[Optional()])
+
+
+class ObjectionForm(FlaskForm):
+    application_id = SelectField(_l("异议针对的项目"), coerce=int)
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")),
+                                             Length(max=60)])
+    contact = StringField(_l("联系方式"), validators=[DataRequired(_l("请填写联系方式。")),
+                                                  Length(max=120)],
+                          description=_l("电话或邮箱，仅用于答复，不会公开。"))
+    text = TextAreaField(_l("异议内容"), validators=[
+        DataRequired(_l("请写明异议的具体内容（至少 10 个字）。")), Length(min=10, max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    outcome = SelectField(_l("答复结果"), choices=[
+        ("dismiss", _l("异议不成立")), ("uphold", _l("异议成立，撤销立项"))])
+    reply = TextAreaField(_l("答复"), validators=[DataRequired(_l("请填写答复内容。")),
+                                                Length(max=5000)])

@@ -1,0 +1,689 @@
+"""Review pages: the reviewer workspace, the organizer's review management, ranking and
+decisions, and the public 公示 page with objections."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, time
+from decimal import Decimal
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.applications.models import Application, Attachment
+from marketplace.core.exports import xlsx_response
+from marketplace.core.forms import apply_refusal
+from marketplace.core.money import MoneyError, format_yuan, to_decimal
+from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.core.timeutil import local_to_utc, to_local, utcnow
+from marketplace.extensions import db, limiter
+from marketplace.funds.models import Award
+from marketplace.organisations.models import Organisation, OrganisationStatus
+from marketplace.review import policy, results, services
+from marketplace.review.forms import (
+    ActionForm,
+    AnswerForm,
+    AssignForm,
+    ConflictForm,
+    DecisionForm,
+    ObjectionForm,
+    PublishForm,
+    RecuseForm,
+    ReopenForm,
+    RubricForm,
+    SettingsForm,
+)
+from marketplace.review.models import (
+    AssignmentStatus,
+    Objection,
+    ObjectionStatus,
+    OthersScores,
+    Review,
+    ReviewAssignment,
+    ReviewerConflict,
+    ReviewStatus,
+    ScoringMethod,
+)
+from marketplace.rounds.models import Pool, Round, RoundStatus
+
+bp = Blueprint("review", __name__)
+
+
+def _reviewer_required():
+    visible_or_404(policy.is_reviewer(current_user))
+
+
+def _organizer_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    visible_or_404(round_ is not None and policy.can_manage_review(current_user, round_))
+    return round_
+
+
+def _my_assignment(application_id: int) -> ReviewAssignment:
+    """The reviewer's active assignment; anyone else (unassigned, recused) gets 404."""
+    application = db.session.get(Application, application_id)
+    assignment = policy.active_assignment(current_user, application)
+    visible_or_404(assignment is not None)
+    return assignment
+
+
+# --- reviewer workspace --------------------------------------------------------------------
+
+@bp.route("/review/")
+@login_required
+def queue():
+    _reviewer_required()
+    assignments = db.session.scalars(
+        select(ReviewAssignment).where(ReviewAssignment.reviewer_id == current_user.id,
+                                       ReviewAssignment.status == AssignmentStatus.ACTIVE)
+        .order_by(ReviewAssignment.round_id.desc(), ReviewAssignment.id)).all()
+    done = sum(1 for a in assignments
+               if a.review is not None and a.review.status == ReviewStatus.SUBMITTED)
+    return render_template("review/queue.html", assignments=assignments, done=done)
+
+
+@bp.route("/review/conflicts", methods=["GET", "POST"])
+@login_required
+def conflicts():
+    _reviewer_required()
+    form = ConflictForm()
+    organisations = db.session.scalars(select(Organisation).where(
+        Organisation.status == OrganisationStatus.VERIFIED).order_by(Organisation.name)).all()
+    form.organisation_id.choices = [(o.id, o.name) for o in organisations]
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, form.organisation_id.data)
+        try:
+            services.declare_conflict(current_user, organisation, form.note.data)
+        except NotAllowed as refusal:
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("已登记回避关系，今后不会再分配这个组织的项目给你。"), "success")
+            return redirect(url_for(".conflicts"))
+    mine = db.session.scalars(select(ReviewerConflict).where(
+        ReviewerConflict.reviewer_id == current_user.id).order_by(ReviewerConflict.id)).all()
+    return render_template("review/conflicts.html", form=form, conflicts=mine,
+                           action_form=ActionForm())
+
+
+@bp.route("/review/conflicts/<int:conflict_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_conflict(conflict_id: int):
+    _reviewer_required()
+    conflict = db.session.get(ReviewerConflict, conflict_id)
+    visible_or_404(conflict is not None and conflict.reviewer_id == current_user.id)
+    if ActionForm().validate_on_submit():
+        services.withdraw_conflict(current_user, conflict)
+        db.session.commit()
+        flash(_("已撤回这条回避声明。"), "success")
+    return redirect(url_for(".conflicts"))
+
+
+def _attachment_label(number: int, attachment: Attachment, blind: bool) -> str:
+    ext = os.path.splitext(attachment.original_name)[1].lower()[:10]
+    return f"附件{number}{ext}" if blind else attachment.original_name
+
+
+def _others(assignment: ReviewAssignment) -> list[Review]:
+    if not services.others_visible(assignment):
+        return []
+    return db.session.scalars(select(Review).join(ReviewAssignment).where(
+        Review.application_id == assignment.application_id,
+        Review.id != assignment.review.id, Review.status == ReviewStatus.SUBMITTED,
+        ReviewAssignment.status == AssignmentStatus.ACTIVE).order_by(Review.id)).all()
+
+
+@bp.route("/review/applications/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def proposal(application_id: int):
+    assignment = _my_assignment(application_id)
+    application = assignment.application
+    settings = services.settings_for(application.round)
+    review = services.review_for(assignment)
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        submit = request.form.get("action") == "submit"
+        data = [services.ScoreData(s.criterion_id, request.form.get(f"score_{s.criterion_id}"),
+                                   request.form.get(f"comment_{s.criterion_id}", ""))
+                for s in review.scores]
+        try:
+            services.save_review(assignment, data, request.form.get("overall_comment", ""),
+                                 current_user, submit=submit)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+            return render_template(
+                "review/proposal.html", assignment=assignment, application=application,
+                review=review, settings=settings, form=form, typed=request.form,
+                error_field=refusal.field, recuse_form=RecuseForm(), others=[],
+                attachments=_attachments(application, settings.blind)), 422
+        db.session.commit()
+        flash(_("评分已提交，谢谢！") if submit else _("草稿已保存。"), "success")
+        return redirect(url_for(".proposal", application_id=application_id))
+    db.session.commit()  # the empty draft created on first opening
+    return render_template("review/proposal.html", assignment=assignment,
+                           application=application, review=review, settings=settings,
+                           form=form, typed=None, error_field=None, recuse_form=RecuseForm(),
+                           others=_others(assignment),
+                           attachments=_attachments(application, settings.blind))
+
+
+def _attachments(application: Application, blind: bool) -> list[tuple[int, str, Attachment]]:
+    return [(n, _attachment_label(n, a, blind), a)
+            for n, a in enumerate(application.attachments, start=1)]
+
+
+@bp.route("/review/applications/<int:application_id>/attachments/<int:number>")
+@login_required
+def attachment(application_id: int, number: int):
+    assignment = _my_assignment(application_id)
+    application = assignment.application
+    attachments = application.attachments
+    visible_or_404(1 <= number <= len(attachments))
+    item = attachments[number - 1]
+    blind = services.settings_for(application.round).blind
+    try:
+        from marketplace.applications.services import attachment_path
+
+        path = attachment_path(item)
+    except ImportError:  # the applications domain stores uploads under UPLOAD_FOLDER
+        path = os.path.join(current_app.config["UPLOAD_FOLDER"], item.stored_name)
+    if not os.path.isfile(path):
+        abort(404)
+    return send_file(path, mimetype=item.content_type, as_attachment=True,
+                     download_name=_attachment_label(number, item, blind), max_age=0)
+
+
+@bp.route("/review/applications/<int:application_id>/recuse", methods=["POST"])
+@login_required
+def recuse(application_id: int):
+    assignment = _my_assignment(application_id)
+    form = RecuseForm()
+    if form.validate_on_submit():
+        try:
+            services.recuse(assignment, form.note.data, current_user)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+            return redirect(url_for(".proposal", application_id=application_id))
+        db.session.commit()
+        flash(_("已申请回避，这个项目已从你的评审列表中移除；工作人员会另行安排。"), "success")
+        return redirect(url_for(".queue"))
+    flash(_("请说明需要回避的原因。"), "danger")
+    return redirect(url_for(".proposal", application_id=application_id))
+
+
+@bp.route("/review/my-reviews.xlsx")
+@login_required
+def my_reviews_xlsx():
+    """The reviewer's own scores: project title, criteria, total — never who applied."""
+    _reviewer_required()
+    reviews = db.session.scalars(select(Review).join(ReviewAssignment).where(
+        Review.reviewer_id == current_user.id,
+        ReviewAssignment.status == AssignmentStatus.ACTIVE).order_by(Review.id)).all()
+    header = [_("项目编号"), _("项目名称"), _("状态"), _("总分"), _("总体评价")]
+    rows = [[r.application_id, r.assignment.application.title, r.status.label,
+             r.total if r.total is not None else "", r.overall_comment] for r in reviews]
+    return xlsx_response("my-reviews.xlsx", header, rows, title=_("我的评分"))
+
+
+# --- organizer: review management ------------------------------------------------------------
+
+@bp.route("/review/rounds")
+@login_required
+def rounds():
+    visible_or_404(policy.is_organizer(current_user))
+    items = db.session.scalars(select(Round).where(Round.status != RoundStatus.DRAFT)
+                               .order_by(Round.year.desc(), Round.id.desc())).all()
+    return render_template("review/rounds.html", rounds=items)
+
+
+def _settings_form(round_: Round) -> SettingsForm:
+    settings = services.settings_for(round_)
+    form = SettingsForm(obj=settings)
+    if request.method == "GET":
+        form.others_scores.data = settings.others_scores.value
+        form.scoring_method.data = settings.scoring_method.value
+    return form
+
+
+@bp.route("/review/rounds/<int:round_id>")
+@login_required
+def manage_round(round_id: int):
+    round_ = _organizer_round(round_id)
+    applications = db.session.scalars(select(Application).where(
+        Application.round_id == round_id,
+        Application.status.in_(services.REVIEWED_STATUSES)).order_by(Application.id)).all()
+    assignments = db.session.scalars(select(ReviewAssignment).where(
+        ReviewAssignment.round_id == round_id).order_by(ReviewAssignment.id)).all()
+    by_application: dict[int, list[ReviewAssignment]] = {}
+    for a in assignments:
+        by_application.setdefault(a.application_id, []).append(a)
+    reviewer_choices = [(u.id, u.name) for u in services.reviewers()]
+    assign_form = AssignForm()
+    assign_form.reviewer_id.choices = reviewer_choices
+    loads: dict[int, int] = {}
+    for a in assignments:
+        if a.status == AssignmentStatus.ACTIVE:
+            loads[a.reviewer_id] = loads.get(a.reviewer_id, 0) + 1
+    db.session.commit()  # settings row created on first visit
+    return render_template(
+        "review/manage_round.html", round=round_, settings=services.settings_for(round_),
+        settings_form=_settings_form(round_), applications=applications,
+        by_application=by_application, assign_form=assign_form, action_form=ActionForm(),
+        publish_form=PublishForm(), reviewers=services.reviewers(), loads=loads,
+        publicity=services.publicity_of(round_), pools=round_.pools, now=utcnow(),
+        rubric=services.round_rubric(round_))
+
+
+@bp.route("/review/rounds/<int:round_id>/settings", methods=["POST"])
+@login_required
+def update_settings(round_id: int):
+    round_ = _organizer_round(round_id)
+    form = _settings_form(round_)
+    if form.validate_on_submit():
+        try:
+            services.update_settings(round_, services.SettingsData(
+                reviewers_per_application=form.reviewers_per_application.data,
+                blind=form.blind.data, others_scores=OthersScores(form.others_scores.data),
+                scoring_method=ScoringMethod(form.scoring_method.data),
+                disagreement_points=form.disagreement_points.data), current_user)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("评审设置已保存。"), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+    return redirect(url_for(".manage_round", round_id=round_id))
+
+
+@bp.route("/review/rounds/<int:round_id>/rubric", methods=["GET", "POST"])
+@login_required
+def rubric(round_id: int):
+    round_ = _organizer_round(round_id)
+    challenge = None
+    challenge_id = request.args.get("challenge_id", type=int)
+    if challenge_id:
+        challenge = next((c for c in round_.challenges if c.id == challenge_id), None)
+        visible_or_404(challenge is not None)
+    current = (services.challenge_rubric(challenge) if challenge else None) \
+        or services.round_rubric(round_)
+    form = RubricForm()
+    if request.method == "GET":
+        for entry, criterion in zip(form.criteria, current.criteria, strict=False):
+            entry.form.name.data = criterion.name
+            entry.form.weight.data = criterion.weight
+            entry.form.max_score.data = criterion.max_score
+            entry.form.guidance.data = criterion.guidance
+    if form.validate_on_submit():
+        data = [services.CriterionData(name=e.form.name.data or "", weight=e.form.weight.data or 0,
+                                       max_score=e.form.max_score.data or 0,
+                                       guidance=e.form.guidance.data or "")
+                for e in form.criteria if (e.form.name.data or "").strip()]
+        try:
+            services.save_rubric(round_, data, current_user, challenge=challenge)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("评分细则已保存。"), "success")
+            return redirect(url_for(".manage_round", round_id=round_id))
+    db.session.commit()
+    return render_template("review/rubric.html", round=round_, form=form, challenge=challenge)
+
+
+def _post_action(round_id: int, action, success: str):
+    round_ = _organizer_round(round_id)
+    if ActionForm().validate_on_submit():
+        try:
+            outcome = action(round_)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(success.format(outcome=outcome), "success")
+    return redirect(url_for(".manage_round", round_id=round_id))
+
+
+@bp.route("/review/rounds/<int:round_id>/start", methods=["POST"])
+@login_required
+def start(round_id: int):
+    return _post_action(round_id, lambda r: services.start_review(r, current_user),
+                        _("已开始评审：{outcome} 个项目进入评审。"))
+
+
+@bp.route("/review/rounds/<int:round_id>/assign", methods=["POST"])
+@login_required
+def auto_assign(round_id: int):
+    round_ = _organizer_round(round_id)
+    if ActionForm().validate_on_submit():
+        try:
+            made, short = services.auto_assign(round_, current_user)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("已自动分配 %(n)d 份评审任务。", n=made), "success")
+            if short:
+                flash(_("有 %(n)d 个项目的评审专家人数不足，请增加专家或手动调整。",
+                        n=len(short)), "warning")
+    return redirect(url_for(".manage_round", round_id=round_id))
+
+
+@bp.route("/review/applications/<int:application_id>/assign", methods=["POST"])
+@login_required
+def add_assignment(application_id: int):
+    application = db.session.get(Application, application_id)
+    visible_or_404(application is not None)
+    _organizer_round(application.round_id)
+    form = AssignForm()
+    form.reviewer_id.choices = [(u.id, u.name) for u in services.reviewers()]
+    if form.validate_on_submit():
+        try:
+            services.add_assignment(application, db.session.get(User, form.reviewer_id.data),
+                                    current_user)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("已分配评审专家。"), "success")
+    return redirect(url_for(".manage_round", round_id=application.round_id))
+
+
+@bp.route("/review/assignments/<int:assignment_id>/remove", methods=["POST"])
+@login_required
+def remove_assignment(assignment_id: int):
+    assignment = db.session.get(ReviewAssignment, assignment_id)
+    visible_or_404(assignment is not None)
+    _organizer_round(assignment.round_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.remove_assignment(assignment, current_user)
+        except NotAllowed as refusal:
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("已撤销这份评审任务。"), "success")
+    return redirect(url_for(".manage_round", round_id=assignment.round_id))
+
+
+# --- organizer: one application's reviews and the decision ----------------------------------
+
+def _decision_form(application: Application) -> DecisionForm:
+    form = DecisionForm()
+    form.pool_id.choices = [(p.id, p.name) for p in application.round.pools]
+    if request.method == "GET":
+        form.pool_id.data = application.pool_id
+        form.amount.data = str(application.requested)
+        form.feedback.data = application.feedback or ""
+    return form
+
+
+@bp.route("/review/decisions/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def decide(application_id: int):
+    application = db.session.get(Application, application_id)
+    visible_or_404(application is not None)
+    round_ = _organizer_round(application.round_id)
+    form = _decision_form(application)
+    if form.validate_on_submit():
+        action = form.action.data
+        try:
+            if action == "approve":
+                try:
+                    amount = to_decimal(form.amount.data or "")
+                except MoneyError:
+                    raise NotAllowed(_("请填写金额，最多两位小数。"), field="amount") from None
+                pool = db.session.get(Pool, form.pool_id.data) if form.pool_id.data else None
+                services.approve_application(application, amount, current_user, pool=pool,
+                                             feedback=form.feedback.data or "")
+                message = _("已拟立项：%(amount)s。", amount=format_yuan(amount))
+            elif action == "reject":
+                services.reject_application(application, form.feedback.data, current_user)
+                message = _("已决定不予立项。")
+            elif action == "waitlist":
+                services.waitlist_application(application, form.feedback.data or "",
+                                              current_user)
+                message = _("已列入候补名单。")
+            else:
+                abort(400)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for(".ranking", round_id=round_.id,
+                                    pool_id=application.pool_id))
+    reviews = db.session.scalars(select(Review).where(Review.application_id == application_id)
+                                 .order_by(Review.id)).all()
+    award = db.session.scalar(select(Award).where(Award.application_id == application_id))
+    return render_template("review/decide.html", application=application, round=round_,
+                           form=form, reviews=reviews, award=award,
+                           reopen_form=ReopenForm(), action_form=ActionForm())
+
+
+@bp.route("/review/reviews/<int:review_id>/reopen", methods=["POST"])
+@login_required
+def reopen(review_id: int):
+    review = db.session.get(Review, review_id)
+    visible_or_404(review is not None)
+    _organizer_round(review.assignment.round_id)
+    form = ReopenForm()
+    try:
+        services.reopen_review(review, form.reason.data if form.validate_on_submit() else "",
+                               current_user)
+    except NotAllowed as refusal:
+        flash(refusal.reason, "danger")
+    else:
+        db.session.commit()
+        flash(_("评分已重新开放，专家会收到通知。"), "success")
+    return redirect(url_for(".decide", application_id=review.application_id))
+
+
+# --- ranking and exports ----------------------------------------------------------------------
+
+def _ranking_pool(round_: Round) -> Pool:
+    pool_id = request.args.get("pool_id", type=int)
+    pools = round_.pools
+    visible_or_404(bool(pools))
+    pool = next((p for p in pools if p.id == pool_id), pools[0])
+    return pool
+
+
+def _ranking_table(round_: Round, pool: Pool) -> tuple[list[str], list[list], list]:
+    rows = results.ranking(round_, pool)
+    header = [_("排名"), _("项目名称"), _("得分"), _("已评/分配"), _("申请金额"),
+              _("拟立项金额"), _("累计"), _("资金池余额"), _("状态")]
+    table = [[r.rank or "—", r.application.title,
+              "—" if r.score is None else str(r.score), f"{r.done}/{r.assigned}",
+              r.application.requested, r.award.amount if r.award else "",
+              r.running_total, r.remainder, r.application.status.label] for r in rows]
+    return header, table, rows
+
+
+@bp.route("/review/rounds/<int:round_id>/ranking")
+@login_required
+def ranking(round_id: int):
+    round_ = _organizer_round(round_id)
+    pool = _ranking_pool(round_)
+    _, _, rows = _ranking_table(round_, pool)
+    db.session.commit()
+    return render_template("review/ranking.html", round=round_, pool=pool, rows=rows,
+                           settings=services.settings_for(round_))
+
+
+@bp.route("/review/rounds/<int:round_id>/ranking.xlsx")
+@login_required
+def ranking_xlsx(round_id: int):
+    round_ = _organizer_round(round_id)
+    pool = _ranking_pool(round_)
+    header, table, _rows = _ranking_table(round_, pool)
+    return xlsx_response(f"评审汇总表-{round_.year}-{pool.name}.xlsx", header, table,
+                         title=_("评审汇总表"))
+
+
+@bp.route("/review/rounds/<int:round_id>/ranking.pdf")
+@login_required
+def ranking_pdf(round_id: int):
+    from flask import Response
+
+    from marketplace.review.pdf import render_ranking
+
+    round_ = _organizer_round(round_id)
+    pool = _ranking_pool(round_)
+    header, table, _rows = _ranking_table(round_, pool)
+    text_rows = [[v if isinstance(v, str) else (format_yuan(v) if isinstance(v, Decimal)
+                                                else str(v)) for v in row] for row in table]
+    settings = services.settings_for(round_)
+    subtitle = _("%(pool)s · 资金池 %(amount)s · 计分方法：%(method)s · 生成于 %(at)s",
+                 pool=pool.name, amount=format_yuan(pool.amount),
+                 method=settings.scoring_method.label,
+                 at=to_local(utcnow()).strftime("%Y-%m-%d %H:%M"))
+    data = render_ranking(_("%(title)s 评审汇总表", title=round_.title), subtitle, header,
+                          text_rows, current_app.config.get("CJK_FONT_PATH"))
+    response = Response(data, mimetype="application/pdf")
+    from marketplace.core.exports import _disposition
+
+    response.headers["Content-Disposition"] = _disposition(
+        f"评审汇总表-{round_.year}-{pool.name}.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- 公示 -------------------------------------------------------------------------------------
+
+@bp.route("/review/rounds/<int:round_id>/publicity", methods=["POST"])
+@login_required
+def publish(round_id: int):
+    round_ = _organizer_round(round_id)
+    form = PublishForm()
+    if form.validate_on_submit():
+        starts_at = None
+        if form.starts_on.data:
+            starts_at = local_to_utc(datetime.combine(form.starts_on.data, time(0, 0)))
+            starts_at = max(starts_at, utcnow()) if starts_at.date() <= utcnow().date() \
+                else starts_at
+        try:
+            services.publish_publicity(round_, current_user, starts_at=starts_at)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("公示已发布。"), "success")
+    return redirect(url_for(".manage_round", round_id=round_id))
+
+
+@bp.route("/review/rounds/<int:round_id>/objections")
+@login_required
+def objections(round_id: int):
+    round_ = _organizer_round(round_id)
+    items = db.session.scalars(select(Objection).where(Objection.round_id == round_id)
+                               .order_by(Objection.status != ObjectionStatus.OPEN,
+                                         Objection.id)).all()
+    waitlisted = results.waitlist(round_)
+    return render_template("review/objections.html", round=round_, objections=items,
+                           answer_form=AnswerForm(), publicity=services.publicity_of(round_),
+                           waitlisted=waitlisted)
+
+
+@bp.route("/review/objections/<int:objection_id>/answer", methods=["POST"])
+@login_required
+def answer_objection(objection_id: int):
+    objection = db.session.get(Objection, objection_id)
+    visible_or_404(objection is not None)
+    _organizer_round(objection.round_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            if form.outcome.data == "uphold":
+                services.uphold_objection(objection, form.reply.data, current_user)
+            else:
+                services.dismiss_objection(objection, form.reply.data, current_user)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("异议已答复。"), "success")
+    else:
+        flash(_("请填写答复内容。"), "danger")
+    return redirect(url_for(".objections", round_id=objection.round_id))
+
+
+@bp.route("/review/rounds/<int:round_id>/finalise", methods=["POST"])
+@login_required
+def finalise(round_id: int):
+    return _post_action(round_id, lambda r: services.finalise_round(r, current_user),
+                        _("公示结束，{outcome} 个项目正式立项，结果已通知各申报团队。"))
+
+
+@bp.route("/publicity/")
+def publicity_index():
+    items = db.session.scalars(select(Round).where(Round.status.in_(
+        (RoundStatus.PUBLICITY, RoundStatus.DELIVERY, RoundStatus.CLOSED)))
+        .order_by(Round.year.desc(), Round.id.desc())).all()
+    published = [(r, services.publicity_of(r)) for r in items]
+    return render_template("review/publicity_index.html",
+                           items=[(r, p) for r, p in published if p is not None])
+
+
+def _public_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or services.publicity_of(round_) is None:
+        abort(404)
+    return round_
+
+
+def _objection_form(round_: Round, awards) -> ObjectionForm:
+    form = ObjectionForm()
+    form.application_id.choices = [(a.application_id, a.application.title) for a in awards]
+    return form
+
+
+@bp.route("/publicity/<int:round_id>")
+def publicity(round_id: int):
+    round_ = _public_round(round_id)
+    awards = services.approved_awards(round_)
+    return render_template("review/publicity.html", round=round_, awards=awards,
+                           publicity=services.publicity_of(round_), now=utcnow(),
+                           form=_objection_form(round_, awards))
+
+
+@bp.route("/publicity/<int:round_id>/objections", methods=["POST"])
+@limiter.limit("5/hour", methods=["POST"])
+def object_to(round_id: int):
+    round_ = _public_round(round_id)
+    awards = services.approved_awards(round_)
+    form = _objection_form(round_, awards)
+    if form.validate_on_submit():
+        try:
+            objection = services.file_objection(round_, services.ObjectionData(
+                application_id=form.application_id.data, name=form.name.data,
+                contact=form.contact.data, text=form.text.data), ip=request.remote_addr)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            apply_refusal(form, refusal)
+        else:
+            db.session.commit()
+            return render_template("review/objection_received.html", round=round_,
+                                   objection=objection)
+    return render_template("review/publicity.html", round=round_, awards=awards,
+                           publicity=services.publicity_of(round_), now=utcnow(),
+                           form=form), 422
