@@ -423,18 +423,18 @@ def create_challenge(actor, round: Round, data: ChallengeData,
     require(policy.can_edit_round(actor, round))
     round = lock_round(round.id)
     _check_challenge(round, data)
-    challenge = Challenge(round=round)
-    _apply_challenge_data(challenge, data)
     if data.pool_id is not None:
-        challenge.pool_id = data.pool_id
+        pool = db.session.get(Pool, data.pool_id)
     else:
         amount = data.pool_amount
         if amount is None:
             amount = data.cap_per_team * data.slots
-        challenge.pool = create_pool(actor, round, str(_l("命题：%(title)s",
-                                                          title=challenge.title))[:120],
-                                     PoolKind.CHALLENGE, amount, amount_field="pool_amount")
+        pool = create_pool(actor, round, str(_l("命题：%(title)s",
+                                                title=data.title.strip()))[:120],
+                           PoolKind.CHALLENGE, amount, amount_field="pool_amount")
+    challenge = Challenge(round=round, pool=pool)
     db.session.add(challenge)
+    _apply_challenge_data(challenge, data)
     if round.status == RoundStatus.OPEN:
         challenge.published_at = now
     record("challenge.create", challenge, actor=actor,
@@ -470,6 +470,12 @@ def apply_url(round_id: int, challenge_id: int | None = None) -> str:
         if challenge_id is not None:
             return url_for("rounds.challenge", challenge_id=challenge_id)
         return url_for("rounds.detail", round_id=round_id)
+
+
+def _public(url: str) -> str:
+    """Absolute link for an e-mail. Outside a request url_for already answers absolute URLs
+    (SERVER_NAME), inside one a path: public_url only prefixes paths."""
+    return url if url.startswith(("http://", "https://")) else public_url(url)
 
 
 def _candidates() -> list[tuple[Organisation, MatchingPreference | None]]:
@@ -514,13 +520,13 @@ def notify_round_published(round: Round) -> int:
             db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round.id,
                                        challenge_id=challenge.id,
                                        subject=f"challenge:{challenge.id}"))
-        links = [(c, public_url(apply_url(round.id, c.id))) for c in challenges]
+        links = [(c, _public(apply_url(round.id, c.id))) for c in challenges]
         for user in _members(organisation):
             queue_mail(user.email, "round_published", user.locale, user=user, round=round,
                        organisation=organisation,
-                       apply_link=public_url(apply_url(round.id)) if round_new else None,
+                       apply_link=_public(apply_url(round.id)) if round_new else None,
                        challenges=links,
-                       round_link=public_url(url_for("rounds.detail", round_id=round.id)))
+                       round_link=_public(url_for("rounds.detail", round_id=round.id)))
         notified += 1
     return notified
 
@@ -537,7 +543,7 @@ def notify_challenge_published(challenge: Challenge) -> int:
             continue
         db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round.id,
                                    challenge_id=challenge.id, subject=subject))
-        link = public_url(apply_url(round.id, challenge.id))
+        link = _public(apply_url(round.id, challenge.id))
         for user in _members(organisation):
             queue_mail(user.email, "challenge_published", user.locale, user=user,
                        round=round, challenge=challenge, organisation=organisation,
@@ -614,7 +620,7 @@ def invite_organisations(actor, challenge: Challenge, organisations: list[Organi
         db.session.add(invitation)
         record("challenge.invite", invitation, actor=actor,
                after={"challenge_id": challenge.id, "organisation_id": organisation.id})
-        link = public_url(url_for("rounds.invitation", invitation_id=invitation.id))
+        link = _public(url_for("rounds.invitation", invitation_id=invitation.id))
         for user in _members(organisation):
             queue_mail(user.email, "challenge_invitation", user.locale, user=user,
                        challenge=challenge, round=challenge.round, organisation=organisation,
