@@ -1,6 +1,7 @@
 """Awarded (立项) and not-awarded projects for statistics tests, written directly (no ledger)."""
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 from marketplace.applications.models import Application, ApplicationStatus
@@ -11,6 +12,8 @@ from tests.factories.accounts import make_organisation
 from tests.factories.rounds import make_round
 
 __all__ = ["make_project", "make_stats_round"]
+
+_seq = itertools.count(1)
 
 
 def make_stats_round(year: int, *, status=RoundStatus.CLOSED, **overrides):
@@ -28,7 +31,7 @@ def make_project(round_, *, organisation=None, amount_fen: int | None = 1_000_00
     if status is None:
         status = ApplicationStatus.AWARDED if awarded else ApplicationStatus.REJECTED
     application = Application(round=round_, organisation=organisation, challenge=challenge,
-                              status=status, title=f"项目{id(object())}", category=category,
+                              status=status, title=f"测试项目{next(_seq)}", category=category,
                               region=region, requested_fen=requested_fen or amount_fen or 100)
     db.session.add(application)
     if amount_fen is not None and (awarded or award_status != AwardStatus.AWARDED):
