@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.core.forms import apply_refusal
@@ -11,7 +11,13 @@ from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.extensions import db
 from marketplace.organisations import policy, services
 from marketplace.organisations.forms import ActionForm, InviteForm, OrganisationForm, RejectForm
-from marketplace.organisations.models import Invitation, InvitationStatus, Membership, Organisation
+from marketplace.organisations.models import (
+    Invitation,
+    InvitationStatus,
+    MemberRole,
+    Membership,
+    Organisation,
+)
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -52,7 +58,9 @@ def detail(org_id: int):
     organisation = _load(org_id)
     memberships = db.session.scalars(
         select(Membership).where(Membership.organisation_id == org_id)
-        .options(selectinload(Membership.user)).order_by(Membership.role, Membership.id)).all()
+        .options(selectinload(Membership.user))
+        # The owner first: roles are stored as text, and "member" sorts before "owner".
+        .order_by(case((Membership.role == MemberRole.OWNER, 0), else_=1), Membership.id)).all()
     invitations = db.session.scalars(select(Invitation).where(
         Invitation.organisation_id == org_id,
         Invitation.status == InvitationStatus.PENDING)).all()
