@@ -1,0 +1,106 @@
+"""Demo rounds: this year's open round with pools and three challenges, and next year's draft.
+
+Idempotent: rounds are found by (year, title), challenges by (round, title), pools by
+(round, name); only missing rows are created, through the services (audit records, mail).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from marketplace.core.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.rounds import services
+from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, RoundStatus
+from marketplace.rounds.services import ChallengeData, RoundData
+
+ORDER = 10
+
+ORGANIZER = "organizer@demo.example.org"
+
+# title, cap per team, slots, eligible regions, background
+CHALLENGES = [
+    ("斑马线守护", "30000", 2, [],
+     "学校和社区周边路口行人过街秩序亟待改善，招募志愿者开展文明交通劝导。"),
+    ("海岛老人关爱", "25000", 2, ["岱山县", "嵊泗县"],
+     "海岛留守老人多、服务资源少，需要常态化的探访、助餐和健康服务。"),
+    ("垃圾分类宣讲", "35000", 1, [],
+     "面向社区居民和中小学生开展垃圾分类宣讲与入户指导，提升分类准确率。"),
+]
+TARGETED_POOL = "海岛定向扶持资金池"
+
+
+def _find_round(year: int, title: str) -> Round | None:
+    return db.session.scalar(select(Round).where(Round.year == year, Round.title == title))
+
+
+def seed(context: dict) -> dict:
+    staff = context["users"][ORGANIZER]
+    organisations = context["organisations"]
+    now = utcnow().replace(second=0, microsecond=0)
+    year = now.year
+    created = 0
+
+    title = f"{year}年志愿服务集市创投项目"
+    round = _find_round(year, title)
+    if round is None:
+        round = services.create_round(staff, RoundData(
+            year=year, title=title,
+            introduction=("<p>团市委面向全市志愿服务组织征集志愿服务项目，设公开申报和主办方命题"
+                          "（揭榜）两种方式，并设海岛定向扶持资金池。</p>"
+                          "<ul><li>公开申报：围绕年度类别自主设计项目</li>"
+                          "<li>主办方命题：认领命题，揭榜答题</li></ul>"),
+            total_budget=Decimal("579000.00"), opens_at=now - timedelta(days=7),
+            deadline_at=now + timedelta(days=30), review_ends_at=now + timedelta(days=45),
+            publicity_days=7, delivery_ends_at=now + timedelta(days=300),
+            max_amount_per_project=Decimal("50000.00"), max_applications_per_org=2,
+            budget_rules={"personnel": 30, "publicity": 20}))
+        created += 1
+    pools = {p.name: p for p in round.pools}
+    if TARGETED_POOL not in pools and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
+        pools[TARGETED_POOL] = services.create_pool(
+            staff, round, TARGETED_POOL, PoolKind.TARGETED, Decimal("110000.00"),
+            ["岱山县", "嵊泗县"])
+    challenges = {c.title: c for c in round.challenges}
+    for c_title, cap, slots, regions, background in CHALLENGES:
+        if c_title not in challenges and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
+            challenges[c_title] = services.create_challenge(staff, round, ChallengeData(
+                title=c_title, cap_per_team=Decimal(cap), slots=slots, background=background,
+                expected_outcomes="形成可复制的志愿服务模式，服务对象满意度 90% 以上。",
+                indicators="开展活动不少于 12 次；参与志愿者不少于 30 人次。",
+                eligible_regions=regions))
+    general = db.session.scalar(select(Pool).where(Pool.round_id == round.id,
+                                                   Pool.kind == PoolKind.GENERAL))
+    if general is None and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
+        db.session.flush()
+        free = round.total_budget - sum((p.amount for p in round.pools), Decimal("0.00"))
+        general = services.create_pool(staff, round, "综合资金池", PoolKind.GENERAL, free)
+    if round.status == RoundStatus.DRAFT:
+        services.publish_round(staff, round, now=now)
+
+    # 派单: invite the demo volunteer team to the zebra-crossing challenge.
+    zebra = challenges.get("斑马线守护")
+    team = organisations.get("普陀区海韵志愿服务队")
+    if zebra is not None and team is not None and team.is_verified \
+            and round.accepts_applications_at(now):
+        services.invite_organisations(staff, zebra, [team], "欢迎贵队揭榜，期待你们的方案。",
+                                      now=now)
+
+    draft_title = f"{year + 1}年志愿服务集市创投项目"
+    draft = _find_round(year + 1, draft_title)
+    if draft is None:
+        draft = services.create_round(staff, RoundData(
+            year=year + 1, title=draft_title, introduction="<p>筹备中。</p>",
+            total_budget=Decimal("600000.00")))
+        created += 1
+
+    db.session.flush()
+    context["created"]["rounds"] = context["created"].get("rounds", 0) + created
+    challenges = {c.title: c for c in db.session.scalars(
+        select(Challenge).where(Challenge.round_id == round.id))}
+    pools = {p.name: p for p in db.session.scalars(
+        select(Pool).where(Pool.round_id == round.id))}
+    return {"rounds": {"open": round, "draft": draft}, "challenges": challenges,
+            "pools": pools}
