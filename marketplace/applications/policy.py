@@ -1,0 +1,138 @@
+"""Who may see and change an application (申报书), and when.
+
+Members of the applying organisation edit, submit and withdraw; organizers and admins see
+every application and return submitted ones for changes; reviewers see the ones assigned to
+them (decided by the review domain). Timing rules use server time (UTC) against the round's
+deadline, whatever the client sends.
+"""
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+
+from marketplace.applications.models import Application, ApplicationStatus
+from marketplace.core.policy import ALLOW, Decision, deny
+from marketplace.core.timeutil import utcnow
+from marketplace.organisations.models import Membership
+from marketplace.organisations.policy import is_staff, membership_of
+from marketplace.rounds.models import Round, RoundStatus
+
+# Members may change the proposal only in these states.
+EDITABLE = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
+SUBMITTABLE = EDITABLE
+WITHDRAWABLE = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED,
+                          ApplicationStatus.RETURNED})
+
+NOT_FOUND = _l("找不到该申报书。")
+
+
+def is_member(user, application: Application) -> bool:
+    return membership_of(user, application.organisation) is not None
+
+
+def reviewer_may_see(user, application: Application) -> bool:
+    """Asks the review domain whether `user` is an assigned reviewer (no conflict of interest).
+
+    Imported lazily: until the review domain exists, nobody sees an application as a reviewer.
+    """
+    try:
+        module = importlib.import_module("marketplace.review.policy")
+    except ModuleNotFoundError:
+        return False
+    check = getattr(module, "reviewer_may_see", None)
+    return bool(check(user, application)) if callable(check) else False
+
+
+def before_deadline(round_: Round, now: datetime | None = None) -> bool:
+    """The round is open and its deadline has not passed (the deadline second itself counts)."""
+    now = now or utcnow()
+    return (round_.status == RoundStatus.OPEN and round_.deadline_at is not None
+            and now <= round_.deadline_at)
+
+
+def _deadline_passed() -> Decision:
+    return deny(_l("本轮申报已截止或未开放，申报书不能再修改。"))
+
+
+def can_view(user, application: Application) -> Decision:
+    if not (user and user.is_authenticated):
+        return deny(NOT_FOUND)
+    if is_staff(user) or is_member(user, application) or reviewer_may_see(user, application):
+        return ALLOW
+    return deny(NOT_FOUND)
+
+
+def can_start(user, organisation, round_: Round, now: datetime | None = None) -> Decision:
+    """May this user start a draft for `organisation` in `round_`?"""
+    if membership_of(user, organisation) is None:
+        return deny(_l("你不是该组织的成员。"))
+    if not organisation.is_verified:
+        return deny(_l("组织“%(name)s”尚未通过认证，认证后才能申报。", name=organisation.name))
+    if not before_deadline(round_, now):
+        return deny(_l("本轮创投集市不在申报期内。"))
+    return ALLOW
+
+
+def can_edit(user, application: Application, now: datetime | None = None) -> Decision:
+    if not is_member(user, application):
+        return deny(_l("只有申报组织的成员可以修改申报书。"))
+    if application.status not in EDITABLE:
+        return deny(_l("申报书已提交，不能修改；如需修改请先撤回，或等待退回。"))
+    if not before_deadline(application.round, now):
+        return _deadline_passed()
+    return ALLOW
+
+
+def can_submit(user, application: Application, now: datetime | None = None) -> Decision:
+    """Who and which state; the content and round rules are listed by
+    services.submission_problems, one message each."""
+    if not is_member(user, application):
+        return deny(_l("只有申报组织的成员可以提交申报书。"))
+    if application.status not in SUBMITTABLE:
+        return deny(_l("这份申报书当前状态不能提交。"))
+    return ALLOW
+
+
+def can_withdraw(user, application: Application, now: datetime | None = None) -> Decision:
+    if not is_member(user, application):
+        return deny(_l("只有申报组织的成员可以撤回申报书。"))
+    if application.status not in WITHDRAWABLE:
+        return deny(_l("这份申报书当前状态不能撤回。"))
+    if not before_deadline(application.round, now):
+        return deny(_l("申报已截止，不能再撤回。"))
+    return ALLOW
+
+
+def can_return(user, application: Application, now: datetime | None = None) -> Decision:
+    if not is_staff(user):
+        return deny(_l("只有团市委工作人员可以退回申报书。"))
+    if is_member(user, application):
+        return deny(_l("不能处理自己所在组织的申报书。"))
+    if application.status != ApplicationStatus.SUBMITTED:
+        return deny(_l("只有已提交的申报书可以退回修改。"))
+    if not before_deadline(application.round, now):
+        return deny(_l("申报已截止，不能再退回修改。"))
+    return ALLOW
+
+
+def can_manage_round_list(user) -> Decision:
+    """The organizer's list of a round's applications and its exports."""
+    return ALLOW if is_staff(user) else deny(NOT_FOUND)
+
+
+def visible_applications(user) -> Select:
+    """Applications this user may see, as a query to filter further.
+
+    Staff see all; members see their organisations'. Reviewers open assigned applications
+    through the review domain's own lists (can_view lets them in one by one).
+    """
+    stmt = select(Application)
+    if is_staff(user):
+        return stmt
+    if not (user and user.is_authenticated):
+        return stmt.where(False)
+    member_orgs = select(Membership.organisation_id).where(Membership.user_id == user.id)
+    return stmt.where(Application.organisation_id.in_(member_orgs))

@@ -1,0 +1,626 @@
+"""Application changes: start, save a draft, submit, return, withdraw, attachments.
+
+Each function checks permission (applications.policy) and timing (server time against the
+round's deadline), changes the rows, writes the audit record and queues its e-mails; the
+caller commits once. Money is Decimal here and integer fen in the database; a line's amount
+is quantity × unit price rounded half-up to the fen, the requested amount is their sum —
+both computed here, never taken from the client.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+
+from marketplace.applications import policy
+from marketplace.applications.models import (
+    Application,
+    ApplicationStatus,
+    Attachment,
+    BudgetLine,
+    PlanRow,
+    TeamMember,
+)
+from marketplace.audit.services import record
+from marketplace.core.money import FEN, from_fen, to_fen
+from marketplace.core.policy import Decision, NotAllowed, require
+from marketplace.core.timeutil import utcnow
+from marketplace.core.urls import public_url
+from marketplace.extensions import db
+from marketplace.notify.services import queue_mail
+from marketplace.organisations.models import Organisation
+from marketplace.rounds.models import BudgetCategory, Challenge, Pool, PoolKind, Round
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class BudgetLineData:
+    item: str
+    category: BudgetCategory
+    quantity: Decimal
+    unit_price: Decimal
+    note: str = ""
+
+
+@dataclass
+class PlanRowData:
+    period: str
+    activity: str
+    expected_output: str = ""
+
+
+@dataclass
+class TeamMemberData:
+    name: str
+    role: str = ""
+    phone: str = ""
+
+
+@dataclass
+class ApplicationData:
+    title: str = ""
+    category: str = ""
+    summary: str = ""
+    objectives: str = ""
+    target_group: str = ""
+    beneficiaries: int | None = None
+    place: str = ""
+    region: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    volunteers: int | None = None
+    budget_lines: list[BudgetLineData] = field(default_factory=list)
+    plan_rows: list[PlanRowData] = field(default_factory=list)
+    team_members: list[TeamMemberData] = field(default_factory=list)
+
+
+PROPOSAL_FIELDS = ["title", "category", "summary", "objectives", "target_group",
+                   "beneficiaries", "place", "region", "start_date", "end_date", "volunteers"]
+
+# --------------------------------------------------------------------------- money
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """quantity × unit price, rounded half-up to the fen."""
+    return from_fen(to_fen(Decimal(quantity) * Decimal(unit_price)))
+
+
+@dataclass
+class BudgetSummary:
+    total: Decimal
+    # category -> (amount, share of the total in percent, 2 decimals)
+    by_category: dict[BudgetCategory, tuple[Decimal, Decimal]]
+
+
+def budget_summary(lines) -> BudgetSummary:
+    """Total and per-category amounts and shares of BudgetLine rows (or BudgetLineData)."""
+    amounts: dict[BudgetCategory, Decimal] = {}
+    for line in lines:
+        amount = line.amount if isinstance(line, BudgetLine) else line_amount(
+            line.quantity, line.unit_price)
+        amounts[line.category] = amounts.get(line.category, Decimal("0.00")) + amount
+    total = sum(amounts.values(), Decimal("0.00"))
+    shares = {
+        c: (a, (a * 100 / total).quantize(FEN) if total else Decimal("0.00"))
+        for c, a in amounts.items()
+    }
+    return BudgetSummary(total=total, by_category=shares)
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move: who may make it (a policy function), its audit action, its mail."""
+
+    who: Callable[..., Decision]
+    action: str
+    mail: str | None = None
+    label: object = ""
+
+
+S = ApplicationStatus
+# from-status -> {to-status: Transition}. Later domains (review, decisions) add their rows
+# with `allow_transition`; pages list the next actions from this same table.
+TRANSITIONS: dict[ApplicationStatus, dict[ApplicationStatus, Transition]] = {
+    S.DRAFT: {
+        S.SUBMITTED: Transition(policy.can_submit, "application.submit",
+                                "application_submitted", _l("提交申报")),
+        S.WITHDRAWN: Transition(policy.can_withdraw, "application.withdraw",
+                                "application_withdrawn", _l("撤回")),
+    },
+    S.SUBMITTED: {
+        S.RETURNED: Transition(policy.can_return, "application.return",
+                               "application_returned", _l("退回修改")),
+        S.WITHDRAWN: Transition(policy.can_withdraw, "application.withdraw",
+                                "application_withdrawn", _l("撤回")),
+    },
+    S.RETURNED: {
+        S.SUBMITTED: Transition(policy.can_submit, "application.submit",
+                                "application_submitted", _l("再次提交")),
+        S.WITHDRAWN: Transition(policy.can_withdraw, "application.withdraw",
+                                "application_withdrawn", _l("撤回")),
+    },
+}
+
+
+def allow_transition(source: ApplicationStatus, target: ApplicationStatus,
+                     transition: Transition) -> None:
+    """For other domains: add a row to the lifecycle table (e.g. submitted → in_review)."""
+    TRANSITIONS.setdefault(source, {})[target] = transition
+
+
+def next_actions(user, application: Application,
+                 now: datetime | None = None) -> list[tuple[ApplicationStatus, Transition]]:
+    """The moves this user may make now, from the table."""
+    return [(target, t) for target, t in TRANSITIONS.get(application.status, {}).items()
+            if t.who(user, application, now)]
+
+
+def members_of(application: Application):
+    return [m.user for m in application.organisation.memberships]
+
+
+def transition(actor, application: Application, target: ApplicationStatus, *,
+               now: datetime | None = None, audit: dict | None = None,
+               mail_context: dict | None = None) -> None:
+    """Perform one move of the table: check who and when, change, audit, queue mail."""
+    rule = TRANSITIONS.get(application.status, {}).get(target)
+    if rule is None:
+        raise NotAllowed(_l("申报书不能从“%(source)s”改为“%(target)s”。",
+                            source=application.status.label, target=target.label))
+    require(rule.who(actor, application, now))
+    before = application.status
+    application.status = target
+    record(rule.action, application, actor=actor, before={"status": before},
+           after={"status": target, **(audit or {})})
+    if rule.mail:
+        link = public_url(url_for("applications.detail", app_id=application.id))
+        for user in members_of(application):
+            queue_mail(user.email, rule.mail, user.locale, user=user, application=application,
+                       organisation=application.organisation, link=link,
+                       **(mail_context or {}))
+
+
+# --------------------------------------------------------------------------- start & edit
+
+
+def challenge_admits(challenge: Challenge, organisation: Organisation) -> Decision:
+    """The rounds domain's region / organisation-type rules for bids."""
+    from marketplace.rounds.policy import challenge_admits as rounds_rule
+
+    return rounds_rule(challenge, organisation)
+
+
+def start_application(actor, organisation: Organisation, round_: Round,
+                      challenge: Challenge | None = None,
+                      now: datetime | None = None) -> Application:
+    """A new draft for the open call, or a bid on `challenge`."""
+    require(policy.can_start(actor, organisation, round_, now))
+    if challenge is not None:
+        if challenge.round_id != round_.id or challenge.published_at is None:
+            raise NotAllowed(_l("找不到该命题。"))
+        require(challenge_admits(challenge, organisation))
+    application = Application(round=round_, organisation=organisation, challenge=challenge,
+                              status=ApplicationStatus.DRAFT, created_by_id=actor.id,
+                              region=organisation.region)
+    if round_.categories and len(round_.categories) == 1:
+        application.category = round_.categories[0]
+    db.session.add(application)
+    record("application.create", application, actor=actor,
+           after={"round_id": round_.id, "organisation_id": organisation.id,
+                  "challenge_id": challenge.id if challenge else None})
+    return application
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def save_draft(actor, application: Application, data: ApplicationData,
+               now: datetime | None = None) -> Application:
+    """Replace the proposal with `data`; incomplete is fine (submission checks completeness)."""
+    require(policy.can_edit(actor, application, now))
+    if data.category and data.category not in (application.round.categories or []):
+        raise NotAllowed(_l("请从本轮的项目类别中选择。"), field="category")
+    for line in data.budget_lines:
+        if line.quantity <= 0 or line.quantity != line.quantity.quantize(FEN):
+            raise NotAllowed(_l("数量须为大于 0 的数，最多两位小数。"), field="budget_lines")
+        if line.unit_price < 0 or line.unit_price != line.unit_price.quantize(FEN):
+            raise NotAllowed(_l("单价须为不小于 0 的金额，最多两位小数。"), field="budget_lines")
+    for name in PROPOSAL_FIELDS:
+        value = getattr(data, name)
+        setattr(application, name, _clean(value) if isinstance(value, str) else value)
+    application.budget_lines = [
+        BudgetLine(position=i, item=_clean(line.item), category=line.category,
+                   quantity=line.quantity, unit_price_fen=to_fen(line.unit_price),
+                   amount_fen=to_fen(line_amount(line.quantity, line.unit_price)),
+                   note=_clean(line.note))
+        for i, line in enumerate(data.budget_lines)]
+    application.plan_rows = [
+        PlanRow(position=i, period=_clean(row.period), activity=_clean(row.activity),
+                expected_output=_clean(row.expected_output))
+        for i, row in enumerate(data.plan_rows)]
+    application.team_members = [
+        TeamMember(position=i, name=_clean(m.name), role=_clean(m.role), phone=_clean(m.phone))
+        for i, m in enumerate(data.team_members)]
+    application.requested_fen = sum(line.amount_fen for line in application.budget_lines)
+    db.session.flush()
+    record("application.save", application, actor=actor,
+           after={"title": application.title, "requested_fen": application.requested_fen,
+                  "budget_lines": len(application.budget_lines)})
+    return application
+
+
+# --------------------------------------------------------------------------- submission
+
+
+class SubmissionRefused(NotAllowed):
+    """Submission refused; `problems` holds one refusal per problem, all of them."""
+
+    def __init__(self, problems: list[NotAllowed]):
+        super().__init__("；".join(p.reason for p in problems))
+        self.problems = problems
+
+
+def _count_other_submissions(application: Application) -> int:
+    return db.session.scalar(select(func.count(Application.id)).where(
+        Application.round_id == application.round_id,
+        Application.organisation_id == application.organisation_id,
+        Application.id != application.id,
+        Application.status.not_in([ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN]),
+    )) or 0
+
+
+def submission_problems(application: Application,
+                        now: datetime | None = None) -> list[NotAllowed]:
+    """Everything that stops this application from being submitted now, one message each."""
+    now = now or utcnow()
+    round_ = application.round
+    organisation = application.organisation
+    problems: list[NotAllowed] = []
+
+    def refuse(reason, field_name=None):
+        problems.append(NotAllowed(reason, field=field_name))
+
+    if not organisation.is_verified:
+        refuse(_l("组织“%(name)s”尚未通过认证，认证后才能提交申报。", name=organisation.name))
+    if not round_.accepts_applications_at(now):
+        if round_.deadline_at is not None and now > round_.deadline_at:
+            refuse(_l("本轮申报已于 %(deadline)s 截止。", deadline=_local(round_.deadline_at)))
+        else:
+            refuse(_l("本轮创投集市当前不接受申报。"))
+    limit = round_.max_applications_per_org
+    if limit is not None and _count_other_submissions(application) >= limit:
+        refuse(_l("每个组织在本轮最多提交 %(n)d 份申报，你的组织已达上限。", n=limit))
+
+    # Required fields.
+    if not _clean(application.title):
+        refuse(_l("请填写项目名称。"), "title")
+    if not application.category:
+        refuse(_l("请选择项目类别。"), "category")
+    elif application.category not in (round_.categories or []):
+        refuse(_l("请从本轮的项目类别中选择。"), "category")
+    if not _clean(application.summary):
+        refuse(_l("请填写项目简介。"), "summary")
+    if not _clean(application.objectives):
+        refuse(_l("请填写项目目标。"), "objectives")
+    if not application.region:
+        refuse(_l("请选择项目实施的县区。"), "region")
+    if application.start_date is None or application.end_date is None:
+        refuse(_l("请填写项目的开始和结束日期。"), "start_date")
+    elif application.end_date < application.start_date:
+        refuse(_l("结束日期不能早于开始日期。"), "end_date")
+    lines = application.budget_lines
+    if not lines:
+        refuse(_l("请至少填写一行预算明细。"), "budget_lines")
+    elif any(not line.item for line in lines):
+        refuse(_l("每行预算明细都要填写项目名称。"), "budget_lines")
+
+    # Money.
+    summary = budget_summary(lines)
+    requested = summary.total
+    if lines and requested <= 0:
+        refuse(_l("申请金额须大于 0。"), "budget_lines")
+    if round_.max_amount_per_project_fen is not None \
+            and requested > from_fen(round_.max_amount_per_project_fen):
+        refuse(_l("申请金额 %(amount)s 超过本轮单个项目上限 %(limit)s。",
+                  amount=_yuan(requested), limit=_yuan(round_.max_amount_per_project)),
+               "budget_lines")
+    challenge = application.challenge
+    if challenge is not None:
+        if requested > challenge.cap_per_team:
+            refuse(_l("申请金额 %(amount)s 超过本命题每队上限 %(limit)s。",
+                      amount=_yuan(requested), limit=_yuan(challenge.cap_per_team)),
+                   "budget_lines")
+        admits = challenge_admits(challenge, organisation)
+        if not admits:
+            refuse(admits.reason)
+    for key, max_share in sorted((round_.budget_rules or {}).items()):
+        try:
+            category = BudgetCategory(key)
+        except ValueError:
+            continue
+        amount, share = summary.by_category.get(category, (Decimal("0.00"), Decimal("0.00")))
+        if requested > 0 and amount * 100 > requested * Decimal(max_share):
+            refuse(_l("%(category)s占预算总额的 %(share)s%%，超过本轮上限 %(limit)s%%。",
+                      category=category.label, share=share, limit=max_share), "budget_lines")
+    return problems
+
+
+def _yuan(amount: Decimal | None) -> str:
+    from marketplace.core.money import format_yuan
+
+    return format_yuan(amount)
+
+
+def _local(value: datetime) -> str:
+    from marketplace.core.timeutil import to_local
+
+    return to_local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def build_snapshot(application: Application) -> dict:
+    """The organisation profile and the proposal as they are at submission."""
+    org = application.organisation
+    return {
+        "organisation": {
+            "id": org.id, "name": org.name, "uscc": org.uscc, "org_type": org.org_type.value,
+            "region": org.region, "contact_name": org.contact_name,
+            "contact_phone": org.contact_phone, "address": org.address,
+        },
+        "proposal": {
+            **{name: _plain(getattr(application, name)) for name in PROPOSAL_FIELDS},
+            "challenge_id": application.challenge_id,
+            "requested": str(application.requested),
+            "budget_lines": [
+                {"item": line.item, "category": line.category.value,
+                 "quantity": str(line.quantity), "unit_price": str(line.unit_price),
+                 "amount": str(line.amount), "note": line.note}
+                for line in application.budget_lines],
+            "plan_rows": [{"period": r.period, "activity": r.activity,
+                           "expected_output": r.expected_output}
+                          for r in application.plan_rows],
+            "team_members": [{"name": m.name, "role": m.role, "phone": m.phone}
+                             for m in application.team_members],
+            "attachments": [{"id": a.id, "name": a.original_name, "size": a.size,
+                             "sha256": a.sha256} for a in application.attachments],
+        },
+    }
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def pool_for(application: Application) -> Pool | None:
+    """A bid takes its challenge's pool; the open call the round's general pool."""
+    if application.challenge is not None:
+        return application.challenge.pool
+    return next((p for p in application.round.pools if p.kind == PoolKind.GENERAL), None)
+
+
+def submit_application(actor, application: Application,
+                       now: datetime | None = None) -> Application:
+    """Submit (or submit again after a return). Refused with every problem at once."""
+    now = now or utcnow()
+    require(policy.can_submit(actor, application, now))
+    # Serialise submissions of one organisation in one round (the per-organisation limit).
+    db.session.scalar(select(Organisation.id).where(Organisation.id == application.organisation_id)
+                      .with_for_update())
+    problems = submission_problems(application, now)
+    if problems:
+        raise SubmissionRefused(problems)
+    pool = pool_for(application)
+    application.pool_id = pool.id if pool else None
+    application.submitted_at = now
+    application.snapshot = build_snapshot(application)
+    transition(actor, application, ApplicationStatus.SUBMITTED, now=now,
+               audit={"requested_fen": application.requested_fen, "pool_id": application.pool_id})
+    return application
+
+
+def return_application(actor, application: Application, comment: str,
+                       now: datetime | None = None) -> Application:
+    """The organizer sends a submitted application back for changes, with a comment."""
+    comment = _clean(comment)
+    require(policy.can_return(actor, application, now))
+    if not comment:
+        raise NotAllowed(_l("请填写退回意见，申报组织会收到这条说明。"), field="comment")
+    application.return_comment = comment
+    transition(actor, application, ApplicationStatus.RETURNED, now=now,
+               audit={"comment": comment}, mail_context={"comment": comment})
+    return application
+
+
+def withdraw_application(actor, application: Application,
+                         now: datetime | None = None) -> Application:
+    transition(actor, application, ApplicationStatus.WITHDRAWN, now=now)
+    return application
+
+
+# --------------------------------------------------------------------------- attachments
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# kind -> (accepted name endings, content type sent back)
+ATTACHMENT_KINDS = {
+    "pdf": ((".pdf",), "application/pdf"),
+    "jpg": ((".jpg", ".jpeg"), "image/jpeg"),
+    "png": ((".png",), "image/png"),
+    "docx": ((".docx",),
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": ((".xlsx",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+def sniff_kind(data: bytes) -> str | None:
+    """The file's real type from its content (magic bytes), whatever its name says."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None
+        if "[Content_Types].xml" not in names:
+            return None
+        if any(n.startswith("word/") for n in names):
+            return "docx"
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+    return None
+
+
+def clean_filename(name: str) -> str:
+    """The name as the user sent it, without directories or control characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if ord(c) >= 32 and c != "\x7f").strip()
+    return name[:255] or "file"
+
+
+def upload_dir() -> str:
+    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "applications")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def attachment_path(attachment: Attachment) -> str:
+    return os.path.join(upload_dir(), attachment.stored_name)
+
+
+def add_attachment(actor, application: Application, filename: str, data: bytes,
+                   now: datetime | None = None) -> Attachment:
+    """Check the file (size, type by content, matching name) and store it under a random name
+    outside static/."""
+    require(policy.can_edit(actor, application, now))
+    name = clean_filename(filename)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise NotAllowed(_l("文件“%(name)s”超过 10 MB，请压缩后再上传。", name=name),
+                         field="file")
+    if not data:
+        raise NotAllowed(_l("请选择要上传的文件。"), field="file")
+    kind = sniff_kind(data)
+    endings = ATTACHMENT_KINDS[kind][0] if kind else ()
+    if kind is None or not name.lower().endswith(endings):
+        raise NotAllowed(_l("文件“%(name)s”的内容与类型不符，或不是允许的类型"
+                            "（PDF、JPG、PNG、DOCX、XLSX）。", name=name), field="file")
+    stored_name = secrets.token_hex(16)
+    attachment = Attachment(application=application, original_name=name,
+                            stored_name=stored_name, content_type=ATTACHMENT_KINDS[kind][1],
+                            size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                            uploaded_by_id=actor.id)
+    with open(os.path.join(upload_dir(), stored_name), "xb") as out:
+        out.write(data)
+    db.session.add(attachment)
+    record("application.attach", application, actor=actor,
+           after={"attachment": name, "size": len(data), "sha256": attachment.sha256})
+    return attachment
+
+
+def delete_attachment(actor, attachment: Attachment, now: datetime | None = None) -> str:
+    """Remove the row; returns the file's path for the caller to delete after committing."""
+    application = attachment.application
+    require(policy.can_edit(actor, application, now))
+    path = attachment_path(attachment)
+    record("application.detach", application, actor=actor,
+           before={"attachment": attachment.original_name, "sha256": attachment.sha256})
+    db.session.delete(attachment)
+    return path
+
+
+# --------------------------------------------------------------------------- organizer list
+
+
+@dataclass
+class ListFilters:
+    status: str = ""
+    category: str = ""
+    region: str = ""
+    challenge_id: int | None = None
+    pool_id: int | None = None
+    first_time: bool = False
+    q: str = ""
+    sort: str = "submitted"   # submitted | -submitted | amount | -amount | title | -title
+
+
+SORTS = {
+    "submitted": Application.submitted_at, "amount": Application.requested_fen,
+    "title": Application.title,
+}
+
+
+def earlier_awardees(round_: Round):
+    """Organisation ids with an award (立项) in an earlier round, as a subquery."""
+    from marketplace.funds.models import Award
+
+    earlier = select(Round.id).where(
+        (Round.year < round_.year) | and_(Round.year == round_.year, Round.id < round_.id))
+    return (select(Application.organisation_id)
+            .join(Award, Award.application_id == Application.id)
+            .where(Award.awarded_at.is_not(None), Award.round_id.in_(earlier)))
+
+
+def round_applications(user, round_: Round, filters: ListFilters):
+    """The organizer's list: the round's applications (not drafts), filtered and sorted."""
+    stmt = (policy.visible_applications(user)
+            .join(Organisation, Organisation.id == Application.organisation_id)
+            .where(Application.round_id == round_.id,
+                   Application.status != ApplicationStatus.DRAFT))
+    if filters.status in {s.value for s in ApplicationStatus}:
+        stmt = stmt.where(Application.status == ApplicationStatus(filters.status))
+    if filters.category:
+        stmt = stmt.where(Application.category == filters.category)
+    if filters.region:
+        stmt = stmt.where(Application.region == filters.region)
+    if filters.challenge_id == 0:
+        stmt = stmt.where(Application.challenge_id.is_(None))
+    elif filters.challenge_id:
+        stmt = stmt.where(Application.challenge_id == filters.challenge_id)
+    if filters.pool_id:
+        stmt = stmt.where(Application.pool_id == filters.pool_id)
+    if filters.first_time:
+        stmt = stmt.where(Application.organisation_id.not_in(earlier_awardees(round_)))
+    q = _clean(filters.q)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(Application.title.ilike(like) | Organisation.name.ilike(like))
+    key = filters.sort.lstrip("-")
+    column = SORTS.get(key, Application.submitted_at)
+    order = column.desc() if filters.sort.startswith("-") else column.asc()
+    return stmt.order_by(order, Application.id)
+
+
+def first_time_ids(round_: Round, organisation_ids) -> set[int]:
+    """Which of these organisations have never been funded in an earlier round."""
+    ids = set(organisation_ids)
+    if not ids:
+        return set()
+    funded = set(db.session.scalars(earlier_awardees(round_).where(
+        Application.organisation_id.in_(ids))))
+    return ids - funded
+
+
+__all__ = [
+    "ApplicationData", "BudgetLineData", "ListFilters", "PlanRowData", "SubmissionRefused",
+    "TRANSITIONS", "TeamMemberData", "Transition", "add_attachment", "allow_transition",
+    "budget_summary", "delete_attachment", "line_amount", "next_actions", "return_application",
+    "round_applications", "save_draft", "sniff_kind", "start_application",
+    "submission_problems", "submit_application", "transition", "withdraw_application",
+]

@@ -1,0 +1,470 @@
+"""Pages for applications (申报书) and bids (揭榜): the group's form and list, the detail page,
+attachments, and the organizer's list of a round's applications with its exports."""
+from __future__ import annotations
+
+import contextlib
+import os
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.applications import policy, services
+from marketplace.applications.forms import ActionForm, ApplicationForm, ReturnForm, UploadForm
+from marketplace.applications.models import (
+    APPLICATION_STATUS_LABELS,
+    Application,
+    ApplicationStatus,
+    Attachment,
+)
+from marketplace.core.exports import csv_response, xlsx_response
+from marketplace.core.forms import apply_refusal
+from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.core.timeutil import to_local
+from marketplace.extensions import db
+from marketplace.organisations.models import Membership, Organisation
+from marketplace.rounds.models import Challenge, Round, RoundStatus
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+
+PER_PAGE = 20
+
+
+def _load(app_id: int) -> Application:
+    application = db.session.get(Application, app_id)
+    visible_or_404(application is not None and policy.can_view(current_user, application))
+    return application
+
+
+def _my_organisations() -> list[Organisation]:
+    return list(db.session.scalars(
+        select(Organisation).join(Membership).where(Membership.user_id == current_user.id)
+        .order_by(Organisation.name)))
+
+
+# --------------------------------------------------------------------------- group side
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    stmt = (policy.visible_applications(current_user)
+            .where(Application.organisation_id.in_(
+                select(Membership.organisation_id).where(Membership.user_id == current_user.id)))
+            .options(selectinload(Application.organisation), selectinload(Application.round),
+                     selectinload(Application.challenge))
+            .order_by(Application.updated_at.desc(), Application.id.desc()))
+    applications = db.session.scalars(stmt).all()
+    return render_template("applications/mine.html", applications=applications)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Start a draft for the open call (`round_id`) or a bid on a challenge (`challenge_id`):
+    the form itself; the draft exists once it is saved."""
+    challenge = None
+    challenge_id = request.args.get("challenge_id", type=int)
+    if challenge_id:
+        challenge = db.session.get(Challenge, challenge_id)
+        visible_or_404(challenge is not None and challenge.published_at is not None
+                       and challenge.round.status != RoundStatus.DRAFT)
+        round_ = challenge.round
+    else:
+        round_ = db.session.get(Round, request.args.get("round_id", type=int) or 0)
+        visible_or_404(round_ is not None and round_.status != RoundStatus.DRAFT)
+    if challenge is not None and request.args.get("round_id", type=int) not in (None, round_.id):
+        abort(404)
+
+    organisations = _my_organisations()
+    verified = [o for o in organisations if o.is_verified]
+    problem = None
+    if not organisations:
+        problem = _("你还没有加入志愿服务组织。请先登记组织，或请组织负责人邀请你加入。")
+    elif not verified:
+        problem = _("你所在的组织尚未通过团市委认证，认证通过后才能申报。")
+    elif not policy.before_deadline(round_):
+        problem = _("本轮创投集市不在申报期内，不能新建申报。")
+    elif challenge is not None:
+        admitted = [o for o in verified if services.challenge_admits(challenge, o)]
+        if not admitted:
+            problem = services.challenge_admits(challenge, verified[0]).reason
+        verified = admitted
+    if problem:
+        return render_template("applications/blocked.html", round=round_, challenge=challenge,
+                               problem=problem, organisations=organisations), 403
+
+    form = ApplicationForm(round_=round_, organisations=verified)
+    if len(verified) == 1:
+        form.organisation_id.data = verified[0].id
+    if request.method == "GET":
+        form.region.data = verified[0].region
+    if form.validate_on_submit():
+        chosen = next((o for o in verified if o.id == form.organisation_id.data), None)
+        if chosen is None:
+            form.organisation_id.errors = [_("请选择申报组织。")]
+        else:
+            try:
+                application = services.start_application(current_user, chosen, round_, challenge)
+                services.save_draft(current_user, application, form.to_data())
+            except NotAllowed as refusal:
+                db.session.rollback()
+                apply_refusal(form, refusal)
+            else:
+                return _after_save(application, form)
+    form.add_blank_rows()
+    return render_template("applications/form.html", form=form, application=None,
+                           round=round_, challenge=challenge, problems=[],
+                           choose_organisation=len(verified) > 1,
+                           organisation=verified[0])
+
+
+@bp.route("/<int:app_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(app_id: int):
+    application = _load(app_id)
+    visible_or_404(policy.is_member(current_user, application))
+    allowed = policy.can_edit(current_user, application)
+    if not allowed:
+        flash(allowed.reason, "warning")
+        return redirect(url_for(".detail", app_id=app_id))
+    round_ = application.round
+    if request.method == "POST":
+        form = ApplicationForm(round_=round_, organisations=[application.organisation])
+    else:
+        form = ApplicationForm(round_=round_, organisations=[application.organisation],
+                               data=ApplicationForm.data_of(application))
+    form.organisation_id.data = application.organisation_id
+    if form.validate_on_submit():
+        try:
+            services.save_draft(current_user, application, form.to_data())
+        except NotAllowed as refusal:
+            db.session.rollback()
+            apply_refusal(form, refusal)
+        else:
+            return _after_save(application, form)
+    form.add_blank_rows()
+    return _render_form(form, application)
+
+
+def _render_form(form, application, problems=(), status=200):
+    return render_template(
+        "applications/form.html", form=form, application=application, round=application.round,
+        challenge=application.challenge, problems=list(problems), choose_organisation=False,
+        organisation=application.organisation, upload_form=UploadForm(),
+        action_form=ActionForm(), summary=services.budget_summary(application.budget_lines),
+        can_edit=policy.can_edit(current_user, application)), status
+
+
+def _after_save(application: Application, form):
+    """Commit the saved draft; with the submit button, submit it too (or list every problem)."""
+    db.session.commit()
+    if request.form.get("action") != "submit":
+        flash(_("草稿已保存。"), "success")
+        return redirect(url_for(".edit", app_id=application.id))
+    try:
+        services.submit_application(current_user, application)
+    except services.SubmissionRefused as refused:
+        db.session.rollback()
+        for problem in refused.problems:
+            if problem.field and hasattr(form, problem.field):
+                getattr(form, problem.field).errors = [
+                    *getattr(form, problem.field).errors, problem.reason]
+        form.add_blank_rows()
+        return _render_form(form, application, refused.problems, 422)
+    except NotAllowed as refusal:
+        db.session.rollback()
+        flash(refusal.reason, "danger")
+        return redirect(url_for(".detail", app_id=application.id))
+    db.session.commit()
+    flash(_("申报书已提交。截止前如需修改，可以撤回后重新申报，或等待团市委退回。"), "success")
+    return redirect(url_for(".detail", app_id=application.id))
+
+
+@bp.route("/<int:app_id>")
+@login_required
+def detail(app_id: int):
+    application = _load(app_id)
+    staff = policy.is_staff(current_user)
+    return render_template(
+        "applications/detail.html", application=application,
+        summary=services.budget_summary(application.budget_lines),
+        organisation_data=_organisation_data(application),
+        can_edit=policy.can_edit(current_user, application),
+        can_submit=policy.can_submit(current_user, application),
+        can_withdraw=policy.can_withdraw(current_user, application),
+        can_return=policy.can_return(current_user, application),
+        is_member=policy.is_member(current_user, application), staff=staff,
+        action_form=ActionForm(), return_form=ReturnForm())
+
+
+def _organisation_data(application: Application) -> dict:
+    """What the organisation was at submission (the snapshot); its live profile before."""
+    snap = (application.snapshot or {}).get("organisation")
+    if snap:
+        from marketplace.organisations.models import OrganisationType
+
+        data = dict(snap)
+        with contextlib.suppress(ValueError, KeyError):
+            data["org_type_label"] = OrganisationType(snap["org_type"]).label
+        return data
+    org = application.organisation
+    return {"name": org.name, "uscc": org.uscc, "org_type_label": org.org_type.label,
+            "region": org.region, "contact_name": org.contact_name,
+            "contact_phone": org.contact_phone, "address": org.address}
+
+
+@bp.route("/<int:app_id>/submit", methods=["POST"])
+@login_required
+def submit(app_id: int):
+    application = _load(app_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.submit_application(current_user, application)
+        except services.SubmissionRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                flash(problem.reason, "danger")
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("申报书已提交。"), "success")
+    return redirect(url_for(".detail", app_id=app_id))
+
+
+@bp.route("/<int:app_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(app_id: int):
+    application = _load(app_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.withdraw_application(current_user, application)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("申报书已撤回。"), "success")
+    return redirect(url_for(".detail", app_id=app_id))
+
+
+@bp.route("/<int:app_id>/return", methods=["POST"])
+@login_required
+def return_for_changes(app_id: int):
+    application = _load(app_id)
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            services.return_application(current_user, application, form.comment.data)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            flash(_("已退回修改，申报组织会收到邮件。"), "success")
+    return redirect(url_for(".detail", app_id=app_id))
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+@bp.route("/<int:app_id>/attachments", methods=["POST"])
+@login_required
+def upload(app_id: int):
+    application = _load(app_id)
+    visible_or_404(policy.is_member(current_user, application))
+    form = UploadForm()
+    if form.validate_on_submit():
+        file = form.file.data
+        if not file or not getattr(file, "filename", ""):
+            flash(_("请选择要上传的文件。"), "danger")
+        else:
+            data = file.stream.read(services.MAX_ATTACHMENT_BYTES + 1)
+            try:
+                services.add_attachment(current_user, application, file.filename, data)
+            except NotAllowed as refusal:
+                db.session.rollback()
+                flash(refusal.reason, "danger")
+            else:
+                db.session.commit()
+                flash(_("附件已上传。"), "success")
+    return redirect(url_for(".edit", app_id=app_id) + "#attachments")
+
+
+def _attachment_of(application: Application, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    visible_or_404(attachment is not None and attachment.application_id == application.id)
+    return attachment
+
+
+@bp.route("/<int:app_id>/attachments/<int:attachment_id>")
+@login_required
+def download(app_id: int, attachment_id: int):
+    # Checked through the parent application on every download.
+    application = _load(app_id)
+    attachment = _attachment_of(application, attachment_id)
+    path = services.attachment_path(attachment)
+    if not os.path.isfile(path):
+        abort(404)
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:app_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@login_required
+def delete_attachment(app_id: int, attachment_id: int):
+    application = _load(app_id)
+    visible_or_404(policy.is_member(current_user, application))
+    attachment = _attachment_of(application, attachment_id)
+    if ActionForm().validate_on_submit():
+        try:
+            path = services.delete_attachment(current_user, attachment)
+        except NotAllowed as refusal:
+            db.session.rollback()
+            flash(refusal.reason, "danger")
+        else:
+            db.session.commit()
+            with contextlib.suppress(OSError):
+                os.remove(path)
+            flash(_("附件已删除。"), "success")
+    return redirect(url_for(".edit", app_id=app_id) + "#attachments")
+
+
+# --------------------------------------------------------------------------- organizer list
+
+
+def _filters() -> services.ListFilters:
+    args = request.args
+    challenge = args.get("challenge_id", "")
+    return services.ListFilters(
+        status=args.get("status", ""), category=args.get("category", ""),
+        region=args.get("region", ""),
+        challenge_id=int(challenge) if challenge.isdigit() else None,
+        pool_id=args.get("pool_id", type=int), first_time=args.get("first_time") == "1",
+        q=args.get("q", "")[:100], sort=args.get("sort", "-submitted"))
+
+
+def _filter_args(filters: services.ListFilters) -> dict:
+    args = {"status": filters.status, "category": filters.category, "region": filters.region,
+            "challenge_id": filters.challenge_id, "pool_id": filters.pool_id,
+            "first_time": "1" if filters.first_time else "", "q": filters.q,
+            "sort": filters.sort}
+    return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def _staff_round() -> Round | None:
+    visible_or_404(policy.can_manage_round_list(current_user))
+    round_id = request.args.get("round_id", type=int)
+    if round_id is None:
+        return None
+    round_ = db.session.get(Round, round_id)
+    visible_or_404(round_ is not None)
+    return round_
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The organizer's list of a round's applications (`?round_id=`); members go to theirs."""
+    if not policy.is_staff(current_user):
+        return redirect(url_for(".mine"))
+    round_ = _staff_round()
+    if round_ is None:
+        rounds = db.session.scalars(select(Round).where(Round.status != RoundStatus.DRAFT)
+                                    .order_by(Round.year.desc(), Round.id.desc())).all()
+        return render_template("applications/rounds.html", rounds=rounds)
+    filters = _filters()
+    stmt = services.round_applications(current_user, round_, filters).options(
+        selectinload(Application.organisation), selectinload(Application.challenge),
+        selectinload(Application.pool))
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       error_out=False)
+    first_time = services.first_time_ids(round_, {a.organisation_id for a in page.items})
+    return render_template(
+        "applications/round_list.html", round=round_, page=page, filters=filters,
+        filter_args=_filter_args(filters), first_time=first_time,
+        statuses=[(s.value, label) for s, label in APPLICATION_STATUS_LABELS.items()
+                  if s != ApplicationStatus.DRAFT],
+        regions=_regions(), challenges=round_.challenges, pools=round_.pools)
+
+
+def _regions() -> list[str]:
+    from flask import current_app
+
+    return current_app.config["REGIONS"]
+
+
+EXPORT_HEADER = [_l("编号"), _l("项目名称"), _l("申报组织"), _l("统一社会信用代码"),
+                 _l("组织类型"), _l("组织所在县区"), _l("项目类别"), _l("实施县区"), _l("命题"),
+                 _l("资金池"), _l("状态"), _l("申请金额（元）"), _l("提交时间"), _l("首次获资助")]
+
+
+def export_rows(round_: Round, applications: list[Application]):
+    first_time = services.first_time_ids(round_, {a.organisation_id for a in applications})
+    for a in applications:
+        org = _organisation_data(a)
+        yield [a.id, a.title, org.get("name"), org.get("uscc"), str(org.get("org_type_label", "")),
+               org.get("region"), a.category, a.region, a.challenge.title if a.challenge else "",
+               a.pool.name if a.pool else "", a.status.label, a.requested,
+               to_local(a.submitted_at).strftime("%Y-%m-%d %H:%M") if a.submitted_at else "",
+               _("是") if a.organisation_id in first_time else _("否")]
+
+
+@bp.route("/export.<fmt>")
+@login_required
+def export(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    round_ = _staff_round()
+    if round_ is None:
+        abort(404)
+    stmt = services.round_applications(current_user, round_, _filters()).options(
+        selectinload(Application.organisation), selectinload(Application.challenge),
+        selectinload(Application.pool))
+    applications = db.session.scalars(stmt).all()
+    header = [str(h) for h in EXPORT_HEADER]
+    rows = list(export_rows(round_, applications))
+    filename = f"applications-{round_.year}-{round_.id}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, header, rows)
+    return xlsx_response(filename, header, rows, title=_("申报列表"))
+
+
+@bp.app_template_filter("budget_category_label")
+def budget_category_label(key: str) -> str:
+    """'personnel' -> 人员费 (the round's budget rules are keyed by category value)."""
+    from marketplace.rounds.models import BudgetCategory
+
+    try:
+        return BudgetCategory(key).label
+    except ValueError:
+        return key
+
+
+@bp.app_template_global("applications_nav_links")
+def applications_nav_links() -> list[tuple[str, str]]:
+    """Nav entries for signed-in users (kept here so their strings sit in this domain's
+    catalog)."""
+    if not current_user.is_authenticated:
+        return []
+    links = [(url_for("applications.mine"), _("我的申报"))]
+    if policy.is_staff(current_user):
+        links.append((url_for("applications.index"), _("申报管理")))
+    return links
