@@ -212,8 +212,7 @@ def check_row(line: int, row: dict[str, str],
     if problems:
         return None, problems
     return HistoryRow(
-        line=line, year=year, round_title=row.get("round_title") or str(_l(
-            "%(year)d年志愿服务集市创投项目", year=year)),
+        line=line, year=year, round_title=row.get("round_title") or f"{year}年志愿服务集市创投项目",
         project_title=row["project_title"], organisation_name=row["organization_name"],
         uscc=uscc, region=region, category=row["category"],
         challenge_title=row.get("challenge_title", ""), requested=requested, awarded=awarded,

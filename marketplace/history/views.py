@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, flash, render_template
+from flask import Blueprint, Response, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
@@ -23,6 +23,14 @@ from marketplace.organisations.models import Organisation
 from marketplace.rounds.models import Challenge, Round
 
 bp = Blueprint("history", __name__, url_prefix="/history")
+
+
+@bp.app_template_global("history_nav_links")
+def history_nav_links() -> list[tuple[str, str]]:
+    """Nav entries for base.html (labels live in this domain's catalog)."""
+    if policy.can_import(current_user):
+        return [(url_for("history.upload"), _("历史数据"))]
+    return []
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -31,6 +31,12 @@ def _region_arg() -> str | None:
     return region if region in current_app.config["REGIONS"] else None
 
 
+@bp.app_template_global("stats_nav_links")
+def stats_nav_links() -> list[tuple[str, str]]:
+    """Nav entries for base.html (labels live in this domain's catalog)."""
+    return [(url_for("stats.dashboard"), _("数据总览"))]
+
+
 @bp.route("/api/v1/rounds")
 def api_rounds():
     return jsonify({"rounds": services.list_rounds()})
