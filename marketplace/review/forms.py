@@ -51,7 +51,10 @@ class RubricForm(FlaskForm):
 
 
 class ConflictForm(FlaskForm):
-    organisation_id = SelectField(_l("组织"), coerce=int)
+    # Typed, not picked from a list: a list of every organisation would tell a blind
+    # reviewer who applied.
+    organisation = StringField(_l("组织名称或统一社会信用代码"), validators=[
+        DataRequired(_l("请填写组织名称或统一社会信用代码。")), Length(max=120)])
     note = StringField(_l("关系说明"), validators=[Optional(), Length(max=200)],
                        description=_l("例如：本人为该组织成员、顾问或近亲属任职。"))
 

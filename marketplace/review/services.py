@@ -198,6 +198,25 @@ def declare_conflict(reviewer: User, organisation: Organisation, note: str = ""
     return conflict
 
 
+def find_organisations(name_or_uscc: str) -> list[Organisation]:
+    """Organisations whose exact name or USCC was typed (several teams may share a USCC)."""
+    text = (name_or_uscc or "").strip()
+    if not text:
+        return []
+    return list(db.session.scalars(select(Organisation).where(
+        (Organisation.name == text) | (Organisation.uscc == text.upper()))
+        .order_by(Organisation.id)))
+
+
+def declare_conflicts(reviewer: User, name_or_uscc: str, note: str = ""
+                      ) -> list[ReviewerConflict]:
+    organisations = find_organisations(name_or_uscc)
+    if not organisations:
+        raise NotAllowed(_l("没有找到这个组织，请填写完整的组织名称或统一社会信用代码。"),
+                         field="organisation")
+    return [declare_conflict(reviewer, o, note) for o in organisations]
+
+
 def withdraw_conflict(reviewer: User, conflict: ReviewerConflict) -> None:
     if conflict.reviewer_id != reviewer.id:
         raise NotAllowed(_l("找不到这条回避声明。"))
@@ -374,13 +393,15 @@ def review_for(assignment: ReviewAssignment) -> Review:
     """The reviewer's review of the assignment, created (empty, draft) when first opened."""
     if assignment.review is None:
         rubric = rubric_for(assignment.application)
-        review = Review(assignment=assignment, application_id=assignment.application_id,
+        criteria = list(rubric.criteria)
+        review = Review(assignment_id=assignment.id, application_id=assignment.application_id,
                         reviewer_id=assignment.reviewer_id, rubric_id=rubric.id,
                         status=ReviewStatus.DRAFT, overall_comment="")
-        for criterion in rubric.criteria:
-            review.scores.append(ReviewScore(criterion_id=criterion.id, score=None, comment=""))
         db.session.add(review)
+        for criterion in criteria:
+            review.scores.append(ReviewScore(criterion_id=criterion.id, score=None, comment=""))
         db.session.flush()
+        db.session.refresh(assignment, ["review"])
     return assignment.review
 
 

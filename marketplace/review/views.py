@@ -30,7 +30,6 @@ from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db, limiter
 from marketplace.funds.models import Award
-from marketplace.organisations.models import Organisation, OrganisationStatus
 from marketplace.review import policy, results, services
 from marketplace.review.forms import (
     ActionForm,
@@ -99,13 +98,9 @@ def queue():
 def conflicts():
     _reviewer_required()
     form = ConflictForm()
-    organisations = db.session.scalars(select(Organisation).where(
-        Organisation.status == OrganisationStatus.VERIFIED).order_by(Organisation.name)).all()
-    form.organisation_id.choices = [(o.id, o.name) for o in organisations]
     if form.validate_on_submit():
-        organisation = db.session.get(Organisation, form.organisation_id.data)
         try:
-            services.declare_conflict(current_user, organisation, form.note.data)
+            services.declare_conflicts(current_user, form.organisation.data, form.note.data)
         except NotAllowed as refusal:
             apply_refusal(form, refusal)
         else:

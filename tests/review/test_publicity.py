@@ -1,0 +1,205 @@
+"""Starting review, the ranking table and its exports, 公示, objections and finalisation."""
+import io
+import shutil
+import subprocess
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from marketplace.applications.models import ApplicationStatus
+from marketplace.core.policy import NotAllowed
+from marketplace.core.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.funds import services as funds
+from marketplace.funds.models import AwardStatus, LedgerEntry, LedgerKind
+from marketplace.notify.models import OutboxMessage
+from marketplace.review import results, services
+from marketplace.review.models import Objection, ObjectionStatus
+from marketplace.rounds.models import RoundStatus
+from tests.factories import (
+    make_application,
+    make_organisation,
+    make_organizer,
+    make_review_round,
+    make_reviewer,
+    make_round,
+    make_submitted_review,
+)
+
+
+def test_review_starts_only_after_the_deadline(app):
+    organizer = make_organizer()
+    round_ = make_round()  # open, deadline in ten days
+    submitted = make_application(round_, status=ApplicationStatus.SUBMITTED)
+    with pytest.raises(NotAllowed, match="截止之后"):
+        services.start_review(round_, organizer)
+    assert services.start_review(round_, organizer,
+                                 now=round_.deadline_at + timedelta(seconds=1)) == 1
+    assert round_.status == RoundStatus.REVIEWING
+    assert submitted.status == ApplicationStatus.IN_REVIEW
+
+
+def test_ranking_orders_by_score_with_running_total_and_remainder(app):
+    round_ = make_review_round()
+    pool = round_.pools[0]
+    pool.amount_fen = 10_000_000  # 100,000 yuan
+    db.session.commit()
+    low = make_application(round_, requested="60000", title="低分项目")
+    high = make_application(round_, requested="50000", title="高分项目")
+    unscored = make_application(round_, requested="1000", title="未评项目")
+    r1, r2 = make_reviewer(), make_reviewer()
+    make_submitted_review(high, r1, [20, 20, 25, 20, 15])  # 100
+    make_submitted_review(high, r2, [10, 10, 12.5, 10, 7.5])  # 50 → spread 50: disagreement
+    make_submitted_review(low, r1, [10, 10, 10, 10, 10])  # 10+10+10+10+10 = 50
+    rows = results.ranking(round_, pool)
+    assert [r.application.id for r in rows] == [high.id, low.id, unscored.id]
+    assert rows[0].score == Decimal("75.00") and rows[0].disagreement
+    assert rows[1].score == Decimal("50.00")  # 10/20×20 ×3 + 10/25×25 + 10/15×15
+    assert (rows[0].done, rows[0].assigned) == (2, 2)
+    assert [r.running_total for r in rows] == [Decimal("50000.00"), Decimal("110000.00"),
+                                               Decimal("111000.00")]
+    assert rows[1].remainder == Decimal("-10000.00")
+    assert rows[2].rank is None
+
+
+def test_ranking_exports_xlsx_neutralised_and_chinese_pdf(app, login_as):
+    round_ = make_review_round()
+    application = make_application(round_, title="=HYPERLINK(\"x\") 海岛课堂")
+    make_submitted_review(application, make_reviewer(), [15, 15, 20, 15, 10])
+    client = login_as(make_organizer())
+    page = client.get(f"/review/rounds/{round_.id}/ranking")
+    assert page.status_code == 200 and "评审汇总表" in page.get_data(True)
+    xlsx = client.get(f"/review/rounds/{round_.id}/ranking.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.cell(2, 2).value.startswith("'=")
+    pdf = client.get(f"/review/rounds/{round_.id}/ranking.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True,
+                              check=True).stdout.decode()
+        assert "评审汇总表" in text and "海岛课堂" in text
+
+
+def _round_in_publicity(now=None):
+    organizer = make_organizer(email="organizer@example.org")
+    round_ = make_review_round(publicity_days=7)
+    owner_org = make_organisation()
+    approved = make_application(round_, owner_org, requested="30000", title="海岛护学")
+    waiting = make_application(round_, requested="20000", title="候补项目")
+    rejected = make_application(round_, requested="10000", title="落选项目")
+    services.approve_application(approved, Decimal("30000"), organizer, feedback="请按计划实施")
+    services.waitlist_application(waiting, "候补第一", organizer)
+    services.reject_application(rejected, "服务对象不够明确", organizer)
+    publicity = services.publish_publicity(round_, organizer, now=now)
+    db.session.commit()
+    return organizer, round_, publicity, approved, waiting, rejected
+
+
+def test_publishing_needs_every_application_decided(app):
+    organizer = make_organizer()
+    round_ = make_review_round()
+    make_application(round_)
+    with pytest.raises(NotAllowed, match="没有作出决定"):
+        services.publish_publicity(round_, organizer)
+
+
+def test_public_page_lists_approved_projects_during_publicity(app, client):
+    _, round_, _, approved, waiting, _ = _round_in_publicity()
+    page = client.get(f"/publicity/{round_.id}").get_data(True)
+    assert approved.title in page and approved.organisation.name in page
+    assert "¥30,000.00" in page and waiting.title not in page
+    assert round_.title in client.get("/publicity/").get_data(True)
+
+
+def test_anyone_files_an_objection_and_it_is_acknowledged(app, client):
+    _, round_, _, approved, _, _ = _round_in_publicity()
+    response = client.post(f"/publicity/{round_.id}/objections", data={
+        "application_id": approved.id, "name": "热心市民", "contact": "13800001111",
+        "text": "该项目与去年资助的项目内容重复。"})
+    assert response.status_code == 200 and "受理编号" in response.get_data(True)
+    objection = db.session.scalar(select(Objection))
+    assert objection.status == ObjectionStatus.OPEN and objection.name == "热心市民"
+    assert db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.to_address == "organizer@example.org")) is not None
+
+
+def test_objections_are_rate_limited_per_address(app, client):
+    _, round_, _, approved, _, _ = _round_in_publicity()
+    data = {"application_id": approved.id, "name": "甲", "contact": "x@example.org",
+            "text": "这是一条用来测试频率限制的异议。"}
+    codes = [client.post(f"/publicity/{round_.id}/objections", data=data).status_code
+             for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+def test_objection_outside_the_period_is_refused(app):
+    _, round_, publicity, approved, _, _ = _round_in_publicity()
+    data = services.ObjectionData(approved.id, "甲", "x", "内容足够长的一条异议文字。")
+    with pytest.raises(NotAllowed, match="不在公示期"):
+        services.file_objection(round_, data, now=publicity.ends_at + timedelta(minutes=1))
+
+
+def test_dismissed_objection_keeps_the_approval(app):
+    organizer, round_, _, approved, _, _ = _round_in_publicity()
+    objection = services.file_objection(round_, services.ObjectionData(
+        approved.id, "甲", "x", "内容足够长的一条异议文字。"))
+    with pytest.raises(NotAllowed, match="答复"):
+        services.dismiss_objection(objection, "", organizer)
+    services.dismiss_objection(objection, "经核实，项目内容不重复。", organizer)
+    assert objection.status == ObjectionStatus.DISMISSED
+    assert approved.status == ApplicationStatus.APPROVED
+
+
+def test_upheld_objection_withdraws_approval_and_waitlisted_may_be_approved(app):
+    organizer, round_, _, approved, waiting, _ = _round_in_publicity()
+    pool = approved.pool
+    objection = services.file_objection(round_, services.ObjectionData(
+        approved.id, "甲", "x", "内容足够长的一条异议文字。"))
+    services.uphold_objection(objection, "经核实，申报材料不实。", organizer)
+    db.session.commit()
+    award = db.session.get(type(objection.application), approved.id)
+    assert award.status == ApplicationStatus.REJECTED
+    kinds = db.session.scalars(select(LedgerEntry.kind).order_by(LedgerEntry.id)).all()
+    assert kinds == [LedgerKind.COMMIT, LedgerKind.DECOMMIT]
+    assert funds.pool_committed_fen(pool.id) == 0
+    assert results.waitlist(round_)[0].application.id == waiting.id
+    services.approve_application(waiting, Decimal("20000"), organizer)
+    assert waiting.status == ApplicationStatus.APPROVED
+
+
+def test_finalise_waits_for_the_end_and_every_answer_then_awards_and_mails(app):
+    organizer, round_, publicity, approved, waiting, rejected = _round_in_publicity()
+    objection = services.file_objection(round_, services.ObjectionData(
+        approved.id, "甲", "x", "内容足够长的一条异议文字。"))
+    after = publicity.ends_at + timedelta(minutes=1)
+    with pytest.raises(NotAllowed, match="结束"):
+        services.finalise_round(round_, organizer, now=publicity.ends_at - timedelta(hours=1))
+    with pytest.raises(NotAllowed, match="没有答复"):
+        services.finalise_round(round_, organizer, now=after)
+    services.dismiss_objection(objection, "不成立", organizer)
+    db.session.query(OutboxMessage).delete()
+    assert services.finalise_round(round_, organizer, now=after) == 1
+    db.session.commit()
+    assert round_.status == RoundStatus.DELIVERY
+    assert approved.status == ApplicationStatus.AWARDED
+    assert waiting.status == ApplicationStatus.REJECTED
+    award = services.approved_awards(round_)[0]
+    assert award.status == AwardStatus.AWARDED and award.awarded_at == after
+    mails = {m.to_address: m for m in db.session.scalars(select(OutboxMessage))}
+    owner = approved.organisation.memberships[0].user
+    assert "立项" in mails[owner.email].subject and "请按计划实施" in mails[owner.email].body_text
+    rejected_owner = rejected.organisation.memberships[0].user
+    assert "服务对象不够明确" in mails[rejected_owner.email].body_text
+    assert len(mails) == 3
+
+
+def test_organizer_pages_render(app, login_as):
+    organizer, round_, _, approved, _, _ = _round_in_publicity(now=utcnow())
+    client = login_as(organizer)
+    for url in ["/review/rounds", f"/review/rounds/{round_.id}",
+                f"/review/rounds/{round_.id}/objections", f"/review/rounds/{round_.id}/rubric",
+                f"/review/decisions/{approved.id}"]:
+        assert client.get(url).status_code == 200, url

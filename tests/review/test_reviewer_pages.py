@@ -1,0 +1,209 @@
+"""Reviewer workspace: 404 for the unassigned, blind review, scoring, others' scores."""
+import io
+import os
+import zipfile
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.applications.models import TeamMember
+from marketplace.extensions import db
+from marketplace.notify.models import OutboxMessage
+from marketplace.review import services
+from marketplace.review.models import OthersScores, Review, ReviewStatus
+from tests.factories import (
+    make_application,
+    make_assignment,
+    make_organisation,
+    make_organizer,
+    make_review_round,
+    make_reviewer,
+    make_submitted_review,
+)
+
+SECRET_NAME = "隐秘青年公益服务中心"
+
+
+def _attachment_file(app, application):
+    """Write the first attachment's bytes where the applications domain keeps uploads."""
+    try:
+        from marketplace.applications.services import attachment_path
+        path = attachment_path(application.attachments[0])
+    except ImportError:
+        path = os.path.join(app.config["UPLOAD_FOLDER"], application.attachments[0].stored_name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(b"%PDF-1.4 test")
+
+
+def test_unassigned_reviewer_gets_404_for_proposal_attachments_and_reviews(app, login_as):
+    application = make_application(attachments=1)
+    _attachment_file(app, application)
+    assigned, outsider = make_reviewer(), make_reviewer()
+    make_assignment(application, assigned)
+    client = login_as(outsider)
+    base = f"/review/applications/{application.id}"
+    assert client.get(base).status_code == 404
+    assert client.get(base + "/attachments/1").status_code == 404
+    assert client.post(base, data={"action": "save"}).status_code == 404
+    assert client.post(base + "/recuse", data={"note": "x"}).status_code == 404
+    client = login_as(assigned)
+    assert client.get(base).status_code == 200
+    assert client.get(base + "/attachments/1").status_code == 200
+    assert client.get(base + "/attachments/2").status_code == 404
+
+
+def test_recused_reviewer_gets_404_afterwards(app, login_as):
+    application = make_application()
+    reviewer = make_reviewer()
+    make_assignment(application, reviewer)
+    client = login_as(reviewer)
+    response = client.post(f"/review/applications/{application.id}/recuse",
+                           data={"note": "我是该组织的理事"})
+    assert response.status_code == 302
+    assert client.get(f"/review/applications/{application.id}").status_code == 404
+
+
+def test_blind_review_hides_identity_in_every_reviewer_page_export_and_mail(app, login_as):
+    round_ = make_review_round()
+    services.settings_for(round_).blind = True
+    organisation = make_organisation(name=SECRET_NAME, contact_name="赵联系",
+                                     contact_phone="13912345678")
+    application = make_application(round_, organisation, attachments=2)
+    application.team_members.append(TeamMember(name="钱队员", role="队长", phone="13700000000"))
+    db.session.commit()
+    _attachment_file(app, application)
+    reviewer, other = make_reviewer(), make_reviewer()
+    make_submitted_review(application, other, [15, 15, 20, 15, 10])
+    assignment = make_assignment(application, reviewer)
+    organizer = make_organizer()
+    secrets = [SECRET_NAME, organisation.uscc, "赵联系", "13912345678", "钱队员", other.name,
+               other.email]
+    client = login_as(reviewer)
+    base = f"/review/applications/{application.id}"
+
+    bodies = []
+    for url in ["/review/", base, "/review/conflicts"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        bodies.append(response.get_data(as_text=True))
+    assert "附件1.pdf" in bodies[1] and "附件2.pdf" in bodies[1]
+    download = client.get(base + "/attachments/1")
+    assert "附件1.pdf" in download.headers["Content-Disposition"].replace("%E9%99%84%E4%BB%B6",
+                                                                          "附件")
+    bodies.append(download.headers["Content-Disposition"])
+    review = db.session.scalar(select(Review).where(Review.assignment_id == assignment.id))
+    form = {f"score_{s.criterion_id}": "10" for s in review.scores}
+    bodies.append(client.post(base, data={**form, "action": "save"},
+                              follow_redirects=True).get_data(as_text=True))
+    bodies.append(client.post(base, data={**form, "overall_comment": "好", "action": "submit"},
+                              follow_redirects=True).get_data(as_text=True))
+    assert "专家 1" in bodies[-1]  # others' totals are shown, anonymously
+    services.reopen_review(db.session.get(Review, review.id), "请补充评语", organizer)
+    db.session.commit()
+    bodies.append(client.get(base).get_data(as_text=True))
+    xlsx = client.get("/review/my-reviews.xlsx")
+    assert xlsx.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(xlsx.data)) as z:
+        bodies.extend(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    # Their own applications-domain pages refuse a blind reviewer.
+    assert not services.policy.reviewer_may_see(reviewer, application)
+    mails = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.to_address == reviewer.email)).all()
+    assert mails
+    bodies.extend(m.subject + m.body_text for m in mails)
+    for body in bodies:
+        for secret in secrets:
+            assert secret not in body
+
+
+def test_identity_is_shown_when_review_is_not_blind(app, login_as):
+    application = make_application(make_review_round(), make_organisation(name=SECRET_NAME),
+                                   attachments=1)
+    reviewer = make_reviewer()
+    make_assignment(application, reviewer)
+    page = login_as(reviewer).get(f"/review/applications/{application.id}").get_data(True)
+    assert SECRET_NAME in page
+    assert services.policy.reviewer_may_see(reviewer, application)
+
+
+def test_reviewer_saves_draft_then_submits_weighted_total(app, login_as):
+    application = make_application()
+    reviewer = make_reviewer()
+    make_assignment(application, reviewer)
+    client = login_as(reviewer)
+    base = f"/review/applications/{application.id}"
+    client.get(base)
+    review = db.session.scalar(select(Review))
+    ids = [s.criterion_id for s in review.scores]
+    scores = dict(zip(ids, ["18", "15", "20", "16", "12"], strict=True))
+    draft = {f"score_{ids[0]}": "18", f"comment_{ids[0]}": "需求真实", "action": "save"}
+    assert client.post(base, data=draft).status_code == 302
+    db.session.expire_all()
+    assert review.status == ReviewStatus.DRAFT and review.scores[0].score == Decimal("18")
+    incomplete = client.post(base, data={**draft, "action": "submit", "overall_comment": "好"})
+    assert incomplete.status_code == 422 and "还缺" in incomplete.get_data(True)
+    assert "需求真实" in incomplete.get_data(True)  # what was typed is kept
+    data = {f"score_{c}": v for c, v in scores.items()}
+    over = client.post(base, data={**data, f"score_{ids[1]}": "21", "overall_comment": "好",
+                                   "action": "submit"})
+    assert over.status_code == 422 and "0 到 20" in over.get_data(True)
+    client.post(base, data={**data, "overall_comment": "总体较好", "action": "submit"})
+    db.session.expire_all()
+    assert review.status == ReviewStatus.SUBMITTED and review.total == Decimal("81.00")
+    again = client.post(base, data={**data, "overall_comment": "改", "action": "save"})
+    assert again.status_code == 422
+
+
+@pytest.mark.parametrize("setting", [OthersScores.AFTER_OWN, OthersScores.NEVER])
+def test_others_scores_hidden_until_own_submitted_or_always(app, login_as, setting):
+    application = make_application()
+    services.settings_for(application.round).others_scores = setting
+    db.session.commit()
+    first, second = make_reviewer(), make_reviewer()
+    make_submitted_review(application, first, [19, 19, 24, 19, 14])  # total 95.00
+    make_assignment(application, second)
+    client = login_as(second)
+    base = f"/review/applications/{application.id}"
+    assert "95.00" not in client.get(base).get_data(True)
+    make_submitted_review(application, second, [10, 10, 10, 10, 10])
+    page = client.get(base).get_data(True)
+    assert ("95.00" in page) == (setting == OthersScores.AFTER_OWN)
+    assert first.name not in page
+
+
+def test_only_organizer_reopens_with_a_recorded_reason(app, login_as):
+    from marketplace.audit.models import AuditEntry
+    from marketplace.core.policy import NotAllowed
+
+    application = make_application()
+    reviewer = make_reviewer()
+    review = make_submitted_review(application, reviewer, [10, 10, 10, 10, 10])
+    with pytest.raises(NotAllowed):
+        services.reopen_review(review, "想改", reviewer)
+    organizer = make_organizer()
+    with pytest.raises(NotAllowed, match="理由"):
+        services.reopen_review(review, " ", organizer)
+    login_as(organizer).post(f"/review/reviews/{review.id}/reopen", data={"reason": "漏评一项"})
+    db.session.expire_all()
+    assert review.status == ReviewStatus.DRAFT and review.reopen_reason == "漏评一项"
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "review.reopen"))
+    assert entry.after == {"reason": "漏评一项"}
+
+
+def test_reviewer_declares_standing_conflict_by_name_or_uscc(app, login_as):
+    reviewer = make_reviewer()
+    organisation = make_organisation()
+    client = login_as(reviewer)
+    response = client.post("/review/conflicts", data={"organisation": "不存在的组织"})
+    assert "没有找到" in response.get_data(True)
+    client.post("/review/conflicts", data={"organisation": organisation.uscc, "note": "顾问"})
+    assert (reviewer.id, organisation.id) in services.excluded_pairs([reviewer.id])
+
+
+def test_review_pages_are_404_for_non_reviewers(app, login_as):
+    member = make_organisation().memberships[0].user
+    client = login_as(member)
+    assert client.get("/review/").status_code == 404
+    assert client.get("/review/rounds").status_code == 404
