@@ -116,6 +116,10 @@ def wan(amount_text: str) -> str:
     """1.2万元, as the dashboard shows money."""
     from decimal import Decimal
 
+    from flask_babel import get_locale
+
+    if str(get_locale()).startswith("en"):  # English counts in thousands: ¥176k
+        return f"¥{Decimal(amount_text) / 1000:,.0f}k"
     value = Decimal(amount_text) / 10000
     return _("%(n)s万元", n=f"{value:.1f}" if value < 100 else f"{value:.0f}")
 

@@ -9,8 +9,11 @@
   var charts = {};
   var palette = ["#c8102e", "#1f77b4", "#f0a500", "#2ca02c", "#9467bd", "#17becf", "#8c564b"];
 
+  var english = (document.documentElement.lang || "").indexOf("en") === 0;
+
   function money(v) {
-    if (v >= 10000) { return (v / 10000).toFixed(1) + "万"; }
+    if (english && v >= 1000) { return (v / 1000).toFixed(0) + "k"; }
+    if (!english && v >= 10000) { return (v / 10000).toFixed(1) + "万"; }
     return String(v);
   }
 
