@@ -60,6 +60,17 @@ from marketplace.rounds.models import Pool, Round, RoundStatus
 bp = Blueprint("review", __name__)
 
 
+@bp.app_template_global("review_nav_links")
+def review_nav_links() -> list[tuple[str, str]]:
+    """Nav entries for base.html (labels live in this domain's catalog)."""
+    links = [(url_for("review.publicity_index"), _("立项公示"))]
+    if policy.is_reviewer(current_user):
+        links.append((url_for("review.queue"), _("我的评审任务")))
+    if policy.is_organizer(current_user):
+        links.append((url_for("review.rounds"), _("评审与立项")))
+    return links
+
+
 def _reviewer_required():
     visible_or_404(policy.is_reviewer(current_user))
 
