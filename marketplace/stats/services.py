@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import aliased
 
 from marketplace.applications.models import Application, ApplicationStatus
@@ -69,25 +69,31 @@ def list_rounds() -> list[dict]:
 
 
 def _first_time_query(region: str | None):
-    """Per round: awarded organisations (distinct USCC) and those with no award in any earlier
-    year — one GROUP BY with a correlated NOT EXISTS."""
-    earlier_award = aliased(Award)
-    earlier_round = aliased(Round)
-    earlier_app = aliased(Application)
-    earlier_org = aliased(Organisation)
-    had_award_before = exists(
-        select(earlier_award.id)
-        .join(earlier_app, earlier_award.application_id == earlier_app.id)
-        .join(earlier_org, earlier_app.organisation_id == earlier_org.id)
-        .join(earlier_round, earlier_award.round_id == earlier_round.id)
-        .where(earlier_award.awarded_at.is_not(None),
-               earlier_org.uscc == Organisation.uscc,
-               earlier_round.year < Round.year))
+    """Per round: awarded organisations (distinct USCC) and those awarded for the first time.
+
+    An organisation is first-time in a round when the earliest year it had an award in is that
+    round's year (it had none in an earlier year). The earliest year per USCC is one GROUP BY
+    over every award (not only the county's: first time anywhere); the outer query another.
+    """
+    first_app = aliased(Application)
+    first_org = aliased(Organisation)
+    first_round = aliased(Round)
+    first_year = (select(first_org.uscc.label("uscc"),
+                         func.min(first_round.year).label("year"))
+                  .select_from(Award)
+                  .join(first_app, Award.application_id == first_app.id)
+                  .join(first_org, first_app.organisation_id == first_org.id)
+                  .join(first_round, Award.round_id == first_round.id)
+                  .where(Award.awarded_at.is_not(None))
+                  .group_by(first_org.uscc)
+                  .subquery("first_year"))
     stmt = (_awarded()
             .join(Organisation, Application.organisation_id == Organisation.id)
+            .join(first_year, first_year.c.uscc == Organisation.uscc)
             .add_columns(Round.id.label("round_id"),
                          func.count(distinct(Organisation.uscc)).label("orgs"),
-                         func.count(distinct(case((~had_award_before, Organisation.uscc))))
+                         func.count(distinct(case((first_year.c.year == Round.year,
+                                                   Organisation.uscc))))
                          .label("first_time"))
             .group_by(Round.id))
     return _in_region(stmt, region)
