@@ -1,0 +1,139 @@
+"""Organizer pages: rubric, settings, manual assignment, decisions through the form, access."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.applications.models import ApplicationStatus
+from marketplace.core.policy import NotAllowed
+from marketplace.extensions import db
+from marketplace.review import services
+from marketplace.review.models import AssignmentStatus, ReviewAssignment, ScoringMethod
+from tests.factories import (
+    make_application,
+    make_challenge,
+    make_organizer,
+    make_review_round,
+    make_reviewer,
+    make_submitted_review,
+)
+
+
+def test_default_rubric_weights_sum_to_100(app):
+    rubric = services.round_rubric(make_review_round())
+    assert [(c.name, c.weight) for c in rubric.criteria] == [
+        ("公益性", 20), ("创新性", 20), ("可行性", 25), ("社会效益", 20), ("可持续与可推广性", 15)]
+
+
+def test_rubric_weights_must_sum_to_100(app):
+    round_ = make_review_round()
+    with pytest.raises(NotAllowed, match="100"):
+        services.save_rubric(round_, [services.CriterionData("甲", 60, 10),
+                                      services.CriterionData("乙", 30, 10)], make_organizer())
+
+
+def test_challenge_bid_is_scored_by_the_challenges_own_rubric(app):
+    organizer = make_organizer()
+    round_ = make_review_round()
+    challenge = make_challenge(round_)
+    services.save_rubric(round_, [services.CriterionData("命题契合度", 60, 10),
+                                  services.CriterionData("执行力", 40, 10)], organizer,
+                         challenge=challenge)
+    db.session.commit()
+    bid = make_application(round_, challenge=challenge)
+    review = make_submitted_review(bid, make_reviewer(), [8, 5])
+    assert [s.criterion.name for s in review.scores] == ["命题契合度", "执行力"]
+    assert review.total == Decimal("68.00")  # 8/10×60 + 5/10×40
+    open_call = make_application(round_)
+    assert services.rubric_for(open_call).challenge_id is None
+
+
+def test_rubric_cannot_change_once_scored(app):
+    organizer = make_organizer()
+    application = make_application()
+    make_submitted_review(application, make_reviewer(), [10, 10, 10, 10, 10])
+    with pytest.raises(NotAllowed, match="不能再修改"):
+        services.save_rubric(application.round, [services.CriterionData("甲", 100, 10)],
+                             organizer)
+
+
+def test_organizer_edits_rubric_and_settings_through_the_pages(app, login_as):
+    organizer = make_organizer()
+    round_ = make_review_round()
+    client = login_as(organizer)
+    data = {"criteria-0-name": "公益性", "criteria-0-weight": "50", "criteria-0-max_score": "10",
+            "criteria-1-name": "可行性", "criteria-1-weight": "50", "criteria-1-max_score": "10"}
+    assert client.post(f"/review/rounds/{round_.id}/rubric", data=data).status_code == 302
+    assert [c.name for c in services.round_rubric(round_).criteria] == ["公益性", "可行性"]
+    client.post(f"/review/rounds/{round_.id}/settings", data={
+        "reviewers_per_application": "2", "blind": "y", "others_scores": "never",
+        "scoring_method": "zscore", "disagreement_points": "15"})
+    db.session.expire_all()
+    settings = services.settings_for(round_)
+    assert settings.blind and settings.scoring_method == ScoringMethod.ZSCORE
+    assert settings.reviewers_per_application == 2 and settings.disagreement_points == 15
+
+
+def test_organizer_assigns_and_removes_reviewers_by_hand(app, login_as):
+    organizer = make_organizer()
+    reviewer = make_reviewer()
+    application = make_application()
+    client = login_as(organizer)
+    client.post(f"/review/applications/{application.id}/assign",
+                data={"reviewer_id": reviewer.id})
+    assignment = db.session.scalar(select(ReviewAssignment))
+    assert assignment.status == AssignmentStatus.ACTIVE
+    client.post(f"/review/assignments/{assignment.id}/remove")
+    db.session.expire_all()
+    assert assignment.status == AssignmentStatus.REMOVED
+    assert not services.policy.reviewer_may_see(reviewer, application)
+
+
+def test_organizer_auto_assigns_through_the_page(app, login_as):
+    organizer = make_organizer()
+    round_ = make_review_round()
+    reviewers = [make_reviewer() for _ in range(4)]
+    for _ in range(5):
+        make_application(round_)
+    login_as(organizer).post(f"/review/rounds/{round_.id}/assign")
+    counts = [len(db.session.scalars(select(ReviewAssignment).where(
+        ReviewAssignment.reviewer_id == r.id)).all()) for r in reviewers]
+    assert sum(counts) == 15 and max(counts) - min(counts) <= 1
+
+
+def test_decision_form_refuses_one_fen_over_the_pool_with_a_message(app, login_as):
+    organizer = make_organizer()
+    round_ = make_review_round()
+    round_.pools[0].amount_fen = 1_000_000
+    db.session.commit()
+    application = make_application(round_, requested="20000")
+    client = login_as(organizer)
+    url = f"/review/decisions/{application.id}"
+    page = client.post(url, data={"action": "approve", "amount": "10000.01",
+                                  "pool_id": round_.pools[0].id, "feedback": ""})
+    assert "余额不足" in page.get_data(True) and 'value="10000.01"' in page.get_data(True)
+    client.post(url, data={"action": "approve", "amount": "10000.00",
+                           "pool_id": round_.pools[0].id})
+    db.session.expire_all()
+    assert application.status == ApplicationStatus.APPROVED
+
+
+def test_review_management_is_404_for_reviewers_and_members(app, login_as):
+    round_ = make_review_round()
+    application = make_application(round_)
+    client = login_as(make_reviewer())
+    for url in [f"/review/rounds/{round_.id}", f"/review/rounds/{round_.id}/ranking",
+                f"/review/rounds/{round_.id}/ranking.xlsx", f"/review/decisions/{application.id}",
+                f"/review/rounds/{round_.id}/objections"]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_reviewer_page_works_in_english(app, login_as):
+    application = make_application()
+    reviewer = make_reviewer(locale="en")
+    from tests.factories import make_assignment
+    make_assignment(application, reviewer)
+    client = login_as(reviewer)
+    client.set_cookie("lang", "en")
+    page = client.get(f"/review/applications/{application.id}").get_data(True)
+    assert "Submit review" in page and "Overall comment" in page
