@@ -6,10 +6,10 @@ new entry. Invariants are checked after locking the rows they depend on, in the 
 transaction as the insert, so they hold under concurrent requests:
 
 - lock order, always the same (no deadlocks): round → pool → challenge → award
-  (`lock_for_money`). On PostgreSQL these are `SELECT … FOR UPDATE`. SQLite has no row locks
-  and its driver starts a transaction only at the first write, so there a no-op UPDATE of the
-  round row takes SQLite's write lock first: writers of the round are then serialised and the
-  sums read afterwards cannot change until we commit.
+  (`lock_for_money`). On PostgreSQL these are `SELECT … FOR NO KEY UPDATE`. SQLite has no
+  row locks and its driver starts a transaction only at the first write, so there a no-op
+  UPDATE of the round row takes SQLite's write lock first: writers are then serialised and
+  the sums read afterwards cannot change until we commit.
 - the services flush and never commit; the caller commits once.
 
 Release / payment / return (the finance engineer's part) follow the same pattern: lock with
@@ -46,7 +46,10 @@ def _lock(model, row_id: int | None) -> None:
         table = model.__table__
         db.session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
     else:
-        db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
+        # FOR NO KEY UPDATE: serialises money checks on the row without blocking inserts
+        # of rows that merely reference it (foreign keys take KEY SHARE locks).
+        db.session.execute(select(model.id).where(model.id == row_id)
+                           .with_for_update(key_share=True))
 
 
 def lock_for_money(round_id: int, pool_id: int | None = None, challenge_id: int | None = None,
