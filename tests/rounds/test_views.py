@@ -279,7 +279,7 @@ def test_owner_sets_matching_preferences_others_get_404(app, login_as):
 def test_pages_render_in_english(app, client):
     round = make_round()
     challenge = make_challenge(round)
-    client.set_cookie("lang", "en")
-    html = client.get(f"/rounds/challenges/{challenge.id}").get_data(as_text=True)
+    english = {"Accept-Language": "en"}
+    html = client.get(f"/rounds/challenges/{challenge.id}", headers=english).get_data(True)
     assert "Bid on this challenge" in html
-    assert "Funding rounds" in client.get("/rounds/").get_data(as_text=True)
+    assert "Funding rounds" in client.get("/rounds/", headers=english).get_data(True)
