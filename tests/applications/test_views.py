@@ -371,3 +371,20 @@ def test_xlsx_export_contents(login_as, organizer, exported):
     for row in rows:
         for value in row:
             assert not (isinstance(value, str) and value[:1] in "=+-@\t\r")
+
+
+# ---------------------------------------------------------------- English
+
+
+def test_the_form_and_its_problems_work_in_english(client, login_as, member, organisation,
+                                                   open_round):
+    client = login_as(member)
+    client.get("/language/en")
+    html = client.get(f"/applications/new?round_id={open_round.id}").get_data(as_text=True)
+    assert "Budget item" in html and "Save draft" in html
+    response = client.post(f"/applications/new?round_id={open_round.id}",
+                           data=form_data(action="submit", title=""))
+    assert "Please enter the project title." in response.get_data(as_text=True)
+    application = db.session.scalar(select(Application))
+    for url in (f"/applications/{application.id}", "/applications/mine"):
+        assert client.get(url).status_code == 200
