@@ -76,3 +76,27 @@ def test_wall_screen_refreshes_without_reloading(live_server, e2e_db, page, scre
         re.compile(r"level-5"))
     page.wait_for_timeout(800)  # let the charts' transition finish before the picture
     screenshot(page, "dashboard-screen-refreshed")
+
+
+def test_organizer_uploads_history_and_sees_every_bad_row(live_server, e2e_db, page, login,
+                                                         screenshot, tmp_path):
+    from marketplace.accounts.models import Role
+    from tests.factories import make_user
+
+    organizer = make_user(roles=[Role.ORGANIZER])
+    login(page, organizer)
+    page.goto(live_server.url + "/history/import")
+    bad = tmp_path / "history.csv"
+    bad.write_text(DEMO.read_text(encoding="utf-8").replace(
+        "52330903612000079L", "52330903612000079X"), encoding="utf-8")
+    page.set_input_files('input[name="file"]', str(bad))
+    page.get_by_role("button", name="导入").click()
+    problems = page.get_by_test_id("import-problems")
+    expect(problems).to_be_visible()
+    expect(problems.locator("tbody tr")).to_have_count(5)  # each of 海韵's five rows
+    screenshot(page, "history-import-problems")
+
+    page.set_input_files('input[name="file"]', str(DEMO))
+    page.get_by_role("button", name="导入").click()
+    expect(page.get_by_test_id("import-summary")).to_contain_text("新增 54 条，未变 0 条")
+    screenshot(page, "history-import-done")
