@@ -102,8 +102,8 @@ class RoundForm(FlaskForm):
                                               Length(max=200)])
     introduction = TextAreaField(
         _l("介绍"), validators=[Optional(), Length(max=20000)],
-        description=_l("可用简单格式：<p> <strong> <em> <ul> <ol> <li> <a> <h3> <h4>；"
-                       "其他标签会被去掉。"))
+        description=_l("可用简单的 HTML 格式：段落、加粗、斜体、列表、链接、小标题；"
+                       "其他格式会被去掉。"))
     total_budget = MoneyField(_l("总预算（元）"), validators=[DataRequired(_l("请填写总预算。"))])
     opens_at = DateTimeLocalField(_l("申报开始时间"), validators=[Optional()],
                                   format="%Y-%m-%dT%H:%M",

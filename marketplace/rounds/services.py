@@ -14,7 +14,7 @@ from decimal import Decimal
 import nh3
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
@@ -215,10 +215,16 @@ def create_round(actor, data: RoundData) -> Round:
 
 
 def lock_round(round_id: int) -> Round:
-    """Lock the round's row for this transaction (FOR UPDATE on PostgreSQL) and re-read it:
-    every change to its money goes through here, one at a time."""
+    """Lock the round's row for this transaction and re-read it: every change to its money
+    goes through here, one at a time. PostgreSQL: FOR NO KEY UPDATE (the same lock
+    funds.services takes on the round first, so the two never deadlock, and inserts of rows
+    that merely reference the round are not blocked). SQLite has no row locks: a no-op
+    write takes the database write lock up front instead of failing at the first insert."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Round.__table__
+        db.session.execute(update(table).where(table.c.id == round_id).values(id=table.c.id))
     return db.session.execute(
-        select(Round).where(Round.id == round_id).with_for_update()
+        select(Round).where(Round.id == round_id).with_for_update(key_share=True)
         .execution_options(populate_existing=True)).scalar_one()
 
 
