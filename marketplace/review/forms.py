@@ -75,7 +75,7 @@ class ReopenForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     action = HiddenField()
-    amount = StringField(_l("立项金额（元）"), validators=[Optional()])
+    amount = StringField(_l("拟资助金额（元）"), validators=[Optional()])
     pool_id = SelectField(_l("资金池"), coerce=int, validators=[Optional()])
     feedback = TextAreaField(_l("给申报团队的反馈"), validators=[Optional(), Length(max=5000)])
 

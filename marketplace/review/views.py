@@ -515,7 +515,7 @@ def _ranking_pool(round_: Round) -> Pool:
 def _ranking_table(round_: Round, pool: Pool) -> tuple[list[str], list[list], list]:
     rows = results.ranking(round_, pool)
     header = [_("排名"), _("项目名称"), _("得分"), _("已评/分配"), _("申请金额"),
-              _("拟立项金额"), _("累计"), _("资金池余额"), _("状态")]
+              _("拟立项金额"), _("累计"), _("资金池剩余"), _("状态")]
     table = [[r.rank or "—", r.application.title,
               "—" if r.score is None else str(r.score), f"{r.done}/{r.assigned}",
               r.application.requested, r.award.amount if r.award else "",
