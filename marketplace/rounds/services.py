@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from marketplace.audit.services import record, snapshot
-from marketplace.core.money import format_yuan, from_fen, to_fen
+from marketplace.core.money import format_yuan, to_fen
 from marketplace.core.policy import NotAllowed, require
 from marketplace.core.timeutil import utcnow
 from marketplace.core.urls import public_url
@@ -31,7 +31,6 @@ from marketplace.organisations.models import (
     OrganisationStatus,
     OrganisationType,
 )
-from marketplace.organisations.policy import membership_of
 from marketplace.rounds import policy
 from marketplace.rounds.models import (
     DEFAULT_CATEGORIES,
@@ -679,10 +678,3 @@ def pending_invitations(user) -> list[ChallengeInvitation]:
             .order_by(ChallengeInvitation.created_at))
     return list(db.session.scalars(stmt))
 
-
-def is_member(user, organisation: Organisation) -> bool:
-    return membership_of(user, organisation) is not None
-
-
-def remaining_budget_text(round: Round) -> str:
-    return format_yuan(from_fen(round.total_budget_fen - _pooled_fen(round.id)))

@@ -81,3 +81,44 @@ def test_organizer_creates_and_publishes_a_round(live_server, e2e_db, phone_page
     page.get_by_role("link", name="查看命题").click()
     expect(page.get_by_test_id("bid")).to_be_visible()
     screenshot(page, "rounds-challenge-public-phone")
+
+
+def test_organizer_invites_a_group_which_declines_with_a_reason(live_server, e2e_db, phone_page,
+                                                                login, screenshot, deliver_mail):
+    from tests.factories import make_challenge, make_round
+
+    page = phone_page
+    organizer = make_user(roles=[Role.ORGANIZER], name="团市委 王老师")
+    member = make_user(name="海韵 张队长")
+    make_organisation(member, name="普陀区海韵志愿服务队", region="普陀区")
+    round_ = make_round(title="2026年志愿服务集市创投项目")
+    challenge = make_challenge(round_, title="斑马线守护")
+
+    login(page, organizer)
+    page.goto(f"{live_server.url}/rounds/challenges/{challenge.id}")
+    page.get_by_label("普陀区海韵志愿服务队（普陀区）").check()
+    page.fill("#message", "欢迎贵队揭榜。")
+    page.get_by_role("button", name="发送邀请").click()
+    expect(page.get_by_text("已邀请 1 个组织。")).to_be_visible()
+    expect(page.get_by_test_id("invitations")).to_contain_text("待答复")
+    screenshot(page, "rounds-challenge-organizer-phone")
+    [message] = deliver_mail(to=member.email)
+    link = mail_link(message, contains="/rounds/invitations/")
+
+    page.context.clear_cookies()
+    login(page, member)
+    page.goto(live_server.url + "/")
+    expect(page.get_by_test_id("challenge-invitations")).to_contain_text("斑马线守护")
+    screenshot(page, "rounds-home-invitation-phone")
+    page.goto(link.replace("https://volunteer.example.org", live_server.url))
+    page.get_by_role("button", name="婉拒").click()
+    expect(page.get_by_text("请填写婉拒的理由。")).to_be_visible()
+    page.fill("#reason", "本季度人手不足。")
+    screenshot(page, "rounds-invitation-phone")
+    page.get_by_role("button", name="婉拒").click()
+    expect(page.get_by_text("已婉拒邀请。")).to_be_visible()
+
+    page.context.clear_cookies()
+    login(page, organizer)
+    page.goto(f"{live_server.url}/rounds/challenges/{challenge.id}")
+    expect(page.get_by_test_id("invitations")).to_contain_text("本季度人手不足。")
