@@ -28,7 +28,7 @@ Fixtures
 - `browser` (session): Chromium. Missing Chromium skips the tests, or fails them when
   REQUIRE_BROWSER=1. Never run `playwright install`.
 - `page`: desktop 1280x800, `phone_page`: 390x844 touch phone; both a fresh context per test
-  with locale zh-CN (Chinese pages by default), a 10 s default timeout, and a check that no
+  with locale zh-CN (Chinese pages by default), a 15 s default timeout, and a check that no
   Content-Security-Policy violation was logged.
 - `login(page, user_or_email, password=PASSWORD)`: logs in through the form.
 - `screenshot(page, name)`: full-page PNG in test-artifacts/screenshots/NAME.png (gitignored);
@@ -207,7 +207,7 @@ def browser():
 def _open_page(browser, request, **context_options):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
                                   **context_options)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     csp_violations: list[str] = []
     page.on("console", lambda msg: csp_violations.append(msg.text)

@@ -144,6 +144,7 @@ def test_phone_width_menu_and_language_switch(live_server, e2e_db, phone_page, l
     expect(toggler).to_be_visible()
     toggler.click()
     expect(my_organisations).to_be_visible()
+    expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))  # opened, not opening
     screenshot(page, "foundation-phone-01-menu-open")
     my_organisations.click()
     expect(page.get_by_role("heading", name="我的组织")).to_be_visible()
