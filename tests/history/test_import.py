@@ -231,3 +231,16 @@ def test_the_exported_file_imports_back_as_unchanged(app, login_as):
     db.session.commit()
     client = login_as(make_user(roles=[Role.ORGANIZER]))
     assert import_history(client.get("/history/export.xlsx").data).unchanged == 6
+
+
+def test_checking_a_file_against_the_database_takes_the_same_queries_whatever_its_size(
+        app, count_queries):
+    demo = SAMPLE.with_name("history_demo.csv").read_bytes()
+    import_history(SAMPLE.read_bytes())
+    db.session.commit()
+    with count_queries() as small:
+        assert import_history(SAMPLE.read_bytes(), dry_run=True).unchanged == 6
+    with count_queries() as large:
+        report = import_history(demo, dry_run=True)
+    assert report.ok and (report.new, report.unchanged) == (48, 6)
+    assert large.count == small.count <= 5
