@@ -28,7 +28,8 @@ Fixtures
 - `browser` (session): Chromium. Missing Chromium skips the tests, or fails them when
   REQUIRE_BROWSER=1. Never run `playwright install`.
 - `page`: desktop 1280x800, `phone_page`: 390x844 touch phone; both a fresh context per test
-  with locale zh-CN (Chinese pages by default), a 15 s default timeout, and a check that no
+  with locale zh-CN (Chinese pages by default), a 15 s default timeout (10 s for
+  `expect`), and a check that no
   Content-Security-Policy violation was logged.
 - `login(page, user_or_email, password=PASSWORD)`: logs in through the form.
 - `screenshot(page, name)`: full-page PNG in test-artifacts/screenshots/NAME.png (gitignored);
@@ -194,8 +195,9 @@ def browser():
         if REQUIRE_BROWSER:
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=10_000)  # the machine is shared; 5 s is tight under load
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
