@@ -29,8 +29,7 @@ Fixtures
   REQUIRE_BROWSER=1. Never run `playwright install`.
 - `page`: desktop 1280x800, `phone_page`: 390x844 touch phone; both a fresh context per test
   with locale zh-CN (Chinese pages by default), a 15 s default timeout (10 s for
-  `expect`), and a check that no
-  Content-Security-Policy violation was logged.
+  `expect`), and a check that no Content-Security-Policy violation was logged.
 - `login(page, user_or_email, password=PASSWORD)`: logs in through the form.
 - `screenshot(page, name)`: full-page PNG in test-artifacts/screenshots/NAME.png (gitignored);
   returns the path. A failing test also leaves FAILED-<test>.png there.
