@@ -117,7 +117,7 @@ class RoundForm(FlaskForm):
                                               NumberRange(1, 60)])
     delivery_ends_at = DateTimeLocalField(_l("项目实施结束时间"), validators=[Optional()],
                                           format="%Y-%m-%dT%H:%M")
-    categories = TextAreaField(_l("项目类别"), default="\n".join(DEFAULT_CATEGORIES),
+    categories = TextAreaField(_l("征集类别"), default="\n".join(DEFAULT_CATEGORIES),
                                description=_l("每行一个。"))
     max_amount_per_project = MoneyField(_l("单个项目资助上限（元）"), validators=[Optional()])
     max_applications_per_org = IntegerField(_l("每个组织最多申报数"),
