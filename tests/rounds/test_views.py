@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from marketplace.audit.models import AuditEntry
 from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
 from marketplace.funds.models import LedgerEntry, LedgerKind
@@ -283,3 +284,34 @@ def test_pages_render_in_english(app, client):
     html = client.get(f"/rounds/challenges/{challenge.id}", headers=english).get_data(True)
     assert "Bid on this challenge" in html
     assert "Funding rounds" in client.get("/rounds/", headers=english).get_data(True)
+
+
+def test_edit_form_shows_the_saved_settings_and_saves_changes(app, login_as):
+    staff = organizer()
+    client = login_as(staff)
+    client.post("/rounds/new", data=_round_form())
+    round = db.session.scalar(select(Round))
+    html = client.get(f"/rounds/{round.id}/edit").get_data(as_text=True)
+    assert 'value="579000.00"' in html and 'value="中期报告通过后拨付"' in html
+    assert f'value="{_local(round.deadline_at)}"' in html
+    response = client.post(f"/rounds/{round.id}/edit",
+                           data=_round_form(total_budget="600000", title="改过的标题"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    round = db.session.get(Round, round.id)
+    assert round.title == "改过的标题" and round.total_budget_fen == 60_000_000
+    actions = [a for a in db.session.scalars(select(AuditEntry.action))]
+    assert actions.count("round.update") == 1
+
+
+def test_draft_page_lists_what_publishing_still_needs(app, login_as):
+    staff = organizer()
+    client = login_as(staff)
+    client.post("/rounds/new", data=_round_form())
+    round = db.session.scalar(select(Round))
+    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    assert 'data-testid="publish-problems"' in html and "请至少设置一个资金池。" in html
+    html = client.post(f"/rounds/{round.id}/publish", follow_redirects=True).get_data(True)
+    assert "还不能发布" in html
+    db.session.expire_all()
+    assert db.session.get(Round, round.id).status == RoundStatus.DRAFT
