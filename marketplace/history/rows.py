@@ -127,16 +127,21 @@ def _read_xlsx(data: bytes) -> tuple[list, list[tuple[int, list]]]:
 
     from openpyxl import load_workbook
 
+    # A formula cell counts as the value Excel saved for it; a formula without a saved value
+    # (a file written by a program, not by Excel) as its text, "=HYPERLINK(...)", like a CSV.
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise HistoryFileError(str(_l("文件不是 CSV 文本或 XLSX 表格。"))) from exc
     try:
-        sheet = workbook.worksheets[0]
-        rows = [(i, list(values)) for i, values in
-                enumerate(sheet.iter_rows(values_only=True), start=1)]
+        rows = [(i, [f if v is None else v for v, f in zip(saved, written, strict=False)])
+                for i, (saved, written) in enumerate(zip(
+                    values.worksheets[0].iter_rows(values_only=True),
+                    formulas.worksheets[0].iter_rows(values_only=True), strict=False), start=1)]
     finally:
-        workbook.close()
+        values.close()
+        formulas.close()
     if not rows:
         raise HistoryFileError(str(_l("文件是空的。")))
     return rows[0][1], rows[1:]

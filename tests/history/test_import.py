@@ -244,3 +244,12 @@ def test_checking_a_file_against_the_database_takes_the_same_queries_whatever_it
         report = import_history(demo, dry_run=True)
     assert report.ok and (report.new, report.unchanged) == (48, 6)
     assert large.count == small.count <= 5
+
+
+def test_formula_in_an_xlsx_cell_is_stored_as_its_text(app):
+    rows = sample_rows()
+    rows[1]["project_title"] = '=HYPERLINK("http://evil.example","点我")'
+    assert import_history(to_xlsx(rows)).ok  # openpyxl writes it as a formula cell
+    db.session.commit()
+    assert '=HYPERLINK("http://evil.example","点我")' in db.session.scalars(
+        select(Application.title)).all()
