@@ -20,7 +20,7 @@ from io import BytesIO
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 
 from marketplace.applications import policy
 from marketplace.applications.models import (
@@ -412,14 +412,24 @@ def pool_for(application: Application) -> Pool | None:
     return next((p for p in application.round.pools if p.kind == PoolKind.GENERAL), None)
 
 
+def lock_organisation(organisation_id: int) -> None:
+    """Serialise submissions of one organisation, so two at once cannot both slip under the
+    round's limit per organisation. PostgreSQL: a row lock (FOR NO KEY UPDATE); SQLite has no
+    row locks, so a no-op write takes the database write lock before counting."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Organisation.__table__
+        db.session.execute(update(table).where(table.c.id == organisation_id)
+                           .values(id=table.c.id))
+    db.session.execute(select(Organisation.id).where(Organisation.id == organisation_id)
+                       .with_for_update(key_share=True))
+
+
 def submit_application(actor, application: Application,
                        now: datetime | None = None) -> Application:
     """Submit (or submit again after a return). Refused with every problem at once."""
     now = now or utcnow()
     require(policy.can_submit(actor, application, now))
-    # Serialise submissions of one organisation in one round (the per-organisation limit).
-    db.session.scalar(select(Organisation.id).where(Organisation.id == application.organisation_id)
-                      .with_for_update())
+    lock_organisation(application.organisation_id)
     problems = submission_problems(application, now)
     if problems:
         raise SubmissionRefused(problems)

@@ -388,3 +388,25 @@ def test_the_form_and_its_problems_work_in_english(client, login_as, member, org
     application = db.session.scalar(select(Application))
     for url in (f"/applications/{application.id}", "/applications/mine"):
         assert client.get(url).status_code == 200
+
+
+def test_the_submit_button_on_the_detail_page_lists_every_problem(login_as, member,
+                                                                  organisation, open_round):
+    from tests.factories import application_data
+
+    application = make_proposal(open_round, organisation,
+                                data=application_data(title="", summary=""))
+    client = login_as(member)
+    client.post(f"/applications/{application.id}/submit")
+    html = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "请填写项目名称。" in html and "请填写项目简介。" in html
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == ApplicationStatus.DRAFT
+
+
+def test_members_withdraw_from_the_detail_page(login_as, member, organisation, open_round):
+    application = make_proposal(open_round, organisation, status=ApplicationStatus.SUBMITTED)
+    client = login_as(member)
+    client.post(f"/applications/{application.id}/withdraw")
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == ApplicationStatus.WITHDRAWN
