@@ -189,9 +189,10 @@ class _Plan:
                 self.rounds[row.year] = round_
         db.session.flush()
 
+        year_of = {r.id: r.year for r in self.rounds.values()}
         challenges_by_year: dict[tuple[int, str], Challenge] = {
-            (self.rounds_by_id()[rid].year, title): c
-            for (rid, title), c in self.challenges.items() if rid in self.rounds_by_id()}
+            (year_of[rid], title): c for (rid, title), c in self.challenges.items()
+            if rid in year_of}
         budget_added: dict[int, int] = defaultdict(int)
         categories: dict[int, list[str]] = defaultdict(list)
         for row in self.new:
@@ -234,6 +235,3 @@ class _Plan:
         for year, names in categories.items():
             self.rounds[year].categories = [*self.rounds[year].categories, *names]
         db.session.flush()
-
-    def rounds_by_id(self) -> dict[int, Round]:
-        return {r.id: r for r in self.rounds.values()}
