@@ -253,3 +253,22 @@ def test_formula_in_an_xlsx_cell_is_stored_as_its_text(app):
     db.session.commit()
     assert '=HYPERLINK("http://evil.example","点我")' in db.session.scalars(
         select(Application.title)).all()
+
+
+def test_a_later_file_adds_to_the_imported_round_and_its_challenge(app):
+    import_history(SAMPLE.read_bytes())
+    db.session.commit()
+    rows = sample_rows()
+    extra = dict(rows[4], project_title="斑马线守护（二队）", organization_name="新城青年突击队",
+                 organization_uscc="52330901612000527" + "X", awarded_amount="10000.00")
+    from marketplace.organisations.uscc import check_character
+
+    extra["organization_uscc"] = extra["organization_uscc"][:17] + check_character(
+        extra["organization_uscc"][:17])
+    report = import_history(to_csv([*rows, extra]))
+    db.session.commit()
+    assert report.ok and (report.new, report.unchanged, report.rounds, report.challenges) == (
+        1, 6, 0, 0)
+    assert counts()["Challenge"] == 1 and counts()["Round"] == 2
+    assert db.session.scalar(select(func.count()).select_from(Application).where(
+        Application.challenge_id.is_not(None))) == 2
