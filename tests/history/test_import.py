@@ -17,7 +17,7 @@ from marketplace.history.rows import COLUMNS
 from marketplace.history.services import import_history
 from marketplace.organisations.models import Organisation, OrganisationStatus
 from marketplace.rounds.models import Challenge, Round, RoundStatus
-from tests.factories import make_round, make_user
+from tests.factories import make_round, make_user, valid_uscc
 
 SAMPLE = Path(__file__).resolve().parents[2] / "marketplace" / "history" / "data" / \
     "history_sample.csv"
@@ -260,11 +260,7 @@ def test_a_later_file_adds_to_the_imported_round_and_its_challenge(app):
     db.session.commit()
     rows = sample_rows()
     extra = dict(rows[4], project_title="斑马线守护（二队）", organization_name="新城青年突击队",
-                 organization_uscc="52330901612000527" + "X", awarded_amount="10000.00")
-    from marketplace.organisations.uscc import check_character
-
-    extra["organization_uscc"] = extra["organization_uscc"][:17] + check_character(
-        extra["organization_uscc"][:17])
+                 organization_uscc=valid_uscc(), awarded_amount="10000.00")
     report = import_history(to_csv([*rows, extra]))
     db.session.commit()
     assert report.ok and (report.new, report.unchanged, report.rounds, report.challenges) == (
