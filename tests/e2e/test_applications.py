@@ -76,7 +76,9 @@ def test_group_applies_and_bids_and_organizer_exports(live_server, e2e_db, phone
     expect(page.get_by_text("斑马线守护").first).to_be_visible()
     fill_proposal(page, "学校路口文明劝导", [("反光背心", "materials", "20", "45"),
                                           ("志愿者保险", "other", "20", "25"),
-                                          ("展板", "publicity", "2", "180")])
+                                          ("展板", "publicity", "2", "180"),
+                                          ("饮用水", "materials", "10", "12")])  # row added by JS
+    expect(page.locator("[data-live-total]")).to_have_text("¥1,880.00")
     page.get_by_role("button", name="提交申报").click()
     expect(page.locator("[data-status=submitted]")).to_be_visible()
 
@@ -86,6 +88,8 @@ def test_group_applies_and_bids_and_organizer_exports(live_server, e2e_db, phone
     assert applications["海岛老人陪伴计划"].status == ApplicationStatus.SUBMITTED
     assert applications["学校路口文明劝导"].challenge_id == challenge.id
     assert applications["学校路口文明劝导"].pool_id == challenge.pool_id
+    assert len(applications["学校路口文明劝导"].budget_lines) == 4
+    assert applications["学校路口文明劝导"].requested_fen == 188_000
     assert organisation.id == applications["学校路口文明劝导"].organisation_id
 
     # --- the organizer's list and the XLSX export -----------------------------------
