@@ -98,6 +98,8 @@ def test_submitting_an_incomplete_form_keeps_the_draft_and_lists_every_problem(
     application = db.session.scalar(select(Application))
     assert application.status == ApplicationStatus.DRAFT  # saved, not submitted
     assert application.objectives == "每月两次探访"
+    # The re-shown form now edits that draft; saving again does not start a second one.
+    assert f'action="/applications/{application.id}/edit"' in html
 
 
 def test_a_bad_budget_row_is_shown_next_to_its_cell_and_keeps_what_was_typed(
