@@ -22,7 +22,13 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 
 def public_url(path: str) -> str:
-    """An absolute link for e-mails and QR codes, from PUBLIC_BASE_URL, never the Host header."""
+    """An absolute link for e-mails and QR codes, from PUBLIC_BASE_URL, never the Host header.
+
+    Accepts a path or a URL from `url_for` (which is absolute outside a request); only its
+    path and query are kept.
+    """
     from flask import current_app
 
-    return current_app.config["PUBLIC_BASE_URL"] + path
+    parts = urlsplit(path)
+    local = parts.path + (f"?{parts.query}" if parts.query else "")
+    return current_app.config["PUBLIC_BASE_URL"] + local

@@ -1,0 +1,31 @@
+from decimal import Decimal
+
+import pytest
+
+from marketplace.core.money import MoneyError, format_yuan, from_fen, to_decimal, to_fen
+from marketplace.core.urls import public_url
+
+
+def test_public_url_never_doubles_the_host(app):
+    from flask import url_for
+
+    link = public_url(url_for("accounts.confirm", token="abc"))
+    assert link == "https://volunteer.example.org/confirm/abc"
+    assert public_url("/x?y=1") == "https://volunteer.example.org/x?y=1"
+
+
+def test_money_round_trips_through_fen():
+    assert to_fen(Decimal("12000.00")) == 1200000
+    assert from_fen(1200001) == Decimal("12000.01")
+    assert format_yuan(Decimal("12000")) == "¥12,000.00"
+    assert format_yuan(-150) == "-¥1.50"
+
+
+@pytest.mark.parametrize("raw", ["1.005", "abc", "NaN", "Infinity", 1.5])
+def test_money_refuses_what_is_not_yuan_with_two_decimals(raw):
+    with pytest.raises(MoneyError):
+        to_decimal(raw)
+
+
+def test_money_accepts_commas_and_yuan_sign():
+    assert to_decimal("¥1,234.5") == Decimal("1234.50")
