@@ -68,34 +68,40 @@ def list_rounds() -> list[dict]:
             for r in rounds]
 
 
-def _first_time_query(region: str | None):
-    """Per round: awarded organisations (distinct USCC) and those awarded for the first time.
+def _round_order(round_table):
+    """Rounds in time order: by year, then (two calls in one year) by creation."""
+    return round_table.year * 1_000_000 + round_table.id
 
-    An organisation is first-time in a round when the earliest year it had an award in is that
-    round's year (it had none in an earlier year). The earliest year per USCC is one GROUP BY
-    over every award (not only the county's: first time anywhere); the outer query another.
+
+def _first_time_query(region: str | None, per: str = "round"):
+    """Per round (or per year): awarded organisations (distinct USCC) and those awarded for the
+    first time, i.e. with no award in any earlier round (year).
+
+    Each USCC's first award comes from one GROUP BY over every award (not only the county's:
+    first time anywhere); the outer query is another.
     """
+    key = _round_order if per == "round" else (lambda r: r.year)
     first_app = aliased(Application)
     first_org = aliased(Organisation)
     first_round = aliased(Round)
-    first_year = (select(first_org.uscc.label("uscc"),
-                         func.min(first_round.year).label("year"))
-                  .select_from(Award)
-                  .join(first_app, Award.application_id == first_app.id)
-                  .join(first_org, first_app.organisation_id == first_org.id)
-                  .join(first_round, Award.round_id == first_round.id)
-                  .where(Award.awarded_at.is_not(None))
-                  .group_by(first_org.uscc)
-                  .subquery("first_year"))
+    first = (select(first_org.uscc.label("uscc"), func.min(key(first_round)).label("key"))
+             .select_from(Award)
+             .join(first_app, Award.application_id == first_app.id)
+             .join(first_org, first_app.organisation_id == first_org.id)
+             .join(first_round, Award.round_id == first_round.id)
+             .where(Award.awarded_at.is_not(None))
+             .group_by(first_org.uscc)
+             .subquery("first_award"))
+    group = Round.id if per == "round" else Round.year
     stmt = (_awarded()
             .join(Organisation, Application.organisation_id == Organisation.id)
-            .join(first_year, first_year.c.uscc == Organisation.uscc)
-            .add_columns(Round.id.label("round_id"),
+            .join(first, first.c.uscc == Organisation.uscc)
+            .add_columns(group.label("group_key"),
                          func.count(distinct(Organisation.uscc)).label("orgs"),
-                         func.count(distinct(case((first_year.c.year == Round.year,
+                         func.count(distinct(case((first.c.key == key(Round),
                                                    Organisation.uscc))))
                          .label("first_time"))
-            .group_by(Round.id))
+            .group_by(group))
     return _in_region(stmt, region)
 
 
@@ -164,10 +170,8 @@ def yearly_series(region: str | None = None) -> list[dict]:
         _awarded().add_columns(Round.year, func.count(Award.id), func.sum(Award.amount_fen),
                                func.sum(challenge_fen))
         .group_by(Round.year), region))}
-    first = {}
-    for row in db.session.execute(_first_time_query(region).add_columns(Round.year)):
-        orgs, first_time = first.get(row.year, (0, 0))
-        first[row.year] = (orgs + int(row.orgs), first_time + int(row.first_time))
+    first = {row.group_key: (int(row.orgs), int(row.first_time))
+             for row in db.session.execute(_first_time_query(region, per="year"))}
     years = db.session.scalars(select(Round.year).distinct().where(
         Round.status != RoundStatus.DRAFT).order_by(Round.year)).all()
     series = []

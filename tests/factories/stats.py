@@ -17,8 +17,8 @@ _seq = itertools.count(1)
 
 
 def make_stats_round(year: int, *, status=RoundStatus.CLOSED, **overrides):
-    return make_round(year=year, status=status, title=f"{year}年测试项目库",
-                      general_pool=False, **overrides)
+    overrides.setdefault("title", f"{year}年测试项目库")
+    return make_round(year=year, status=status, general_pool=False, **overrides)
 
 
 def make_project(round_, *, organisation=None, amount_fen: int | None = 1_000_000,

@@ -185,3 +185,15 @@ def test_stats_command_prints_the_same_json(app, client):
 def test_stats_command_for_a_year_without_round_exits_non_zero(app):
     result = app.test_cli_runner().invoke(args=["stats", "--year", "1999"])
     assert result.exit_code == 1
+
+
+def test_an_award_in_an_earlier_round_of_the_same_year_counts_as_earlier(client, app):
+    spring = make_stats_round(2026, title="2026年春季批次")
+    autumn = make_stats_round(2026, title="2026年秋季批次")
+    org = make_organisation()
+    make_project(spring, organisation=org)
+    make_project(autumn, organisation=org)
+    make_project(autumn)
+    assert client.get(f"/api/v1/rounds/{spring.id}/stats").get_json()["first_time_orgs"] == 1
+    autumn_stats = client.get(f"/api/v1/rounds/{autumn.id}/stats").get_json()
+    assert (autumn_stats["first_time_orgs"], autumn_stats["first_time_share_pct"]) == (1, 50.0)
