@@ -2,6 +2,7 @@
 mail; none commits (the view or CLI commits once)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -44,6 +45,7 @@ from marketplace.review.models import (
 from marketplace.review.scoring import weighted_total
 from marketplace.rounds.models import Pool, Round, RoundStatus
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Applications that take part in review and decisions.
 REVIEWED_STATUSES = (ApplicationStatus.IN_REVIEW, ApplicationStatus.REJECTED,
                      ApplicationStatus.WAITLISTED, ApplicationStatus.APPROVED,
@@ -632,6 +634,9 @@ def file_objection(round_: Round, data: ObjectionData, ip: str | None = None,
     db.session.flush()
     record("objection.file", objection, actor=None,
            after={"application_id": data.application_id})
+    if EMAIL.match(objection.contact):
+        queue_mail(objection.contact, "objection_received", None, objection=objection,
+                   round=round_, link=_link("review.publicity", round_id=round_.id))
     link = _link("review.objections", round_id=round_.id)
     for organizer in _organizers():
         queue_mail(organizer.email, "objection_filed", organizer.locale, objection=objection,

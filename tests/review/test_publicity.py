@@ -124,6 +124,19 @@ def test_anyone_files_an_objection_and_it_is_acknowledged(app, client):
     assert objection.status == ObjectionStatus.OPEN and objection.name == "热心市民"
     assert db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.to_address == "organizer@example.org")) is not None
+    # No e-mail address given: no acknowledgement by mail (the page is the receipt).
+    assert db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.template == "objection_received")) is None
+
+
+def test_objection_with_an_email_contact_is_acknowledged_by_mail(app, client):
+    _, round_, _, approved, _, _ = _round_in_publicity()
+    client.post(f"/publicity/{round_.id}/objections", data={
+        "application_id": approved.id, "name": "热心市民", "contact": "citizen@example.org",
+        "text": "该项目与去年资助的项目内容重复。"})
+    mail = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.to_address == "citizen@example.org"))
+    assert "异议已收到" in mail.subject and approved.title in mail.body_text
 
 
 def test_objections_are_rate_limited_per_address(app, client):
