@@ -691,6 +691,9 @@ def finalise_round(round_: Round, actor: User, now: datetime | None = None) -> i
     moves to delivery, every applicant is e-mailed the decision with the feedback."""
     require(policy.can_manage_review(actor, round_))
     now = now or utcnow()
+    # A double click finalises once: the second waits for the first, then sees delivery.
+    funds.lock_for_money(round_.id)
+    db.session.refresh(round_)
     publicity = publicity_of(round_)
     if round_.status != RoundStatus.PUBLICITY or publicity is None:
         raise NotAllowed(_l("年度项目不在公示阶段。"))
