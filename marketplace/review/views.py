@@ -530,8 +530,12 @@ def ranking(round_id: int):
     pool = _ranking_pool(round_)
     _, _, rows = _ranking_table(round_, pool)
     db.session.commit()
+    from marketplace.core.money import from_fen
+    from marketplace.funds.services import pool_remaining_fen
+
     return render_template("review/ranking.html", round=round_, pool=pool, rows=rows,
-                           settings=services.settings_for(round_))
+                           settings=services.settings_for(round_),
+                           remaining=from_fen(pool_remaining_fen(pool)))
 
 
 @bp.route("/review/rounds/<int:round_id>/ranking.xlsx")
