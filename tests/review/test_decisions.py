@@ -154,3 +154,33 @@ def test_decommit_returns_money_to_the_pool(app):
     assert funds.pool_committed_fen(pool.id) == 0
     assert [e.kind for e in _ledger(application.round_id)] == [LedgerKind.COMMIT,
                                                                LedgerKind.DECOMMIT]
+
+
+def test_ledger_balance_equals_live_awards_and_never_exceeds_the_pool(app):
+    """Random approvals (some refused) and withdrawals: the committed sum is always the sum
+    of live awards and never above the pool."""
+    import random
+
+    from marketplace.funds.models import Award
+
+    rng = random.Random(20261123)
+    round_ = make_review_round()
+    pool = round_.pools[0]
+    pool.amount_fen = 20_000_000
+    db.session.commit()
+    organizer = make_organizer()
+    applications = [make_application(round_, requested=str(rng.randint(1, 90_000)))
+                    for _ in range(12)]
+    for application in applications:
+        amount = Decimal(rng.randint(1, application.requested_fen)) / 100
+        try:
+            award = services.approve_application(application, amount, organizer)
+        except NotAllowed:
+            db.session.rollback()
+            continue
+        if rng.random() < 0.3:
+            funds.decommit_award(award, "测试撤销", organizer)
+        db.session.commit()
+        live = sum(a.amount_fen for a in db.session.scalars(select(Award).where(
+            Award.status == AwardStatus.APPROVED)))
+        assert funds.pool_committed_fen(pool.id) == live <= pool.amount_fen
