@@ -42,7 +42,7 @@ translations: $(VENV)/.deps
 # Serves on http://127.0.0.1:5000 with demo data; mail is printed to this terminal.
 run: dev-deps translations
 	@[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || $(MAKE) --no-print-directory system-deps
-	APP_ENV=development $(BIN)/flask db upgrade heads
+	APP_ENV=development $(BIN)/flask db upgrade
 	APP_ENV=development $(BIN)/flask seed-demo
 	APP_ENV=development $(BIN)/python tools/devserver.py
 

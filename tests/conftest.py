@@ -87,7 +87,7 @@ def make_test_app(database_url: str, tmp_path_factory, smtp_port: int, **overrid
 def _session_app(database_url, tmp_path_factory, smtp_server):
     app = make_test_app(database_url, tmp_path_factory, smtp_server.port)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
     return app
 
 

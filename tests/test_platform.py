@@ -61,3 +61,15 @@ def test_models_and_migrations_agree(app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_migrations_have_a_single_head():
+    """`flask db upgrade` (to "head") must work: parallel branches are merged."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from marketplace import ROOT
+
+    config = Config()
+    config.set_main_option("script_location", f"{ROOT}/migrations")
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

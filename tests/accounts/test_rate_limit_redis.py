@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent("""
         app = create_app(config)
         with app.app_context():
             if worker == 0:
-                upgrade(revision="heads")
+                upgrade()
         client = app.test_client()
         for _ in range(3):
             r = client.post("/login", data={"email": "v@example.org", "password": "bad-bad-bad"},

@@ -105,7 +105,7 @@ def live_server(tmp_path_factory, smtp_server) -> Iterator[LiveServer]:
                         # Flask-Mail swallows mail when TESTING; these tests read the SMTP server.
                         MAIL_SUPPRESS_SEND=False)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         # WAL: the test's reads never block the server's writes (and the other way round).
         db.session.execute(text("PRAGMA journal_mode=WAL"))
         db.session.commit()
