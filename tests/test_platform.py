@@ -41,6 +41,21 @@ def test_language_choice_is_remembered_for_the_account(client, app):
     assert 'lang="en"' in html
 
 
+def test_language_chosen_before_login_is_kept_and_saved(client, app):
+    user = make_user(locale="zh_CN")
+    client.get("/language/en")
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    assert db.session.get(User, user.id).locale == "en"
+
+
+def test_saved_language_applies_at_login_when_none_was_chosen(app):
+    user = make_user(locale="en")
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
 def test_browser_language_is_used_when_nothing_was_chosen(client):
     html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
     assert 'lang="en"' in html

@@ -109,10 +109,15 @@ def login():
             session.clear()  # a fresh session: nothing planted before login survives it
             login_user(user, remember=form.remember.data)
             services.record_login(user)
+            # A language chosen just before logging in is the one the person wants now.
+            chosen = request.cookies.get(LOCALE_COOKIE)
+            if chosen in current_app.config["LANGUAGES"]:
+                services.set_locale(user, chosen)
             db.session.commit()
             response = redirect(safe_next(form.next.data, url_for("public.home")))
             response.set_cookie(LOCALE_COOKIE, user.locale, max_age=60 * 60 * 24 * 365,
-                                samesite="Lax", httponly=True)
+                                samesite="Lax", httponly=True,
+                                secure=current_app.config["SESSION_COOKIE_SECURE"])
             return response
     return render_template("accounts/login.html", form=form, unconfirmed_email=unconfirmed_email,
                            resend_form=ResendConfirmationForm())
