@@ -32,6 +32,7 @@ from marketplace.applications.models import (
     TeamMember,
 )
 from marketplace.audit.services import record
+from marketplace.core.files import remove_after_commit, remove_on_rollback
 from marketplace.core.money import FEN, from_fen, to_fen
 from marketplace.core.policy import Decision, NotAllowed, require
 from marketplace.core.timeutil import utcnow
@@ -536,7 +537,11 @@ def add_attachment(actor, application: Application, filename: str, data: bytes,
                             stored_name=stored_name, content_type=ATTACHMENT_KINDS[kind][1],
                             size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                             uploaded_by_id=actor.id)
-    with open(os.path.join(upload_dir(), stored_name), "xb") as out:
+    path = os.path.join(upload_dir(), stored_name)
+    with open(path, "xb") as out:
+        # Registered before writing: a failed write or a request that does not commit
+        # removes the file again, so no file is left without its row.
+        remove_on_rollback(path)
         out.write(data)
     db.session.add(attachment)
     record("application.attach", application, actor=actor,
@@ -545,13 +550,15 @@ def add_attachment(actor, application: Application, filename: str, data: bytes,
 
 
 def delete_attachment(actor, attachment: Attachment, now: datetime | None = None) -> str:
-    """Remove the row; returns the file's path for the caller to delete after committing."""
+    """Remove the row; its file goes once the deletion is committed (kept on a rollback).
+    Returns the file's path."""
     application = attachment.application
     require(policy.can_edit(actor, application, now))
     path = attachment_path(attachment)
     record("application.detach", application, actor=actor,
            before={"attachment": attachment.original_name, "sha256": attachment.sha256})
     db.session.delete(attachment)
+    remove_after_commit(path)
     return path
 
 

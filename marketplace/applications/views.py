@@ -335,14 +335,12 @@ def delete_attachment(app_id: int, attachment_id: int):
     attachment = _attachment_of(application, attachment_id)
     if ActionForm().validate_on_submit():
         try:
-            path = services.delete_attachment(current_user, attachment)
+            services.delete_attachment(current_user, attachment)
         except NotAllowed as refusal:
             db.session.rollback()
             flash(refusal.reason, "danger")
         else:
-            db.session.commit()
-            with contextlib.suppress(OSError):
-                os.remove(path)
+            db.session.commit()  # the file goes with the commit (core.files)
             flash(_("附件已删除。"), "success")
     return redirect(url_for(".edit", app_id=app_id) + "#attachments")
 

@@ -155,3 +155,54 @@ def test_attachments_cannot_be_deleted_once_submitted(member, application):
     application.status = ApplicationStatus.SUBMITTED
     with pytest.raises(NotAllowed):
         services.delete_attachment(member, attachment)
+
+
+def _stored_files(app) -> list[str]:
+    folder = os.path.join(app.config["UPLOAD_FOLDER"], "applications")
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def test_an_upload_rolled_back_leaves_no_file(app, member, application):
+    before = _stored_files(app)
+    attachment = services.add_attachment(member, application, "a.pdf", PDF)
+    path = services.attachment_path(attachment)
+    assert os.path.exists(path)
+    db.session.rollback()
+    assert not os.path.exists(path)
+    assert _stored_files(app) == before
+
+
+def test_a_request_failing_after_the_upload_leaves_no_file(app, login_as, member, application,
+                                                             monkeypatch):
+    def audit_fails(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    # The file is written, then the request fails before it commits.
+    monkeypatch.setattr(services, "record", audit_fails)
+    before = _stored_files(app)
+    client = login_as(member)
+    with pytest.raises(RuntimeError):
+        _upload(client, application, "a.pdf", PDF)
+    assert db.session.query(Attachment).count() == 0
+    assert _stored_files(app) == before
+
+
+def test_a_committed_upload_keeps_its_file(app, member, application):
+    attachment = services.add_attachment(member, application, "a.pdf", PDF)
+    db.session.commit()
+    path = services.attachment_path(attachment)
+    db.session.rollback()  # a later rollback does not touch what was committed
+    assert os.path.exists(path)
+
+
+def test_a_deleted_attachment_keeps_its_file_until_the_deletion_commits(app, member,
+                                                                         application):
+    attachment = services.add_attachment(member, application, "a.pdf", PDF)
+    db.session.commit()
+    path = services.delete_attachment(member, attachment)
+    assert os.path.exists(path)
+    db.session.rollback()
+    assert os.path.exists(path)
+    services.delete_attachment(member, db.session.get(Attachment, attachment.id))
+    db.session.commit()
+    assert not os.path.exists(path)
