@@ -23,9 +23,32 @@ from marketplace.organisations.uscc import normalise_uscc
 COLUMNS = ("round_year", "round_title", "project_title", "organization_name",
            "organization_uscc", "region", "category", "challenge_title", "requested_amount",
            "awarded_amount", "status")
+# What each column means, for the upload page (same order as COLUMNS).
+COLUMN_HELP = {
+    "round_year": _l("年度，四位数字，如 2019；同一年度的行归入同一个项目库。"),
+    "round_title": _l("项目库名称；可留空，默认为“某年志愿服务集市创投项目”。"),
+    "project_title": _l("项目名称，必填。"),
+    "organization_name": _l("申报组织名称，必填；同一统一社会信用代码须用同一名称。"),
+    "organization_uscc": _l("统一社会信用代码，18 位，必填；在 Excel 里请把这一列设为文本格式。"),
+    "region": _l("县区，必填，须为本市的县区之一。"),
+    "category": _l("项目类别，必填，如 关爱帮扶。"),
+    "challenge_title": _l("命题名称；命题项目才填，普通项目留空。"),
+    "requested_amount": _l("申请金额（元），正数，最多两位小数。"),
+    "awarded_amount": _l("立项金额（元）；awarded 必填且不大于申请金额，rejected 留空。"),
+    "status": _l("awarded（立项）或 rejected（未入选）。"),
+}
+# The downloadable template: the header and two example rows (one awarded, one rejected).
+TEMPLATE_ROWS = (
+    ("2019", "2019年志愿服务集市创投项目", "渔嫂课堂", "普陀区海韵志愿服务队",
+     "52330903612000079L", "普陀区", "关爱帮扶", "", "20000.00", "15000.00", "awarded"),
+    ("2019", "2019年志愿服务集市创投项目", "海岛支教", "浙江某高校青年志愿者协会",
+     "52330900612000239G", "市直", "关爱帮扶", "", "30000.00", "", "rejected"),
+)
 REQUIRED_TEXT = ("project_title", "organization_name", "region", "category")
 STATUSES = ("awarded", "rejected")
 YEAR = re.compile(r"^(19|20)\d\d$")
+# A number as a spreadsheet writes it into a CSV when the cell was a number: 9.13302E+17
+SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_TEXT = {"round_title": 200, "project_title": 200, "organization_name": 120,
             "region": 40, "category": 40, "challenge_title": 200}
@@ -66,12 +89,19 @@ class HistoryRow:
         return (self.year, self.uscc, self.project_title)
 
 
+class NumberCell(str):
+    """The text of a spreadsheet cell that holds a number, not text. Excel keeps 15
+    significant digits of a number, so an all-digit USCC typed into one has lost digits."""
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    return NumberCell(text) if number else text
 
 
 def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -185,7 +215,13 @@ def check_row(line: int, row: dict[str, str],
             regions="、".join(regions)))))
 
     uscc = normalise_uscc(row.get("organization_uscc", ""))
-    if not uscc:
+    raw_uscc = row.get("organization_uscc", "")
+    if isinstance(raw_uscc, NumberCell) or SCIENTIFIC.match(raw_uscc):
+        problems.append(RowProblem(line, "organization_uscc", str(_l(
+            "统一社会信用代码请以文本格式填写：这一格是数字（%(value)s），表格软件只保留 15 位"
+            "有效数字，代码可能已丢失位数。请把这一列设为“文本”格式后重新输入。",
+            value=raw_uscc))))
+    elif not uscc:
         problems.append(RowProblem(line, "organization_uscc", str(_l("不能为空。"))))
     else:
         message = uscc_message(uscc)
@@ -266,3 +302,13 @@ def check_rows(table: list[tuple[int, dict[str, str]]],
                 line=first.line))))
     problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
     return rows, problems
+
+
+def template_csv() -> bytes:
+    """The sample template: UTF-8 with a BOM (so Excel opens the Chinese right), a header
+    and two example rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(TEMPLATE_ROWS)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

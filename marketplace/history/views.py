@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.funds.models import Award
 from marketplace.history import policy
 from marketplace.history.forms import MAX_BYTES, ImportForm
-from marketplace.history.rows import COLUMNS
+from marketplace.history.rows import COLUMN_HELP, COLUMNS, template_csv
 from marketplace.history.services import import_history
 from marketplace.organisations.models import Organisation
 from marketplace.rounds.models import Challenge, Round
@@ -26,10 +26,10 @@ bp = Blueprint("history", __name__, url_prefix="/history")
 
 
 @bp.app_template_global("history_nav_links")
-def history_nav_links() -> list[tuple[str, str]]:
+def history_nav_links() -> list[tuple[str, str, str]]:
     """Nav entries for base.html (labels live in this domain's catalog)."""
     if policy.can_import(current_user):
-        return [(url_for("history.upload"), _("历史数据"))]
+        return [(url_for("history.upload"), _("历史数据"), "staff")]
     return []
 
 
@@ -50,7 +50,18 @@ def upload():
                 flash(report.summary(), "success")
             else:
                 db.session.rollback()
-    return render_template("history/import.html", form=form, report=report)
+    return render_template("history/import.html", form=form, report=report,
+                           columns=[(c, COLUMN_HELP[c]) for c in COLUMNS])
+
+
+@bp.route("/template.csv")
+@login_required
+def template():
+    """A CSV to start from: the header and two example rows."""
+    visible_or_404(policy.can_import(current_user))
+    response = Response(template_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="history_template.csv"'
+    return response
 
 
 def _history_rows():

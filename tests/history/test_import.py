@@ -268,3 +268,39 @@ def test_a_later_file_adds_to_the_imported_round_and_its_challenge(app):
     assert counts()["Challenge"] == 1 and counts()["Round"] == 2
     assert db.session.scalar(select(func.count()).select_from(Application).where(
         Application.challenge_id.is_not(None))) == 2
+
+
+def test_a_uscc_in_a_number_cell_is_reported_as_one_to_type_as_text(app):
+    """Excel keeps 15 significant digits of a number: an all-digit USCC typed into a number
+    cell has lost digits, so the row says to type it as text (not "wrong check character")."""
+    rows = sample_rows()
+    digits = "913309001234567890"  # all digits, 18 of them
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(COLUMNS))
+    for i, row in enumerate(rows[:3]):
+        values = [row[c] for c in COLUMNS]
+        if i == 0:
+            values[COLUMNS.index("organization_uscc")] = float(digits)  # as Excel stores it
+        elif i == 1:
+            values[COLUMNS.index("organization_uscc")] = int(digits) + 10**6
+        sheet.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+
+    report = import_history(out.getvalue())
+    db.session.commit()
+    assert counts() == NOTHING
+    problems = [(p.line, p.column) for p in report.problems]
+    assert problems == [(2, "organization_uscc"), (3, "organization_uscc")], report.problems
+    for problem in report.problems:
+        assert problem.reason.startswith("统一社会信用代码请以文本格式填写")
+        assert "校验" not in problem.reason
+
+
+def test_a_uscc_a_spreadsheet_saved_as_a_number_in_a_csv_is_reported_likewise(app):
+    rows = sample_rows()
+    rows[0]["organization_uscc"] = "9.13302E+17"
+    report = import_history(to_csv(rows))
+    assert [(p.line, p.column) for p in report.problems] == [(2, "organization_uscc")]
+    assert report.problems[0].reason.startswith("统一社会信用代码请以文本格式填写")

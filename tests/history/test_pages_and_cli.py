@@ -56,7 +56,8 @@ def test_upload_page_shows_every_problem_as_a_table_and_writes_nothing(app, logi
     bad = SAMPLE.read_text(encoding="utf-8").replace("52330903612000079L", "52330903612000079X")
     html = upload(client, bad.encode()).get_data(as_text=True)
     assert 'data-testid="import-problems"' in html
-    assert html.count("<code>organization_uscc</code>") == 2  # lines 2 and 5
+    problems = html[html.index('data-testid="import-problems"'):]
+    assert problems.count("<code>organization_uscc</code>") == 2  # lines 2 and 5
     assert "<td>2</td>" in html and "<td>5</td>" in html
     assert applications() == 0
 
@@ -120,3 +121,36 @@ def test_cli_exits_non_zero_and_lists_every_bad_row(app, tmp_path):
     for line in (2, 3, 5, 6, 7):
         assert f"line {line}, status:" in result.output
     assert applications() == 0
+
+
+def test_import_page_lists_every_column_with_its_meaning_and_offers_the_template(app, login_as):
+    from marketplace.history.rows import COLUMN_HELP, COLUMNS
+
+    client = login_as(make_user(roles=[Role.ORGANIZER]))
+    html = client.get("/history/import").get_data(as_text=True)
+    assert 'data-testid="import-columns"' in html and 'href="/history/template.csv"' in html
+    for column in COLUMNS:
+        assert f"<code>{column}</code>" in html
+        assert str(COLUMN_HELP[column]) in html
+
+
+def test_template_is_a_csv_with_the_header_and_two_example_rows_that_import(app, login_as):
+    import csv
+
+    client = login_as(make_user(roles=[Role.ORGANIZER]))
+    response = client.get("/history/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    from marketplace.history.rows import COLUMNS
+
+    assert rows[0] == list(COLUMNS) and len(rows) == 3
+    assert {r[COLUMNS.index("status")] for r in rows[1:]} == {"awarded", "rejected"}
+    before = applications()
+    page = upload(client, response.data, name="history_template.csv", dry_run=True)
+    assert 'data-testid="import-problems"' not in page.get_data(as_text=True)
+    assert applications() == before
+
+
+def test_only_organizers_may_download_the_template(app, login_as):
+    assert login_as(make_user()).get("/history/template.csv").status_code == 404
