@@ -38,7 +38,8 @@ class PanelData:
     #  "series": [{"name": ..., "type": "bar"|"line", "data": [...], "axis": 0|1}],
     #  "unit": "yuan"|"count"|"pct"}
     chart: dict | None = None
-    note: str = ""
+    note: str = ""      # short, beside the title (the year shown)
+    footnote: str = ""  # a sentence under the chart (how to read it)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,11 @@ class DashboardContext:
     def series(self) -> list[dict]:
         return services.yearly_series(self.region)
 
+    @property
+    def in_progress(self) -> bool:
+        """The chosen round has not reached 立项 yet (its figures are not final)."""
+        return self.round is not None and self.round.status in services.BEFORE_AWARD
+
     @cached_property
     def current(self) -> Round | None:
         return services.current_round()
@@ -128,19 +134,38 @@ def _money(amount_text: str) -> str:
     return format_yuan(to_decimal(amount_text))
 
 
+def growth_text(value: float | None, in_progress: bool = False) -> str:
+    """Growth as the dashboard shows it: +12.3%, "进行中" for a year before 立项, or —."""
+    return _("进行中") if in_progress else pct(value, signed=True)
+
+
+def year_label(entry: dict) -> str:
+    """A year on a chart axis; a year in progress says so (its money is not final)."""
+    return _("%(year)d（进行中）", year=entry["year"]) if entry.get("in_progress") \
+        else str(entry["year"])
+
+
 def _by_year(ctx: DashboardContext) -> PanelData | None:
     if not ctx.series:
         return None
+
+    def value(entry: dict, v):
+        # A year in progress with nothing awarded yet has no figure: no bar, not a zero.
+        return None if entry["in_progress"] and not entry["projects"] else v
+
+    running = any(s["in_progress"] for s in ctx.series)
     return PanelData(
         columns=[_("年度"), _("立项项目"), _("立项金额"), _("同比增长")],
         rows=[[s["year"], s["projects"], _money(s["amount"]),
-               pct(s["growth_vs_previous_pct"], signed=True)] for s in ctx.series],
-        chart={"type": "bar", "unit": "yuan", "categories": [str(s["year"]) for s in ctx.series],
+               growth_text(s["growth_vs_previous_pct"], s["in_progress"])] for s in ctx.series],
+        chart={"type": "bar", "unit": "yuan", "categories": [year_label(s) for s in ctx.series],
                "series": [
                    {"name": _("立项金额（元）"), "type": "bar", "axis": 0,
-                    "data": [yuan(s["amount"]) for s in ctx.series]},
+                    "data": [value(s, yuan(s["amount"])) for s in ctx.series]},
                    {"name": _("立项项目"), "type": "line", "axis": 1,
-                    "data": [s["projects"] for s in ctx.series]}]})
+                    "data": [value(s, s["projects"]) for s in ctx.series]}]},
+        footnote=_("进行中：该年度还有项目库未完成立项，金额不是最终数，不计同比增长。")
+        if running else "")
 
 
 def _shares(ctx: DashboardContext) -> PanelData | None:
@@ -150,7 +175,7 @@ def _shares(ctx: DashboardContext) -> PanelData | None:
         columns=[_("年度"), _("命题项目资金占比"), _("首次立项组织占比")],
         rows=[[s["year"], pct(s["challenge_share_pct"]), pct(s["first_time_share_pct"])]
               for s in ctx.series],
-        chart={"type": "line", "unit": "pct", "categories": [str(s["year"]) for s in ctx.series],
+        chart={"type": "line", "unit": "pct", "categories": [year_label(s) for s in ctx.series],
                "series": [
                    {"name": _("命题项目资金占比"), "type": "line", "axis": 0,
                     "data": [s["challenge_share_pct"] for s in ctx.series]},
@@ -165,7 +190,7 @@ def _by_category(ctx: DashboardContext) -> PanelData | None:
     return PanelData(
         columns=[_("类别"), _("立项项目"), _("立项金额"), _("同比增长")],
         rows=[[c["category"], c["projects"], _money(c["amount"]),
-               pct(c["growth_vs_previous_pct"], signed=True)] for c in items],
+               growth_text(c["growth_vs_previous_pct"], ctx.in_progress)] for c in items],
         chart={"type": "pie", "unit": "yuan", "categories": [c["category"] for c in items],
                "series": [{"name": _("立项金额（元）"), "type": "pie", "axis": 0,
                            "data": [yuan(c["amount"]) for c in items]}]},

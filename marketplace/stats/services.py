@@ -20,6 +20,9 @@ from marketplace.organisations.models import Organisation
 from marketplace.rounds.models import Round, RoundStatus
 
 SHARE = Decimal("0.01")
+# A round in these states has not reached 立项 yet: its money is not known. A year with such a
+# round is "in progress" (进行中): its growth is null, and no growth is computed against it.
+BEFORE_AWARD = (RoundStatus.OPEN, RoundStatus.REVIEWING, RoundStatus.PUBLICITY)
 GROWTH = Decimal("0.1")
 # The pipeline of a round, in lifecycle order (DESIGN.md "Lifecycle").
 PIPELINE = [ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
@@ -45,6 +48,14 @@ def growth(current: int, previous: int | None) -> float | None:
     if not previous:
         return None
     return percent(current - previous, previous, GROWTH)
+
+
+def years_in_progress(years: list[int] | None = None) -> set[int]:
+    """Years with a published round that has not reached 立项 yet (one query)."""
+    stmt = select(Round.year).distinct().where(Round.status.in_(BEFORE_AWARD))
+    if years is not None:
+        stmt = stmt.where(Round.year.in_(years))
+    return set(db.session.scalars(stmt))
 
 
 def _awarded():
@@ -115,11 +126,16 @@ def round_stats(round_: Round, region: str | None = None) -> dict:
     ).where(Award.round_id == round_.id), region)).one()
     projects, amount_fen, challenge_projects, challenge_amount_fen = (int(v) for v in totals)
 
-    # The year before: whether it had a round, and its money by category (one query).
+    # The year before: whether it had a round, and its money by category (one query). No growth
+    # while this round (or a round of the year before) has not reached 立项: the money is not
+    # known yet, and a year in progress is not a fall to zero.
     previous_year = round_.year - 1
-    had_previous = db.session.scalar(
-        select(func.count(Round.id)).where(Round.year == previous_year,
-                                           Round.status != RoundStatus.DRAFT)) > 0
+    previous_rounds, previous_running = db.session.execute(
+        select(func.count(Round.id),
+               func.coalesce(func.sum(case((Round.status.in_(BEFORE_AWARD), 1), else_=0)), 0))
+        .where(Round.year == previous_year, Round.status != RoundStatus.DRAFT)).one()
+    had_previous = (previous_rounds > 0 and not previous_running
+                    and round_.status not in BEFORE_AWARD)
     by_year_category = db.session.execute(_in_region(
         _awarded().add_columns(Round.year, Application.category, func.count(Award.id),
                                func.sum(Award.amount_fen))
@@ -163,7 +179,8 @@ def round_stats(round_: Round, region: str | None = None) -> dict:
 def yearly_series(region: str | None = None) -> list[dict]:
     """Across years: projects, money, growth, challenge share and first-time share per year.
 
-    Three GROUP BY queries whatever the number of rounds.
+    Four queries whatever the number of rounds. A year with a round before 立项 is marked
+    `in_progress`; its growth, and the growth of the year after it, are null.
     """
     challenge_fen = case((Application.challenge_id.is_not(None), Award.amount_fen), else_=0)
     money = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in db.session.execute(_in_region(
@@ -174,15 +191,18 @@ def yearly_series(region: str | None = None) -> list[dict]:
              for row in db.session.execute(_first_time_query(region, per="year"))}
     years = db.session.scalars(select(Round.year).distinct().where(
         Round.status != RoundStatus.DRAFT).order_by(Round.year)).all()
+    running = years_in_progress()
     series = []
     previous = None
     for year in years:  # one entry per year, not per row
         projects, fen, challenge = money.get(year, (0, 0, 0))
         orgs, first_time = first.get(year, (0, 0))
+        comparable = (previous is not None and previous[0] == year - 1
+                      and year not in running and previous[0] not in running)
         series.append({
             "year": year, "projects": projects, "amount": amount_text(fen),
-            "growth_vs_previous_pct": growth(fen, previous[1]) if previous and
-            previous[0] == year - 1 else None,
+            "in_progress": year in running,
+            "growth_vs_previous_pct": growth(fen, previous[1]) if comparable else None,
             "challenge_share_pct": percent(challenge, fen),
             "first_time_share_pct": percent(first_time, orgs)})
         previous = (year, fen)
@@ -226,6 +246,6 @@ def round_for_year(year: int) -> Round | None:
         Round.year == year, Round.status != RoundStatus.DRAFT).order_by(Round.id).limit(1))
 
 
-__all__ = ["amount_text", "current_round", "growth", "latest_round", "list_rounds",
-           "percent", "pipeline", "region_amounts", "round_for_year", "round_stats",
-           "yearly_series"]
+__all__ = ["BEFORE_AWARD", "amount_text", "current_round", "growth", "latest_round",
+           "list_rounds", "percent", "pipeline", "region_amounts", "round_for_year", "round_stats",
+           "yearly_series", "years_in_progress"]

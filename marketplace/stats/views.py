@@ -32,9 +32,9 @@ def _region_arg() -> str | None:
 
 
 @bp.app_template_global("stats_nav_links")
-def stats_nav_links() -> list[tuple[str, str]]:
+def stats_nav_links() -> list[tuple[str, str, str]]:
     """Nav entries for base.html (labels live in this domain's catalog)."""
-    return [(url_for("stats.dashboard"), _("数据总览"))]
+    return [(url_for("stats.dashboard"), _("数据总览"), "public")]
 
 
 @bp.route("/api/v1/rounds")
@@ -75,7 +75,7 @@ def _kpis(ctx: panels.DashboardContext) -> dict | None:
         "awarded_projects": s["awarded_projects"],
         "awarded_amount": s["awarded_amount"],
         "awarded_amount_label": panels.wan(s["awarded_amount"]),
-        "growth": panels.pct(s["growth_vs_previous_pct"], signed=True),
+        "growth": panels.growth_text(s["growth_vs_previous_pct"], ctx.in_progress),
         "challenge_share": panels.pct(s["challenge_share_pct"]),
         "challenge_projects": s["challenge_projects"],
         "first_time_share": panels.pct(s["first_time_share_pct"]),
@@ -93,7 +93,8 @@ def dashboard_data(ctx: panels.DashboardContext, screen: bool = False) -> dict:
         if data is None:
             continue
         built[panel.key] = {"title": str(panel.title), "columns": data.columns,
-                            "rows": data.rows, "chart": data.chart, "note": data.note}
+                            "rows": data.rows, "chart": data.chart, "note": data.note,
+                            "footnote": data.footnote}
     return {
         "round": ctx.stats["round"] if ctx.stats else None,
         "region": ctx.region,

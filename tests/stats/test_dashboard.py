@@ -137,3 +137,57 @@ def test_dashboard_speaks_english(app, client):
     assert data_block(html)["kpis"]["awarded_amount_label"] == "¥208k"
     assert client.get("/api/v1/rounds/999/stats",
                       headers=english).get_json()["error"] == "No such round."
+
+
+def test_a_year_whose_rounds_have_not_reached_award_is_in_progress_not_a_fall(app, client):
+    """2025 closed with money; 2026 only in review: 2026 reads 进行中 (no −100%) on the
+    dashboard's table, chart and KPIs, on the screen and in the API."""
+    from marketplace.rounds.models import RoundStatus
+
+    make_project(make_stats_round(2025), amount_fen=2_000_000)
+    live = make_stats_round(2026, status=RoundStatus.REVIEWING)
+    make_project(live, amount_fen=None, awarded=False)
+
+    by_year = data_block(client.get("/dashboard").get_data(as_text=True))["panels"]["by_year"]
+    assert by_year["rows"][-1] == [2026, 0, "¥0.00", "进行中"]
+    assert by_year["chart"]["categories"][-1] == "2026（进行中）"
+    assert [s["data"][-1] for s in by_year["chart"]["series"]] == [None, None]  # no bar at 0
+    assert "不计同比增长" in by_year["footnote"]
+
+    for url in (f"/dashboard?round={live.id}", f"/dashboard/data.json?round={live.id}&screen=1"):
+        response = client.get(url)
+        data = response.get_json() if response.is_json else data_block(
+            response.get_data(as_text=True))
+        assert data["kpis"]["growth"] == "进行中"
+    assert "进行中" in client.get(f"/dashboard/screen?round={live.id}").get_data(as_text=True)
+    stats = client.get(f"/api/v1/rounds/{live.id}/stats").get_json()
+    assert stats["growth_vs_previous_pct"] is None
+
+
+def test_no_growth_is_computed_against_a_year_in_progress(app, client):
+    from marketplace.rounds.models import RoundStatus
+    from marketplace.stats.services import yearly_series
+
+    make_project(make_stats_round(2024), amount_fen=1_000_000)
+    running = make_stats_round(2025, status=RoundStatus.PUBLICITY)
+    make_project(running, amount_fen=None, awarded=False)
+    later = make_stats_round(2026)
+    make_project(later, amount_fen=3_000_000)
+    series = {s["year"]: s for s in yearly_series()}
+    assert series[2025]["in_progress"] and series[2025]["growth_vs_previous_pct"] is None
+    assert series[2026]["growth_vs_previous_pct"] is None
+    assert client.get(f"/api/v1/rounds/{later.id}/stats").get_json()[
+        "growth_vs_previous_pct"] is None
+
+
+def test_a_round_in_delivery_has_its_award_figures_and_its_growth(app, client):
+    from marketplace.rounds.models import RoundStatus
+
+    make_project(make_stats_round(2025), amount_fen=2_000_000)
+    delivery = make_stats_round(2026, status=RoundStatus.DELIVERY)
+    make_project(delivery, amount_fen=1_000_000)
+    rows = data_block(client.get("/dashboard").get_data(as_text=True))[
+        "panels"]["by_year"]["rows"]
+    assert rows[-1] == [2026, 1, "¥10,000.00", "-50.0%"]
+    assert client.get(f"/api/v1/rounds/{delivery.id}/stats").get_json()[
+        "growth_vs_previous_pct"] == -50.0
