@@ -33,6 +33,8 @@ DEMO_USERS = [
     ("member@demo.example.org", "海韵志愿服务队 张队长", []),
     ("member2@demo.example.org", "红帆青年志愿者协会 刘会长", []),
     ("island@demo.example.org", "嵊泗海岛公益服务社 周社长", []),
+    ("daishan@demo.example.org", "蓝色港湾志愿服务中心 林主任", []),
+    ("gouqi@demo.example.org", "枸杞岛青年志愿服务队 吴队长", []),
 ]
 
 DEMO_ORGANISATIONS = [
@@ -43,6 +45,11 @@ DEMO_ORGANISATIONS = [
      "member2@demo.example.org", OrganisationStatus.VERIFIED),
     ("嵊泗县海岛公益服务社", OrganisationType.SOCIAL_ORG, "523309226120003190", "嵊泗县",
      "island@demo.example.org", OrganisationStatus.PENDING),
+    # Funded in earlier years (the bundled history), so it returns; the next one is new.
+    ("岱山县蓝色港湾志愿服务中心", OrganisationType.SOCIAL_ORG, "52330921612000412H", "岱山县",
+     "daishan@demo.example.org", OrganisationStatus.VERIFIED),
+    ("嵊泗县枸杞岛青年志愿服务队", OrganisationType.VOLUNTEER_TEAM, "52330922612001688C",
+     "嵊泗县", "gouqi@demo.example.org", OrganisationStatus.VERIFIED),
 ]
 
 
