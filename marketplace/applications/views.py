@@ -457,12 +457,12 @@ def budget_category_label(key: str) -> str:
 
 
 @bp.app_template_global("applications_nav_links")
-def applications_nav_links() -> list[tuple[str, str]]:
+def applications_nav_links() -> list[tuple[str, str, str]]:
     """Nav entries for signed-in users (kept here so their strings sit in this domain's
     catalog)."""
     if not current_user.is_authenticated:
         return []
-    links = [(url_for("applications.mine"), _("我的申报"))]
+    links = [(url_for("applications.mine"), _("我的申报"), "mine")]
     if policy.is_staff(current_user):
-        links.append((url_for("applications.index"), _("申报管理")))
+        links.append((url_for("applications.index"), _("申报管理"), "staff"))
     return links

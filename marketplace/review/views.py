@@ -61,13 +61,13 @@ bp = Blueprint("review", __name__)
 
 
 @bp.app_template_global("review_nav_links")
-def review_nav_links() -> list[tuple[str, str]]:
+def review_nav_links() -> list[tuple[str, str, str]]:
     """Nav entries for base.html (labels live in this domain's catalog)."""
-    links = [(url_for("review.publicity_index"), _("立项公示"))]
+    links = [(url_for("review.publicity_index"), _("立项公示"), "public")]
     if policy.is_reviewer(current_user):
-        links.append((url_for("review.queue"), _("我的评审任务")))
+        links.append((url_for("review.queue"), _("我的评审任务"), "mine"))
     if policy.is_organizer(current_user):
-        links.append((url_for("review.rounds"), _("评审与立项")))
+        links.append((url_for("review.rounds"), _("评审与立项"), "staff"))
     return links
 
 

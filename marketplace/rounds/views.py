@@ -53,11 +53,11 @@ def round_phase_global(round: Round):
 
 
 @bp.app_template_global("rounds_nav_links")
-def rounds_nav_links() -> list[tuple[str, str]]:
+def rounds_nav_links() -> list[tuple[str, str, str]]:
     """Nav entries for base.html (labels live in this domain's catalog)."""
-    links = [(url_for("rounds.index"), _("创投集市"))]
+    links = [(url_for("rounds.index"), _("创投集市"), "public")]
     if policy.is_organizer(current_user):
-        links.append((url_for("rounds.create"), _("新建创投集市")))
+        links.append((url_for("rounds.create"), _("新建创投集市"), "staff"))
     return links
 
 
