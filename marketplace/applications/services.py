@@ -624,6 +624,16 @@ def round_applications(user, round_: Round, filters: ListFilters):
     return stmt.order_by(order, Application.id)
 
 
+def status_counts(user, round_: Round) -> dict[ApplicationStatus, int]:
+    """How many of the round's applications the user may see are in each status (one
+    GROUP BY), in lifecycle order; statuses without any are left out."""
+    stmt = (policy.visible_applications(user).where(Application.round_id == round_.id)
+            .with_only_columns(Application.status, func.count())
+            .group_by(Application.status))
+    counts = dict(db.session.execute(stmt).all())
+    return {s: counts[s] for s in ApplicationStatus if counts.get(s)}
+
+
 def first_time_ids(round_: Round, organisation_ids) -> set[int]:
     """Which of these organisations have never been funded in an earlier round."""
     ids = set(organisation_ids)
@@ -638,6 +648,6 @@ __all__ = [
     "ApplicationData", "BudgetLineData", "ListFilters", "PlanRowData", "SubmissionRefused",
     "TRANSITIONS", "TeamMemberData", "Transition", "add_attachment", "allow_transition",
     "budget_summary", "delete_attachment", "line_amount", "next_actions", "return_application",
-    "round_applications", "save_draft", "sniff_kind", "start_application",
+    "round_applications", "save_draft", "sniff_kind", "start_application", "status_counts",
     "submission_problems", "submit_application", "transition", "withdraw_application",
 ]

@@ -8,6 +8,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace.applications import policy as application_policy
+from marketplace.applications import services as application_services
+from marketplace.applications.models import ApplicationStatus
 from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import utcnow
@@ -19,6 +22,7 @@ from marketplace.organisations.models import (
     OrganisationStatus,
     OrganisationType,
 )
+from marketplace.review import policy as review_policy
 from marketplace.rounds import policy, services
 from marketplace.rounds.forms import (
     ActionForm,
@@ -132,7 +136,28 @@ def detail(round_id: int):
         can_publish=policy.can_publish(current_user, round),
         publish_problems=services.publish_problems(round, now)
         if round.status == RoundStatus.DRAFT else [],
-        action_form=ActionForm())
+        action_form=ActionForm(), staff_links=_staff_links(round))
+
+
+def _staff_links(round: Round) -> dict | None:
+    """For league staff: the round's applications counted by status (each count links to the
+    filtered list) and the round's review page. None for everyone else."""
+    if not application_policy.can_manage_round_list(current_user):
+        return None
+    counts = application_services.status_counts(current_user, round)
+    review_url = None
+    if round.status != RoundStatus.DRAFT and review_policy.can_manage_review(current_user, round):
+        review_url = url_for("review.manage_round", round_id=round.id)
+    return {
+        "list_url": url_for("applications.index", round_id=round.id),
+        # The organizer's list leaves drafts out: they are counted but not linked.
+        "counts": [(status, n, url_for("applications.index", round_id=round.id,
+                                       status=status.value)
+                    if status != ApplicationStatus.DRAFT else None)
+                   for status, n in counts.items()],
+        "submitted": sum(n for s, n in counts.items() if s != ApplicationStatus.DRAFT),
+        "review_url": review_url,
+    }
 
 
 @bp.route("/challenges/<int:challenge_id>")

@@ -315,3 +315,51 @@ def test_draft_page_lists_what_publishing_still_needs(app, login_as):
     assert "还不能发布" in html
     db.session.expire_all()
     assert db.session.get(Round, round.id).status == RoundStatus.DRAFT
+
+
+# --- organizer navigation ---------------------------------------------------------------------
+
+def test_round_page_links_organizers_to_its_applications_and_review(client, app):
+    from marketplace.applications.models import ApplicationStatus
+    from tests.factories import make_proposal
+
+    round = make_round(status=RoundStatus.REVIEWING)
+    for status in (ApplicationStatus.SUBMITTED, ApplicationStatus.SUBMITTED,
+                   ApplicationStatus.RETURNED, ApplicationStatus.DRAFT):
+        make_proposal(round, status=status)
+    with client.session_transaction() as session:
+        session["_user_id"] = organizer().session_token
+    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    assert 'data-testid="round-staff-links"' in html
+    assert f'href="/applications/?round_id={round.id}"' in html
+    assert f"/review/rounds/{round.id}" in html
+    counts = html.split('data-testid="round-status-counts"')[1].split("</ul>")[0]
+    submitted = counts.split('data-status="submitted"')[1]
+    assert f'/applications/?round_id={round.id}&amp;status=submitted' in counts
+    assert ">2</span>" in submitted.split("</li>")[0]
+    assert '>1</span>' in counts.split('data-status="returned"')[1].split("</li>")[0]
+    assert "已提交 3 份" in html  # drafts are not in the organizer's list
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "reviewer"])
+def test_round_page_has_no_staff_links_for_others(client, app, who):
+    from marketplace.accounts.models import Role
+
+    round = make_round(status=RoundStatus.REVIEWING)
+    if who != "anonymous":
+        user = make_user(roles=[Role.REVIEWER] if who == "reviewer" else [])
+        make_organisation(user)
+        with client.session_transaction() as session:
+            session["_user_id"] = user.session_token
+    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    assert "round-staff-links" not in html
+    assert "/applications/?round_id" not in html and "/review/rounds/" not in html
+
+
+def test_a_draft_round_links_to_its_applications_but_not_to_review(client, app):
+    round = make_round(status=RoundStatus.DRAFT)
+    with client.session_transaction() as session:
+        session["_user_id"] = organizer().session_token
+    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    assert f'href="/applications/?round_id={round.id}"' in html
+    assert "/review/rounds/" not in html
