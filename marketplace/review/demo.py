@@ -6,8 +6,9 @@
   scores, saved one as a draft and not started others; reviewer2 recused from one proposal,
   and the two reviewers disagree on another, so the organizer sees progress and a partial
   ranking.
-- 实施中 (delivery): "海岛志愿服务专项创投", reviewed, decided (targeted island pool and
-  general pool, one rejection), 公示 with one objection answered, then finalised: awards 立项.
+- 实施中 (delivery): "海岛志愿服务专项创投", reviewed, decided (targeted island pool,
+  general pool and a challenge's bid; one rejection), 公示 with one objection answered, then
+  finalised: awards 立项.
 
 Idempotent: each round is found by (year, title); when it exists nothing is added to it.
 The 公示 round's applications are created directly as submitted (its deadline has passed);
@@ -28,7 +29,7 @@ from marketplace.accounts.models import User
 from marketplace.applications import services as applications
 from marketplace.applications.models import Application, ApplicationStatus, BudgetLine
 from marketplace.audit.services import record
-from marketplace.core.timeutil import utcnow
+from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import MemberRole, Organisation
 from marketplace.review import services
@@ -63,6 +64,20 @@ def _people(context: dict) -> tuple[User, list[User]] | None:
     if organizer is None or None in reviewers:
         return None
     return organizer, reviewers
+
+
+def _day(days: int, hour: int) -> datetime:
+    """A round's date as an organizer types it: `days` from today (Asia/Shanghai) at
+    hour:00 local time, as naive UTC."""
+    today = to_local(utcnow()).date() + timedelta(days=days)
+    return local_to_utc(datetime(today.year, today.month, today.day, hour))
+
+
+def _before(deadline: datetime, number: int) -> datetime:
+    """When the number-th demo proposal was submitted: some days before the deadline, in
+    office hours."""
+    return deadline - timedelta(days=2 + number, hours=1 + number * 37 % 8,
+                                minutes=number * 13)
 
 
 def _count(context: dict, what: str, n: int) -> None:
@@ -199,6 +214,7 @@ class Project:
     volunteers: int
     place: str
     lines: list[tuple[str, C, str, str]]
+    challenge: str | None = None  # a bid on this challenge of the round (揭榜)
 
 
 TEAMS = {
@@ -220,7 +236,8 @@ def _owner(organisation: Organisation) -> User | None:
 def _make_round(organizer: User, year: int, title: str, introduction: str,
                 total_budget: str, pools: list[tuple[str, PoolKind, str, list[str]]],
                 opens_at: datetime, deadline_at: datetime, review_ends_at: datetime,
-                delivery_ends_at: datetime, categories: list[str] | None = None) -> Round:
+                delivery_ends_at: datetime, categories: list[str] | None = None,
+                challenges: list[rounds.ChallengeData] = ()) -> Round:
     """Created and published through the rounds services, published the day before it opened."""
     data = rounds.RoundData(
         year=year, title=title, introduction=introduction, total_budget=Decimal(total_budget),
@@ -233,6 +250,8 @@ def _make_round(organizer: User, year: int, title: str, introduction: str,
     db.session.flush()
     for name, kind, amount, regions in pools:
         rounds.create_pool(organizer, round_, name, kind, Decimal(amount), regions)
+    for challenge in challenges:
+        rounds.create_challenge(organizer, round_, challenge)
     db.session.flush()
     rounds.publish_round(organizer, round_, now=opens_at - timedelta(days=1))
     return round_
@@ -264,7 +283,11 @@ def _submit(project: Project, organisation: Organisation, round_: Round,
                                      "满意度调查与项目总结报告")],
         team_members=[applications.TeamMemberData(*m) for m in TEAMS.get(
             organisation.name, [(owner.name.split()[-1], "项目负责人", "13800000000")])])
-    application = applications.start_application(owner, organisation, round_, now=at)
+    challenge = next((c for c in round_.challenges if c.title == project.challenge), None)
+    if project.challenge and challenge is None:
+        return None
+    application = applications.start_application(owner, organisation, round_, challenge,
+                                                 now=at)
     applications.save_draft(owner, application, data, now=at)
     applications.submit_application(owner, application, now=at)
     return application
@@ -377,21 +400,20 @@ def seed_reviewing_round(context: dict) -> dict:
     if people is None:
         return {}
     organizer, reviewers = people
-    now = utcnow().replace(second=0, microsecond=0)
-    year = now.year
+    year = utcnow().year
     title = _reviewing_title(year)
     round_ = _find_round(year, title)
     if round_ is not None:
         return {"reviewing_round": round_}
 
-    deadline = now - timedelta(days=6)
+    deadline = _day(-6, 17)
     round_ = _make_round(
         organizer, year, title,
         "<p>围绕新时代文明实践中心（所、站）建设，支持文明创建、理论宣讲和为民服务类"
         "志愿服务项目。</p>",
-        "200000.00", [("综合资金池", PoolKind.GENERAL, "200000.00", [])],
-        opens_at=now - timedelta(days=50), deadline_at=deadline,
-        review_ends_at=now + timedelta(days=14), delivery_ends_at=now + timedelta(days=240),
+        "100000.00", [("综合资金池", PoolKind.GENERAL, "100000.00", [])],
+        opens_at=_day(-50, 9), deadline_at=deadline,
+        review_ends_at=_day(14, 17), delivery_ends_at=_day(240, 17),
         categories=["文明创建", "理论宣讲", "为民服务", "关爱帮扶"])
     organisations = context["organisations"]
     made = []
@@ -399,13 +421,12 @@ def seed_reviewing_round(context: dict) -> dict:
         organisation = organisations.get(project.organisation)
         if organisation is None:
             continue
-        application = _submit(project, organisation, round_,
-                              at=deadline - timedelta(days=5, hours=3 * number))
+        application = _submit(project, organisation, round_, at=_before(deadline, number))
         if application is not None:
             made.append((application, work))
     db.session.flush()
 
-    services.start_review(round_, organizer, now=deadline + timedelta(days=1))
+    services.start_review(round_, organizer, now=_day(-5, 9))
     _review_settings(round_, organizer, blind=False)
     services.auto_assign(round_, organizer)
     for application, work in made:
@@ -428,9 +449,10 @@ def _delivery_title(year: int) -> str:
 
 
 TARGETED, GENERAL = "海岛定向扶持资金池", "综合资金池"
+FIRST_AID = "渔村应急救护普及"
 
-# project, scores (reviewer1, reviewer2), decision: ("approve", amount, pool) |
-# ("reject", feedback)
+# project, scores (reviewer1, reviewer2), decision: ("approve", amount, pool name; None: the
+# application's own pool) | ("reject", feedback)
 DELIVERY = [
     (Project(LANGANG, "岱山渔村留守老人“暖心食堂”助餐服务", "关爱帮扶",
              "在高亭镇两个渔村设助餐点，志愿者为 80 位留守老人每周送餐三次，"
@@ -492,6 +514,16 @@ DELIVERY = [
      ([12, 10, 15, 12, 9], [11, 11, 14, 12, 8]),
      ("reject", "项目不在海岛定向扶持范围内，且与往年已资助的科普活动内容相近，"
                 "建议调整后参加下一批次。")),
+    (Project(HONGFAN, "“救在身边”渔村应急救护志愿培训", "为民服务",
+             "揭榜“渔村应急救护普及”命题：红十字会认证的志愿者讲师进渔村、上渔船，"
+             "培训心肺复苏、溺水急救和 AED 使用。",
+             "开展培训 30 场，培训渔民和渔嫂 600 人，取得救护员证 120 人。",
+             "渔民、渔嫂和渔村志愿者", 600, 30, "定海区、岱山县、嵊泗县各渔村",
+             [("急救训练模型与耗材", C.MATERIALS, "1", "9000"),
+              ("讲师劳务", C.PERSONNEL, "30", "250"),
+              ("渔村往返交通", C.TRANSPORT, "30", "250"),
+              ("救护员证考核", C.OTHER, "120", "45")], challenge=FIRST_AID),
+     ([18, 16, 22, 18, 13], [17, 17, 22, 17, 13]), ("approve", "29000.00", None)),
 ]
 
 
@@ -501,22 +533,26 @@ def seed_delivery_round(context: dict) -> dict:
     if people is None:
         return {}
     organizer, reviewers = people
-    now = utcnow().replace(second=0, microsecond=0)
-    year = now.year
+    year = utcnow().year
     title = _delivery_title(year)
     round_ = _find_round(year, title)
     if round_ is not None:
         return {"delivery_round": round_}
 
-    deadline = now - timedelta(days=60)
+    deadline = _day(-60, 17)
     round_ = _make_round(
         organizer, year, title,
         "<p>面向岱山、嵊泗两个海岛县，设海岛定向扶持资金池，支持关爱帮扶、生态环保和"
         "为民服务类项目；其他县区的组织可申报综合资金池的海岛服务项目。</p>",
-        "150000.00", [(TARGETED, PoolKind.TARGETED, "110000.00", ISLANDS),
+        "180000.00", [(TARGETED, PoolKind.TARGETED, "110000.00", ISLANDS),
                       (GENERAL, PoolKind.GENERAL, "40000.00", [])],
-        opens_at=now - timedelta(days=120), deadline_at=deadline,
-        review_ends_at=now - timedelta(days=45), delivery_ends_at=now + timedelta(days=220))
+        opens_at=_day(-120, 9), deadline_at=deadline,
+        review_ends_at=_day(-45, 17), delivery_ends_at=_day(220, 17),
+        challenges=[rounds.ChallengeData(
+            title=FIRST_AID, cap_per_team=Decimal("30000.00"), slots=1,
+            background="海岛渔村离医院远，溺水、外伤等意外发生时，身边人会不会救至关重要。",
+            expected_outcomes="每个参与渔村至少有 5 名持证救护员。",
+            indicators="培训不少于 20 场，取证不少于 100 人。")])
     pools = {p.name: p for p in round_.pools}
     organisations = context["organisations"]
     made = []
@@ -524,15 +560,14 @@ def seed_delivery_round(context: dict) -> dict:
         organisation = organisations.get(project.organisation)
         if organisation is None:
             continue
-        application = _submit(project, organisation, round_,
-                              at=deadline - timedelta(days=10, hours=5 * number))
+        application = _submit(project, organisation, round_, at=_before(deadline, number))
         if application is not None:
             made.append((application, scores, decision))
     db.session.flush()
     if not made:
         return {"delivery_round": round_}
 
-    services.start_review(round_, organizer, now=deadline + timedelta(days=1))
+    services.start_review(round_, organizer, now=_day(-59, 9))
     _review_settings(round_, organizer, blind=False)
     services.auto_assign(round_, organizer)
     for application, per_reviewer, decision in made:
@@ -543,24 +578,24 @@ def seed_delivery_round(context: dict) -> dict:
     for application, _, decision in made:
         if decision[0] == "approve":
             services.approve_application(application, Decimal(decision[1]), organizer,
-                                         pool=pools[decision[2]],
+                                         pool=pools.get(decision[2]),
                                          feedback="请按申报计划实施，按期提交项目进展。")
         else:
             services.reject_application(application, decision[1], organizer)
 
     # 公示 ran for its 7 days a month ago; one objection came in and was answered.
-    starts_at = now - timedelta(days=40)
+    starts_at = _day(-40, 9)
     services.publish_publicity(round_, organizer, starts_at=starts_at, now=starts_at)
     listed = [a for a, _, d in made if d[0] == "approve"]
     if len(listed) > 1:
         objection = services.file_objection(round_, services.ObjectionData(
             application_id=listed[1].id, name="陈女士", contact="13900005678",
             text="衢山岛的净滩活动去年已有其他组织在做，请核实是否重复资助。"),
-            ip="127.0.0.1", now=starts_at + timedelta(days=2))
+            ip="127.0.0.1", now=starts_at + timedelta(days=2, hours=5, minutes=23))
         services.dismiss_objection(
             objection, "经核实，去年的净滩活动在岱山本岛，本项目在衢山岛沿岸，服务区域不同，"
                        "不属于重复资助，异议不成立。", organizer)
-    services.finalise_round(round_, organizer, now=starts_at + timedelta(days=8))
+    services.finalise_round(round_, organizer, now=_day(-32, 10))
     db.session.flush()
     _count(context, "delivery rounds", 1)
     return {"delivery_round": round_}
