@@ -21,6 +21,7 @@ from io import BytesIO
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.applications import policy
 from marketplace.applications.models import (
@@ -39,8 +40,15 @@ from marketplace.core.timeutil import utcnow
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.notify.services import queue_mail
-from marketplace.organisations.models import Organisation
-from marketplace.rounds.models import BudgetCategory, Challenge, Pool, PoolKind, Round
+from marketplace.organisations.models import Membership, Organisation
+from marketplace.rounds.models import (
+    BudgetCategory,
+    Challenge,
+    Pool,
+    PoolKind,
+    Round,
+    RoundStatus,
+)
 
 # --------------------------------------------------------------------------- data
 
@@ -462,6 +470,23 @@ def withdraw_application(actor, application: Application,
     return application
 
 
+def needing_action(user, now: datetime | None = None, limit: int = 10) -> list[Application]:
+    """The user's organisations' applications waiting for them: drafts and returned ones whose
+    round still takes changes, soonest deadline first (the home page's "我的申报")."""
+    if not (user and user.is_authenticated):
+        return []
+    now = now or utcnow()
+    stmt = (policy.visible_applications(user)
+            .join(Round, Round.id == Application.round_id)
+            .where(Application.organisation_id.in_(
+                       select(Membership.organisation_id).where(Membership.user_id == user.id)),
+                   Application.status.in_(policy.EDITABLE),
+                   Round.status == RoundStatus.OPEN, Round.deadline_at >= now)
+            .options(contains_eager(Application.round), selectinload(Application.organisation))
+            .order_by(Round.deadline_at, Application.id).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
 # --------------------------------------------------------------------------- attachments
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -647,7 +672,8 @@ def first_time_ids(round_: Round, organisation_ids) -> set[int]:
 __all__ = [
     "ApplicationData", "BudgetLineData", "ListFilters", "PlanRowData", "SubmissionRefused",
     "TRANSITIONS", "TeamMemberData", "Transition", "add_attachment", "allow_transition",
-    "budget_summary", "delete_attachment", "line_amount", "next_actions", "return_application",
+    "budget_summary", "delete_attachment", "line_amount", "needing_action", "next_actions",
+    "return_application",
     "round_applications", "save_draft", "sniff_kind", "start_application", "status_counts",
     "submission_problems", "submit_application", "transition", "withdraw_application",
 ]

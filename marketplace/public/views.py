@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace.applications import services as applications_services
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
@@ -14,15 +15,18 @@ bp = Blueprint("public", __name__)
 
 @bp.route("/")
 def home():
-    my_organisations = []
+    my_organisations, my_applications = [], []
     if current_user.is_authenticated:
         my_organisations = db.session.scalars(
             select(Organisation).join(Membership).where(Membership.user_id == current_user.id)
             .order_by(Organisation.name)).all()
+    if my_organisations:
+        my_applications = applications_services.needing_action(current_user)
     open_rounds = rounds_services.open_rounds(utcnow())
     invitations = rounds_services.pending_invitations(current_user)
     return render_template("public/home.html", open_rounds=open_rounds,
-                           my_organisations=my_organisations, invitations=invitations)
+                           my_organisations=my_organisations, my_applications=my_applications,
+                           invitations=invitations)
 
 
 @bp.route("/healthz")
