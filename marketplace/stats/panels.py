@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.core.money import format_yuan, from_fen, to_decimal
-from marketplace.rounds.models import Round
+from marketplace.rounds.models import Round, RoundStatus
 from marketplace.stats import services
 
 
@@ -216,23 +216,38 @@ def map_levels(ctx: DashboardContext) -> dict[str, dict]:
     for name in list(ctx.regions) + sorted(set(amounts) - set(ctx.regions)):
         fen = amounts.get(name, 0)
         level = 0 if not fen or not top else max(1, min(5, -(-fen * 5 // top)))
-        levels[name] = {"amount": f"{from_fen(fen):.2f}", "level": level,
-                        "label": wan(f"{from_fen(fen):.2f}")}
+        projects = ctx.region_amounts.get(name, (0, 0))[0]
+        label = wan(f"{from_fen(fen):.2f}") if fen else ""
+        levels[name] = {"amount": f"{from_fen(fen):.2f}", "level": level, "label": label,
+                        "tooltip": _("%(region)s：%(n)d 个立项项目，%(amount)s", region=name,
+                                     n=projects, amount=label) if fen
+                        else _("%(region)s：暂无立项", region=name)}
     return levels
 
 
+def round_label(year: int, title: str) -> str:
+    """"2025年…项目" as it is, "2025 · Title" when the title does not say its year."""
+    return title if str(year) in title else f"{year} · {title}"
+
+
 def _pipeline(ctx: DashboardContext) -> PanelData | None:
-    round_ = ctx.current
+    # The chosen round while it is running, else the round the platform is running now.
+    chosen = ctx.round
+    live = chosen is not None and chosen.status not in (RoundStatus.DRAFT, RoundStatus.CLOSED)
+    round_ = chosen if live else ctx.current
     if round_ is None:
         return None
     items = services.pipeline(round_, ctx.region)
+    shown = [i for i in items if i["count"]] or items  # the chart leaves out empty states
     return PanelData(
         columns=[_("状态"), _("申报书")],
         rows=[[i["label"], i["count"]] for i in items],
-        chart={"type": "hbar", "unit": "count", "categories": [i["label"] for i in items],
+        chart={"type": "hbar", "unit": "count", "categories": [i["label"] for i in shown],
                "series": [{"name": _("申报书"), "type": "bar", "axis": 0,
-                           "data": [i["count"] for i in items]}]},
-        note=f"{round_.year} · {round_.title}")
+                           "data": [i["count"] for i in shown]}]},
+        note=round_.status.label,
+        footnote=_("%(round)s（%(status)s）。图中只画有申报书的状态，表中列出全部状态。",
+                   round=round_label(round_.year, round_.title), status=round_.status.label))
 
 
 register(Panel("by_year", _l("历年立项资金与项目"), _by_year, order=10, wide=True))

@@ -97,6 +97,7 @@ def dashboard_data(ctx: panels.DashboardContext, screen: bool = False) -> dict:
                             "footnote": data.footnote}
     return {
         "round": ctx.stats["round"] if ctx.stats else None,
+        "round_label": panels.round_label(ctx.round.year, ctx.round.title) if ctx.round else "",
         "region": ctx.region,
         "kpis": _kpis(ctx),
         "panels": built,
@@ -121,7 +122,8 @@ def dashboard():
     return render_template(
         "stats/dashboard.html", ctx=ctx, data=data, shown=shown,
         shapes=countymap.shapes_for(ctx.regions), viewbox=countymap.VIEWBOX,
-        map_url=_map_url("stats.dashboard", ctx),
+        map_url=_map_url("stats.dashboard", ctx), round_label=panels.round_label,
+        status_labels={status.value: status.label for status in RoundStatus},
         data_url=url_for("stats.data", **request.args.to_dict()))
 
 

@@ -23,20 +23,36 @@
     return null;
   }
 
+  function tooltipValue(unit) {
+    if (unit === "pct") { return function (v) { return v === null || v === undefined ? "—" : v + "%"; }; }
+    if (unit === "yuan") {
+      return function (v) {
+        return v === null || v === undefined ? "—" : "¥" + Number(v).toLocaleString(
+          english ? "en" : "zh-CN", { maximumFractionDigits: 2 });
+      };
+    }
+    return function (v) { return v === null || v === undefined ? "—" : String(v); };
+  }
+
   function option(spec) {
     var text = dark ? "#e6edf7" : "#333";
+    var size = dark ? 16 : 12;
     var base = {
       color: palette,
       backgroundColor: "transparent",
-      textStyle: { fontSize: dark ? 16 : 12, color: text },
-      tooltip: { trigger: spec.type === "pie" ? "item" : "axis" },
+      textStyle: { fontSize: size, color: text },
+      tooltip: { trigger: spec.type === "pie" ? "item" : "axis",
+                 valueFormatter: tooltipValue(spec.unit), confine: true },
       animationDuration: 400
     };
     if (spec.type === "pie") {
-      base.legend = { bottom: 0, type: "scroll", textStyle: { color: text } };
+      // Each slice is named by its label (no legend to page through); labels sit at the
+      // panel's edges and wrap rather than being cut.
       base.series = [{
-        type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
-        label: { formatter: "{b}\n{d}%", color: text },
+        type: "pie", radius: ["32%", "58%"], center: ["50%", "50%"],
+        label: { formatter: "{b}\n{d}%", color: text, fontSize: size, alignTo: "edge",
+                 edgeDistance: 6, overflow: "break", lineHeight: size + 4 },
+        labelLine: { length: 10, length2: 0, maxSurfaceAngle: 80 },
         data: spec.categories.map(function (c, i) {
           return { name: c, value: spec.series[0].data[i] };
         })
@@ -44,20 +60,25 @@
       return base;
     }
     var horizontal = spec.type === "hbar";
-    var axes = [{ type: "value", axisLabel: { formatter: axisLabel(spec.unit), color: text },
+    var axes = [{ type: "value",
+                  axisLabel: { formatter: axisLabel(spec.unit), color: text, fontSize: size },
+                  minInterval: spec.unit === "count" ? 1 : 0,
                   splitLine: { lineStyle: { color: dark ? "#2a3550" : "#eee" } } }];
     if (spec.series.some(function (s) { return s.axis === 1; })) {
-      axes.push({ type: "value", splitLine: { show: false }, axisLabel: { color: text } });
+      axes.push({ type: "value", splitLine: { show: false }, minInterval: 1,
+                  axisLabel: { color: text, fontSize: size } });
     }
-    var cats = { type: "category", data: spec.categories, axisLabel: { color: text } };
-    base.grid = { left: horizontal ? 90 : 50, right: 40, top: 40, bottom: 30 };
-    base.legend = { top: 0, textStyle: { color: text } };
+    var cats = { type: "category", data: spec.categories,
+                 axisLabel: { color: text, fontSize: size, hideOverlap: !horizontal,
+                              interval: horizontal ? 0 : "auto" } };
+    base.grid = { left: 8, right: horizontal ? 36 : 8, top: 36, bottom: 4, containLabel: true };
+    base.legend = { top: 0, textStyle: { color: text }, type: "scroll" };
     base.xAxis = horizontal ? axes[0] : cats;
     base.yAxis = horizontal ? cats : axes;
-    if (horizontal) { cats.inverse = true; }
+    if (horizontal) { cats.inverse = true; base.legend.show = false; base.grid.top = 8; }
     base.series = spec.series.map(function (s) {
       var out = { name: s.name, type: s.type === "line" ? "line" : "bar", data: s.data,
-                  connectNulls: true, barMaxWidth: 36 };
+                  connectNulls: false, barMaxWidth: 36 };
       if (!horizontal) { out.yAxisIndex = s.axis || 0; }
       if (horizontal) { out.label = { show: true, position: "right", color: text }; }
       return out;
@@ -90,10 +111,14 @@
         if (amount) { amount.textContent = info.label; }
       });
     }
+    document.querySelectorAll("[data-panel-note]").forEach(function (el) {
+      var panel = data.panels[el.getAttribute("data-panel-note")];
+      if (panel) { el.textContent = panel.note || ""; }
+    });
     var updated = document.querySelector("[data-updated]");
     if (updated) { updated.textContent = data.updated_at; }
     var round = document.querySelector("[data-screen-round]");
-    if (round && data.round) { round.textContent = data.round.year + " · " + data.round.title; }
+    if (round) { round.textContent = data.round_label || ""; }
     draw(data);
   }
 

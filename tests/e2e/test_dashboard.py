@@ -100,3 +100,34 @@ def test_organizer_uploads_history_and_sees_every_bad_row(live_server, e2e_db, p
     page.get_by_role("button", name="导入").click()
     expect(page.get_by_test_id("import-summary")).to_contain_text("新增 54 条，未变 0 条")
     screenshot(page, "history-import-done")
+
+
+def test_a_year_still_in_review_reads_in_progress_not_a_fall(live_server, e2e_db, page,
+                                                              screenshot):
+    from marketplace.rounds.models import RoundStatus
+
+    _history()
+    running = make_stats_round(2026, status=RoundStatus.REVIEWING)
+    page.goto(live_server.url + "/dashboard")
+    table = page.get_by_test_id("table-by_year")
+    expect(table.locator("tbody tr").last).to_contain_text("进行中")
+    expect(table).not_to_contain_text("-100.0%")
+    expect(page.locator("#panel-by_year .dash-footnote")).to_contain_text("不计同比增长")
+    page.goto(f"{live_server.url}/dashboard/screen?round={running.id}")
+    expect(page.locator('[data-kpi="growth"]')).to_have_text("进行中")
+    page.evaluate("window.dashboardRefresh()")  # the refreshed figures say so too
+    expect(page.locator('[data-kpi="growth"]')).to_have_text("进行中")
+    screenshot(page, "dashboard-screen-year-in-progress")
+
+
+def test_import_page_explains_the_columns_and_offers_the_template(live_server, e2e_db, page,
+                                                                  login):
+    from marketplace.accounts.models import Role
+    from tests.factories import make_user
+
+    login(page, make_user(roles=[Role.ORGANIZER]))
+    page.goto(live_server.url + "/history/import")
+    expect(page.get_by_test_id("import-columns").locator("tbody tr")).to_have_count(11)
+    with page.expect_download() as download:
+        page.get_by_test_id("template-link").click()
+    assert download.value.suggested_filename == "history_template.csv"
