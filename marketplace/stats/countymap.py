@@ -17,6 +17,7 @@ class Shape:
     paths: tuple[str, ...]
     label: tuple[int, int]  # where its name is written
     tile: bool = False      # a tile, not a place
+    label_outside: bool = False  # the name is written on the sea beside small islands
 
 
 OUTLINES: dict[str, Shape] = {
@@ -25,7 +26,7 @@ OUTLINES: dict[str, Shape] = {
         "M400,60 L425,55 L435,72 L410,80 Z",
         "M300,62 L322,58 L328,74 L306,78 Z",
         "M440,28 L458,26 L462,40 L444,44 Z",
-    ), (372, 96)),
+    ), (372, 96), label_outside=True),
     "岱山县": Shape((
         "M190,120 L250,105 L290,120 L285,150 L240,160 L200,152 Z",
         "M298,92 L332,86 L340,106 L306,112 Z",
