@@ -94,3 +94,20 @@ def test_users_page_lists_and_searches(client, login_as, app):
     make_user("findme@example.org", name="找到我")
     html = login_as(admin).get("/admin/users?q=findme").get_data(as_text=True)
     assert "findme@example.org" in html
+
+
+def test_users_page_offers_only_the_roles_a_user_lacks_in_a_compact_control(login_as, app):
+    admin = make_user(roles=[Role.ADMIN])
+    make_user("holder@example.org", roles=[Role.REVIEWER])
+    html = login_as(admin).get("/admin/users?q=holder").get_data(as_text=True)
+    row = html.split('data-testid="user-row"')[1].split("</tr>")[0]
+    add = row.split('data-testid="add-role"')[1].split("</form>")[0]
+    assert 'value="reviewer"' not in add
+    assert all(f'value="{r}"' in add for r in ("organizer", "finance", "admin"))
+    assert "<select" not in html and "style=" not in html  # no full dropdown per row, CSP
+
+
+def test_a_user_holding_every_role_gets_no_add_role_control(login_as, app):
+    admin = make_user(roles=list(Role))
+    html = login_as(admin).get(f"/admin/users?q={admin.email}").get_data(as_text=True)
+    assert 'data-testid="add-role"' not in html
