@@ -20,7 +20,7 @@ period) are passed explicitly, in the past.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -264,22 +264,24 @@ def _submit(project: Project, organisation: Organisation, round_: Round,
     owner = _owner(organisation)
     if owner is None or not organisation.is_verified:
         return None
+    # From about a month after the deadline to shortly before the round's delivery ends.
     start = (at + timedelta(days=40)).date()
+    end = (round_.delivery_ends_at - timedelta(days=15)).date()
     data = applications.ApplicationData(
         title=project.title, category=project.category, summary=project.summary,
         objectives=project.objectives, target_group=project.target_group,
         beneficiaries=project.beneficiaries, place=project.place,
         region=organisation.region, volunteers=project.volunteers,
-        start_date=start, end_date=date(start.year + 1, start.month, 1) - timedelta(days=1),
+        start_date=start, end_date=end,
         budget_lines=[applications.BudgetLineData(item=i, category=c, quantity=Decimal(q),
                                                   unit_price=Decimal(p))
                       for i, c, q, p in project.lines],
         plan_rows=[
             applications.PlanRowData("第1个月", "招募并培训志愿者，完成服务点位对接",
                                      f"志愿者 {project.volunteers} 人完成培训"),
-            applications.PlanRowData("第2—10个月", "按计划常态化开展服务，每月不少于两次",
+            applications.PlanRowData("实施期间", "按计划常态化开展服务，每月不少于两次",
                                      "活动记录、照片与服务台账"),
-            applications.PlanRowData("第11—12个月", "回访服务对象，总结评估",
+            applications.PlanRowData("最后1个月", "回访服务对象，总结评估",
                                      "满意度调查与项目总结报告")],
         team_members=[applications.TeamMemberData(*m) for m in TEAMS.get(
             organisation.name, [(owner.name.split()[-1], "项目负责人", "13800000000")])])
