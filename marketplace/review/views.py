@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
 from marketplace.applications.models import Application, Attachment
@@ -98,10 +99,18 @@ def queue():
     assignments = db.session.scalars(
         select(ReviewAssignment).where(ReviewAssignment.reviewer_id == current_user.id,
                                        ReviewAssignment.status == AssignmentStatus.ACTIVE)
+        .options(selectinload(ReviewAssignment.review),
+                 selectinload(ReviewAssignment.application).selectinload(Application.round))
         .order_by(ReviewAssignment.round_id.desc(), ReviewAssignment.id)).all()
-    done = sum(1 for a in assignments
-               if a.review is not None and a.review.status == ReviewStatus.SUBMITTED)
-    return render_template("review/queue.html", assignments=assignments, done=done)
+
+    def submitted(a: ReviewAssignment) -> bool:
+        return a.review is not None and a.review.status == ReviewStatus.SUBMITTED
+
+    # Work still to do comes first, grouped by round; finished reviews follow.
+    todo = [a for a in assignments if not submitted(a)]
+    finished = [a for a in assignments if submitted(a)]
+    return render_template("review/queue.html", todo=todo, finished=finished,
+                           done=len(finished), total=len(assignments))
 
 
 @bp.route("/review/conflicts", methods=["GET", "POST"])
