@@ -84,6 +84,7 @@ class DashboardContext:
     region: str | None
     regions: list[str]
     rounds: list[dict] = field(default_factory=list)
+    chosen: bool = False  # the round was picked by the reader (not the default one)
 
     @cached_property
     def stats(self) -> dict | None:
@@ -95,8 +96,9 @@ class DashboardContext:
 
     @property
     def in_progress(self) -> bool:
-        """The chosen round has not reached 立项 yet (its figures are not final)."""
-        return self.round is not None and self.round.status in services.BEFORE_AWARD
+        """The chosen round's year has a round before 立项: its figures are not final."""
+        return self.round is not None and any(
+            s["year"] == self.round.year and s["in_progress"] for s in self.series)
 
     @cached_property
     def current(self) -> Round | None:
@@ -141,8 +143,7 @@ def growth_text(value: float | None, in_progress: bool = False) -> str:
 
 def year_label(entry: dict) -> str:
     """A year on a chart axis; a year in progress says so (its money is not final)."""
-    return _("%(year)d（进行中）", year=entry["year"]) if entry.get("in_progress") \
-        else str(entry["year"])
+    return f"{entry['year']}\n{_('进行中')}" if entry.get("in_progress") else str(entry["year"])
 
 
 def _by_year(ctx: DashboardContext) -> PanelData | None:
@@ -159,6 +160,7 @@ def _by_year(ctx: DashboardContext) -> PanelData | None:
         rows=[[s["year"], s["projects"], _money(s["amount"]),
                growth_text(s["growth_vs_previous_pct"], s["in_progress"])] for s in ctx.series],
         chart={"type": "bar", "unit": "yuan", "categories": [year_label(s) for s in ctx.series],
+               "in_progress": [s["in_progress"] for s in ctx.series],
                "series": [
                    {"name": _("立项金额（元）"), "type": "bar", "axis": 0,
                     "data": [value(s, yuan(s["amount"])) for s in ctx.series]},
@@ -231,13 +233,23 @@ def round_label(year: int, title: str) -> str:
 
 
 def _pipeline(ctx: DashboardContext) -> PanelData | None:
-    # The chosen round while it is running, else the round the platform is running now.
-    chosen = ctx.round
-    live = chosen is not None and chosen.status not in (RoundStatus.DRAFT, RoundStatus.CLOSED)
-    round_ = chosen if live else ctx.current
-    if round_ is None:
+    """The applications of this year's rounds by status; of one round when a running round
+    was chosen."""
+    chosen = ctx.round if ctx.chosen else None
+    if chosen is not None and chosen.status in (RoundStatus.DRAFT, RoundStatus.CLOSED):
+        chosen = None
+    current = chosen or ctx.current
+    if current is None:
         return None
-    items = services.pipeline(round_, ctx.region)
+    if chosen is not None:
+        items = services.pipeline(chosen, ctx.region)
+        note = chosen.status.label
+        what = _("%(round)s（%(status)s）", round=round_label(chosen.year, chosen.title),
+                 status=chosen.status.label)
+    else:
+        items = services.pipeline(None, ctx.region, year=current.year)
+        note = _("%(year)d 年", year=current.year)
+        what = _("%(year)d 年全部项目库", year=current.year)
     shown = [i for i in items if i["count"]] or items  # the chart leaves out empty states
     return PanelData(
         columns=[_("状态"), _("申报书")],
@@ -245,9 +257,8 @@ def _pipeline(ctx: DashboardContext) -> PanelData | None:
         chart={"type": "hbar", "unit": "count", "categories": [i["label"] for i in shown],
                "series": [{"name": _("申报书"), "type": "bar", "axis": 0,
                            "data": [i["count"] for i in shown]}]},
-        note=round_.status.label,
-        footnote=_("%(round)s（%(status)s）。图中只画有申报书的状态，表中列出全部状态。",
-                   round=round_label(round_.year, round_.title), status=round_.status.label))
+        note=note,
+        footnote=_("%(what)s。图中只画有申报书的状态，表中列出全部状态。", what=what))
 
 
 register(Panel("by_year", _l("历年立项资金与项目"), _by_year, order=10, wide=True))

@@ -127,15 +127,17 @@ def round_stats(round_: Round, region: str | None = None) -> dict:
     projects, amount_fen, challenge_projects, challenge_amount_fen = (int(v) for v in totals)
 
     # The year before: whether it had a round, and its money by category (one query). No growth
-    # while this round (or a round of the year before) has not reached 立项: the money is not
-    # known yet, and a year in progress is not a fall to zero.
+    # while a round of this year (or of the year before) has not reached 立项: the year's money
+    # is not known yet, and a year in progress is not a fall.
     previous_year = round_.year - 1
-    previous_rounds, previous_running = db.session.execute(
-        select(func.count(Round.id),
-               func.coalesce(func.sum(case((Round.status.in_(BEFORE_AWARD), 1), else_=0)), 0))
-        .where(Round.year == previous_year, Round.status != RoundStatus.DRAFT)).one()
-    had_previous = (previous_rounds > 0 and not previous_running
-                    and round_.status not in BEFORE_AWARD)
+    running = case((Round.status.in_(BEFORE_AWARD), 1), else_=0)
+    previous_rounds, previous_running, this_running = (int(v or 0) for v in db.session.execute(
+        select(func.sum(case((Round.year == previous_year, 1), else_=0)),
+               func.sum(case((Round.year == previous_year, running), else_=0)),
+               func.sum(case((Round.year == round_.year, running), else_=0)))
+        .where(Round.year.in_([previous_year, round_.year]),
+               Round.status != RoundStatus.DRAFT)).one())
+    had_previous = previous_rounds > 0 and not previous_running and not this_running
     by_year_category = db.session.execute(_in_region(
         _awarded().add_columns(Round.year, Application.category, func.count(Award.id),
                                func.sum(Award.amount_fen))
@@ -218,10 +220,16 @@ def region_amounts(round_: Round | None) -> dict[str, tuple[int, int]]:
     return {r[0]: (int(r[1]), int(r[2])) for r in db.session.execute(stmt)}
 
 
-def pipeline(round_: Round, region: str | None = None) -> list[dict]:
-    """Applications of a round by status, in lifecycle order (every status, zeros too)."""
-    stmt = (select(Application.status, func.count(Application.id))
-            .where(Application.round_id == round_.id).group_by(Application.status))
+def pipeline(round_: Round | None, region: str | None = None,
+             year: int | None = None) -> list[dict]:
+    """Applications of a round (or of every published round of a year) by status, in
+    lifecycle order (every status, zeros too)."""
+    stmt = select(Application.status, func.count(Application.id)).group_by(Application.status)
+    if round_ is not None:
+        stmt = stmt.where(Application.round_id == round_.id)
+    else:
+        stmt = stmt.join(Round, Application.round_id == Round.id).where(
+            Round.year == year, Round.status != RoundStatus.DRAFT)
     counts = dict(db.session.execute(_in_region(stmt, region)).all())
     return [{"status": s.value, "label": s.label, "count": int(counts.get(s, 0))}
             for s in PIPELINE]

@@ -64,7 +64,8 @@ def _context() -> panels.DashboardContext:
             .order_by(Round.year.desc(), Round.id.desc()).limit(1)) or services.latest_round()
     return panels.DashboardContext(round=round_, region=_region_arg(),
                                    regions=list(current_app.config["REGIONS"]),
-                                   rounds=services.list_rounds())
+                                   rounds=services.list_rounds(),
+                                   chosen=request.args.get("round", "").isdigit())
 
 
 def _kpis(ctx: panels.DashboardContext) -> dict | None:
@@ -76,6 +77,7 @@ def _kpis(ctx: panels.DashboardContext) -> dict | None:
         "awarded_amount": s["awarded_amount"],
         "awarded_amount_label": panels.wan(s["awarded_amount"]),
         "growth": panels.growth_text(s["growth_vs_previous_pct"], ctx.in_progress),
+        "growth_in_progress": ctx.in_progress,
         "challenge_share": panels.pct(s["challenge_share_pct"]),
         "challenge_projects": s["challenge_projects"],
         "first_time_share": panels.pct(s["first_time_share_pct"]),

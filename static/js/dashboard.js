@@ -70,14 +70,21 @@
     }
     var cats = { type: "category", data: spec.categories,
                  axisLabel: { color: text, fontSize: size, hideOverlap: !horizontal,
-                              interval: horizontal ? 0 : "auto" } };
-    base.grid = { left: 8, right: horizontal ? 36 : 8, top: 36, bottom: 4, containLabel: true };
+                              interval: horizontal || spec.categories.length <= 10 ? 0 : "auto" } };
+    base.grid = { left: 8, right: horizontal ? 36 : 20, top: 36, bottom: 4, containLabel: true };
     base.legend = { top: 0, textStyle: { color: text }, type: "scroll" };
     base.xAxis = horizontal ? axes[0] : cats;
     base.yAxis = horizontal ? cats : axes;
     if (horizontal) { cats.inverse = true; base.legend.show = false; base.grid.top = 8; }
     base.series = spec.series.map(function (s) {
-      var out = { name: s.name, type: s.type === "line" ? "line" : "bar", data: s.data,
+      var data = s.data;
+      if (spec.in_progress && s.type !== "line") {
+        // A year still in progress: its bar is paler (its money is not final).
+        data = s.data.map(function (v, i) {
+          return spec.in_progress[i] ? { value: v, itemStyle: { opacity: 0.4 } } : v;
+        });
+      }
+      var out = { name: s.name, type: s.type === "line" ? "line" : "bar", data: data,
                   connectNulls: false, barMaxWidth: 36 };
       if (!horizontal) { out.yAxisIndex = s.axis || 0; }
       if (horizontal) { out.label = { show: true, position: "right", color: text }; }
@@ -102,6 +109,8 @@
       var v = kpis[el.getAttribute("data-kpi")];
       el.textContent = v === undefined || v === null ? "—" : v;
     });
+    var growth = document.querySelector('[data-kpi="growth"]');
+    if (growth) { growth.classList.toggle("kpi-in-progress", !!kpis.growth_in_progress); }
     var map = data.panels.map && data.panels.map.chart && data.panels.map.chart.levels;
     if (map) {
       document.querySelectorAll(".map-region[data-region]").forEach(function (el) {

@@ -150,7 +150,7 @@ def test_a_year_whose_rounds_have_not_reached_award_is_in_progress_not_a_fall(ap
 
     by_year = data_block(client.get("/dashboard").get_data(as_text=True))["panels"]["by_year"]
     assert by_year["rows"][-1] == [2026, 0, "¥0.00", "进行中"]
-    assert by_year["chart"]["categories"][-1] == "2026（进行中）"
+    assert by_year["chart"]["categories"][-1] == "2026\n进行中"
     assert [s["data"][-1] for s in by_year["chart"]["series"]] == [None, None]  # no bar at 0
     assert "不计同比增长" in by_year["footnote"]
 
@@ -191,3 +191,41 @@ def test_a_round_in_delivery_has_its_award_figures_and_its_growth(app, client):
     assert rows[-1] == [2026, 1, "¥10,000.00", "-50.0%"]
     assert client.get(f"/api/v1/rounds/{delivery.id}/stats").get_json()[
         "growth_vs_previous_pct"] == -50.0
+
+
+def test_a_finished_round_in_a_year_with_a_round_still_running_has_no_growth_yet(app, client):
+    """Two 2026 rounds: one in delivery (立项 done), one in review. 2026's money is not final,
+    so neither the year nor the delivered round shows a fall against 2025."""
+    from marketplace.rounds.models import RoundStatus
+
+    make_project(make_stats_round(2025), amount_fen=2_000_000)
+    delivered = make_stats_round(2026, status=RoundStatus.DELIVERY)
+    make_project(delivered, amount_fen=500_000)
+    make_stats_round(2026, status=RoundStatus.REVIEWING, title="2026年专项")
+    stats = client.get(f"/api/v1/rounds/{delivered.id}/stats").get_json()
+    assert stats["growth_vs_previous_pct"] is None
+    assert stats["by_category"][0]["growth_vs_previous_pct"] is None
+    data = data_block(client.get("/dashboard").get_data(as_text=True))
+    assert data["round"]["id"] == delivered.id and data["kpis"]["growth"] == "进行中"
+    assert data["panels"]["by_year"]["rows"][-1] == [2026, 1, "¥5,000.00", "进行中"]
+
+
+def test_pipeline_counts_every_round_of_the_year_unless_a_running_round_is_chosen(app, client):
+    from marketplace.applications.models import ApplicationStatus
+    from marketplace.rounds.models import RoundStatus
+
+    make_project(make_stats_round(2025))
+    first = make_round(year=2026)
+    second = make_stats_round(2026, status=RoundStatus.REVIEWING, title="2026年专项")
+    make_project(first, amount_fen=None, awarded=False, status=ApplicationStatus.SUBMITTED)
+    make_project(second, amount_fen=None, awarded=False, status=ApplicationStatus.IN_REVIEW)
+    make_project(second, amount_fen=None, awarded=False, status=ApplicationStatus.IN_REVIEW)
+    panel = data_block(client.get("/dashboard").get_data(as_text=True))["panels"]["pipeline"]
+    counts = dict(map(tuple, panel["rows"]))
+    assert (counts["已提交"], counts["评审中"]) == (1, 2)
+    assert panel["chart"]["categories"] == ["已提交", "评审中"]  # empty states left out
+    assert "2026 年全部项目库" in panel["footnote"]
+    panel = data_block(client.get(f"/dashboard?round={second.id}").get_data(as_text=True))[
+        "panels"]["pipeline"]
+    counts = dict(map(tuple, panel["rows"]))
+    assert (counts["已提交"], counts["评审中"]) == (0, 2) and panel["note"] == "评审中"
