@@ -1,17 +1,16 @@
 """Concurrent approvals: with room for N awards in a pool, exactly N of M parallel approvals
 succeed and the committed sum never exceeds the pool (PostgreSQL row locks; SQLite's write
 lock)."""
-import threading
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.applications.models import Application, ApplicationStatus
-from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.funds.models import Award, LedgerEntry, LedgerKind
 from marketplace.review import services
+from tests.concurrency import race
 from tests.factories import make_application, make_organizer, make_review_round
 
 N, M = 3, 8
@@ -19,37 +18,13 @@ AMOUNT = Decimal("10000.00")
 
 
 def _approve_all_at_once(app, application_ids, organizer_id):
-    barrier = threading.Barrier(len(application_ids))
-    results: list[str] = []
-    lock = threading.Lock()
+    def approve(i, start):
+        application = db.session.get(Application, application_ids[i])
+        organizer = db.session.get(User, organizer_id)
+        start()
+        services.approve_application(application, AMOUNT, organizer)
 
-    def approve(application_id):
-        with app.app_context():
-            try:
-                application = db.session.get(Application, application_id)
-                organizer = db.session.get(User, organizer_id)
-                barrier.wait(timeout=30)
-                try:
-                    services.approve_application(application, AMOUNT, organizer)
-                    db.session.commit()
-                    outcome = "ok"
-                except NotAllowed:
-                    db.session.rollback()
-                    outcome = "refused"
-            except Exception as exc:  # a crash must fail the test, not hang it
-                db.session.rollback()
-                outcome = f"error: {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=approve, args=(i,)) for i in application_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
+    return race(app, len(application_ids), approve)
 
 
 def test_parallel_approvals_never_exceed_the_pool(app):
@@ -64,7 +39,7 @@ def test_parallel_approvals_never_exceed_the_pool(app):
 
     results = _approve_all_at_once(app, ids, organizer_id)
 
-    assert sorted(results) == ["ok"] * N + ["refused"] * (M - N), results
+    assert results == ["ok"] * N + ["refused"] * (M - N), results
     committed = db.session.scalar(select(func.sum(LedgerEntry.amount_fen)).where(
         LedgerEntry.pool_id == pool_id, LedgerEntry.kind == LedgerKind.COMMIT))
     assert committed == pool_fen
@@ -88,4 +63,4 @@ def test_parallel_approvals_never_exceed_challenge_slots(app):
 
     results = _approve_all_at_once(app, ids, organizer_id)
 
-    assert sorted(results) == ["ok"] * 2 + ["refused"] * 3, results
+    assert results == ["ok"] * 2 + ["refused"] * 3, results

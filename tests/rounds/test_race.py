@@ -2,16 +2,15 @@
 (a row lock on the round on PostgreSQL; SQLite's write lock)."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
-from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.rounds import services
 from marketplace.rounds.models import Pool, PoolKind, Round, RoundStatus
+from tests.concurrency import race
 from tests.factories import make_round
 from tests.rounds.helpers import organizer
 
@@ -23,38 +22,16 @@ def test_parallel_pools_never_exceed_the_budget(app):
                        total_budget_fen=100_000_000)  # room for one pool of 600,000
     round_id, staff_id = round.id, organizer().id
     db.session.remove()
-    barrier = threading.Barrier(M)
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def add_pool(n: int) -> None:
-        with app.app_context():
-            try:
-                round = db.session.get(Round, round_id)
-                staff = db.session.get(User, staff_id)
-                barrier.wait(timeout=30)
-                try:
-                    services.create_pool(staff, round, f"定向{n}", PoolKind.TARGETED,
-                                         Decimal("600000.00"), ["岱山县"])
-                    db.session.commit()
-                    outcome = "ok"
-                except NotAllowed:
-                    db.session.rollback()
-                    outcome = "refused"
-            except Exception as exc:  # a crash must fail the test, not hang it
-                db.session.rollback()
-                outcome = f"error: {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
-            with lock:
-                results.append(outcome)
+    def add_pool(n: int, start) -> None:
+        round = db.session.get(Round, round_id)
+        staff = db.session.get(User, staff_id)
+        start()
+        services.create_pool(staff, round, f"定向{n}", PoolKind.TARGETED,
+                             Decimal("600000.00"), ["岱山县"])
 
-    threads = [threading.Thread(target=add_pool, args=(n,)) for n in range(M)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    results = race(app, M, add_pool)
 
-    assert sorted(results) == ["ok"] + ["refused"] * (M - 1), results
+    assert results == ["ok"] + ["refused"] * (M - 1), results
     pooled = db.session.scalar(select(func.sum(Pool.amount_fen)).where(Pool.round_id == round_id))
     assert pooled == 60_000_000
