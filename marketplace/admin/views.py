@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -14,7 +14,8 @@ from marketplace.accounts import services as account_services
 from marketplace.accounts.models import Role, User
 from marketplace.admin.forms import ROLE_LABELS, AuditFilterForm, RoleForm
 from marketplace.audit.models import AuditEntry
-from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.core.actions import perform
+from marketplace.core.policy import visible_or_404
 from marketplace.core.timeutil import local_to_utc
 from marketplace.extensions import db
 from marketplace.organisations import policy as org_policy
@@ -56,16 +57,10 @@ def change_role(user_id: int):
     form = RoleForm()
     if form.validate_on_submit():
         role = Role(form.role.data)
-        try:
-            if request.form.get("op") == "revoke":
-                account_services.revoke_role(current_user, user, role)
-            else:
-                account_services.grant_role(current_user, user, role)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已更新 %(email)s 的角色。", email=user.email), "success")
+        change = (account_services.revoke_role if request.form.get("op") == "revoke"
+                  else account_services.grant_role)
+        perform(lambda: change(current_user, user, role),
+                _("已更新 %(email)s 的角色。", email=user.email))
     return redirect(url_for(".users", q=request.args.get("q", "")))
 
 
@@ -75,16 +70,8 @@ def toggle_disabled(user_id: int):
     _require_admin()
     user = _user_or_404(user_id)
     if ActionForm().validate_on_submit():
-        try:
-            if user.disabled_at:
-                account_services.enable_user(current_user, user)
-            else:
-                account_services.disable_user(current_user, user)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已更新账号状态。"), "success")
+        change = account_services.enable_user if user.disabled_at else account_services.disable_user
+        perform(lambda: change(current_user, user), _("已更新账号状态。"))
     return redirect(url_for(".users"))
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
+from marketplace.core.actions import perform
 from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.extensions import db
@@ -98,13 +99,8 @@ def invite(org_id: int):
     visible_or_404(policy.can_manage_members(current_user, organisation))
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            services.invite_member(current_user, organisation, form.email.data)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("邀请已发送到 %(email)s。", email=form.email.data), "success")
+        perform(lambda: services.invite_member(current_user, organisation, form.email.data),
+                _("邀请已发送到 %(email)s。", email=form.email.data))
     else:
         for errors in form.errors.values():
             for error in errors:
@@ -120,13 +116,8 @@ def remove_member(org_id: int, membership_id: int):
     membership = db.session.get(Membership, membership_id)
     visible_or_404(membership is not None and membership.organisation_id == org_id)
     if ActionForm().validate_on_submit():
-        try:
-            services.remove_member(current_user, organisation, membership)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("成员已移除。"), "success")
+        perform(lambda: services.remove_member(current_user, organisation, membership),
+                _("成员已移除。"))
     return redirect(url_for(".detail", org_id=org_id))
 
 
@@ -138,9 +129,7 @@ def revoke_invitation(org_id: int, invitation_id: int):
     invitation = db.session.get(Invitation, invitation_id)
     visible_or_404(invitation is not None and invitation.organisation_id == org_id)
     if ActionForm().validate_on_submit():
-        services.revoke_invitation(current_user, invitation)
-        db.session.commit()
-        flash(_("邀请已撤回。"), "success")
+        perform(lambda: services.revoke_invitation(current_user, invitation), _("邀请已撤回。"))
     return redirect(url_for(".detail", org_id=org_id))
 
 
@@ -170,13 +159,8 @@ def accept_invitation(token: str):
 def verify(org_id: int):
     organisation = _load(org_id)
     if ActionForm().validate_on_submit():
-        try:
-            services.verify_organisation(current_user, organisation)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已认证该组织。"), "success")
+        perform(lambda: services.verify_organisation(current_user, organisation),
+                _("已认证该组织。"))
     return redirect(url_for(".detail", org_id=org_id))
 
 
@@ -186,13 +170,9 @@ def reject(org_id: int):
     organisation = _load(org_id)
     form = RejectForm()
     if form.validate_on_submit():
-        try:
-            services.reject_organisation(current_user, organisation, form.reason.data)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已退回该组织的认证申请。"), "success")
+        perform(lambda: services.reject_organisation(current_user, organisation,
+                                                     form.reason.data),
+                _("已退回该组织的认证申请。"))
     else:
         flash(_("请填写不通过的理由，组织会收到这条说明。"), "danger")
     return redirect(url_for(".detail", org_id=org_id))

@@ -29,3 +29,28 @@ def test_money_refuses_what_is_not_yuan_with_two_decimals(raw):
 
 def test_money_accepts_commas_and_yuan_sign():
     assert to_decimal("¥1,234.5") == Decimal("1234.50")
+
+
+def test_perform_commits_on_success_and_rolls_back_a_refusal(app):
+    from marketplace.accounts.models import User
+    from marketplace.core.actions import perform
+    from marketplace.core.policy import NotAllowed
+    from marketplace.extensions import db
+    from tests.factories import make_user
+
+    user = make_user(name="原名")
+
+    def refused():
+        user.name = "半途而废"
+        raise NotAllowed("不行")
+
+    with app.test_request_context():
+        assert perform(refused, "好") is False
+        assert db.session.get(User, user.id).name == "原名"
+
+        def rename():
+            user.name = "新名字"
+
+        assert perform(rename, "好") is True
+    db.session.expire_all()
+    assert db.session.get(User, user.id).name == "新名字"
