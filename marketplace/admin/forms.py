@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 from marketplace.accounts.models import Role
@@ -16,7 +16,8 @@ ROLE_LABELS = {
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("角色"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("角色"), choices=[SelectChoice(r.value, label)
+                                           for r, label in ROLE_LABELS.items()])
 
 
 class AuditFilterForm(FlaskForm):

@@ -15,6 +15,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -38,7 +39,7 @@ MIN_BUDGET_ROWS = 3
 class BudgetRowForm(Form):
     item = StringField(_l("预算项目"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("费用类别"), choices=[
-        (c.value, label) for c, label in BUDGET_CATEGORY_LABELS.items()],
+        SelectChoice(c.value, label) for c, label in BUDGET_CATEGORY_LABELS.items()],
         default=BudgetCategory.MATERIALS.value)
     quantity = StringField(_l("数量"), validators=[Optional(), Length(max=20)])
     unit_price = StringField(_l("单价（元）"), validators=[Optional(), Length(max=20)])
@@ -87,10 +88,11 @@ class ApplicationForm(FlaskForm):
     def __init__(self, *args, round_=None, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
         categories = (round_.categories if round_ is not None else None) or []
-        self.category.choices = [("", _l("请选择"))] + [(c, c) for c in categories]
-        self.region.choices = [("", _l("请选择"))] + [
-            (r, r) for r in current_app.config["REGIONS"]]
-        self.organisation_id.choices = [(o.id, o.name) for o in organisations]
+        self.category.choices = [SelectChoice("", _l("请选择"))] + [
+            SelectChoice(c) for c in categories]
+        self.region.choices = [SelectChoice("", _l("请选择"))] + [
+            SelectChoice(r) for r in current_app.config["REGIONS"]]
+        self.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
 
     def add_blank_rows(self) -> None:
         """Offer a few empty rows after the filled ones (for use without JavaScript)."""

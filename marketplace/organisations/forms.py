@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace.accounts.emails import normalise_email
@@ -16,7 +16,7 @@ class OrganisationForm(FlaskForm):
     name = StringField(_l("组织名称"), validators=[DataRequired(_l("请填写组织名称。")),
                                                Length(max=120)])
     org_type = SelectField(_l("组织类型"), choices=[
-        (t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()])
+        SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()])
     uscc = StringField(_l("统一社会信用代码"),
                        validators=[DataRequired(_l("请填写统一社会信用代码。"))],
                        description=_l("18 位，见登记证书；高校团队可填所在学校的代码。"))
@@ -31,7 +31,7 @@ class OrganisationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region.choices = [(r, r) for r in current_app.config["REGIONS"]]
+        self.region.choices = [SelectChoice(r) for r in current_app.config["REGIONS"]]
 
     def validate_uscc(self, field):
         message = uscc_message(normalise_uscc(field.data or ""))

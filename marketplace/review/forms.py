@@ -9,6 +9,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -27,10 +28,10 @@ class SettingsForm(FlaskForm):
         _l("每个项目的评审专家人数"), validators=[DataRequired(), NumberRange(1, 15)])
     blind = BooleanField(_l("匿名评审（专家看不到申报组织的身份信息）"))
     others_scores = SelectField(_l("其他专家的评分"), choices=[
-        (OthersScores.AFTER_OWN.value, _l("提交自己的评分后可见")),
-        (OthersScores.NEVER.value, _l("始终不可见"))])
+        SelectChoice(OthersScores.AFTER_OWN.value, _l("提交自己的评分后可见")),
+        SelectChoice(OthersScores.NEVER.value, _l("始终不可见"))])
     scoring_method = SelectField(_l("计分方法"), choices=[
-        (m.value, m.label) for m in ScoringMethod])
+        SelectChoice(m.value, m.label) for m in ScoringMethod])
     disagreement_points = IntegerField(
         _l("分歧提示阈值（分）"), validators=[DataRequired(), NumberRange(0, 100)],
         description=_l("同一项目的专家总分相差超过这个分数时提示。"))
@@ -97,6 +98,7 @@ class ObjectionForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     outcome = SelectField(_l("答复结果"), choices=[
-        ("dismiss", _l("异议不成立")), ("uphold", _l("异议成立，撤销立项"))])
+        SelectChoice("dismiss", _l("异议不成立")),
+        SelectChoice("uphold", _l("异议成立，撤销立项"))])
     reply = TextAreaField(_l("答复"), validators=[DataRequired(_l("请填写答复内容。")),
                                                 Length(max=5000)])

@@ -14,6 +14,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -91,7 +92,7 @@ def _utc(value: datetime | None) -> datetime | None:
 class TrancheRowForm(Form):
     label = StringField(_l("名称"), validators=[Optional(), Length(max=60)])
     percent = IntegerField(_l("比例 %"), validators=[Optional(), NumberRange(1, 100)])
-    gate = SelectField(_l("拨付条件"), choices=[(g.value, label)
+    gate = SelectField(_l("拨付条件"), choices=[SelectChoice(g.value, label)
                                             for g, label in TRANCHE_GATE_LABELS.items()])
 
 
@@ -217,14 +218,14 @@ class PoolForm(FlaskForm):
     name = StringField(_l("名称"), validators=[DataRequired(_l("请填写资金池名称。")),
                                              Length(max=120)])
     kind = SelectField(_l("类型"), choices=[
-        (PoolKind.GENERAL.value, _l("综合资金池")),
-        (PoolKind.TARGETED.value, _l("定向扶持资金池（限定县区）"))])
+        SelectChoice(PoolKind.GENERAL.value, _l("综合资金池")),
+        SelectChoice(PoolKind.TARGETED.value, _l("定向扶持资金池（限定县区）"))])
     amount = MoneyField(_l("金额（元）"), validators=[DataRequired(_l("请填写金额。"))])
     regions = MultiCheckboxField(_l("限定县区"), description=_l("仅定向扶持资金池需要。"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.regions.choices = [(r, r) for r in current_app.config["REGIONS"]]
+        self.regions.choices = [SelectChoice(r) for r in current_app.config["REGIONS"]]
 
 
 class ChallengeForm(FlaskForm):
@@ -245,11 +246,11 @@ class ChallengeForm(FlaskForm):
 
     def __init__(self, *args, round: Round, allow_new_pool: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("new", _l("为本命题新建资金池"))] if allow_new_pool else []
-        choices += [(str(p.id), f"{p.name}（{p.kind.label}）") for p in round.pools]
+        choices = [SelectChoice("new", _l("为本命题新建资金池"))] if allow_new_pool else []
+        choices += [SelectChoice(str(p.id), f"{p.name}（{p.kind.label}）") for p in round.pools]
         self.pool_id.choices = choices
-        self.eligible_regions.choices = [(r, r) for r in current_app.config["REGIONS"]]
-        self.eligible_org_types.choices = [(t.value, label)
+        self.eligible_regions.choices = [SelectChoice(r) for r in current_app.config["REGIONS"]]
+        self.eligible_org_types.choices = [SelectChoice(t.value, label)
                                            for t, label in ORGANISATION_TYPE_LABELS.items()]
 
     def to_data(self) -> ChallengeData:
@@ -263,7 +264,7 @@ class ChallengeForm(FlaskForm):
             eligible_org_types=list(self.eligible_org_types.data or []))
 
     def validate_pool_id(self, field):
-        if field.data not in {value for value, _ in field.choices}:
+        if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("请选择资金池。"))
 
 
@@ -274,8 +275,8 @@ class PreferenceForm(FlaskForm):
 
     def __init__(self, *args, categories: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories.choices = [(c, c) for c in categories]
-        self.regions.choices = [(r, r) for r in current_app.config["REGIONS"]]
+        self.categories.choices = [SelectChoice(c) for c in categories]
+        self.regions.choices = [SelectChoice(r) for r in current_app.config["REGIONS"]]
 
 
 class InviteForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from marketplace.applications import policy as application_policy
 from marketplace.applications import services as application_services
@@ -193,7 +194,7 @@ def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> Invi
         select(Organisation).where(Organisation.status == OrganisationStatus.VERIFIED)
         .order_by(Organisation.region, Organisation.name)).all()
     form.organisations.choices = [
-        (str(o.id), f"{o.name}（{o.region}）") for o in organisations
+        SelectChoice(str(o.id), f"{o.name}（{o.region}）") for o in organisations
         if o.id not in already and policy.challenge_admits(challenge, o)]
     return form
 
@@ -295,7 +296,7 @@ def edit_pool(pool_id: int):
     round = pool.round
     visible_or_404(policy.can_edit_round(current_user, round))
     form = PoolForm(obj=pool if request.method == "GET" else None)
-    form.kind.choices = [(pool.kind.value, pool.kind.label)]
+    form.kind.choices = [SelectChoice(pool.kind.value, pool.kind.label)]
     if request.method == "GET":
         form.kind.data = pool.kind.value
         form.amount.set_amount(pool.amount)
