@@ -29,6 +29,7 @@ from marketplace.applications.models import (
     ApplicationStatus,
     Attachment,
 )
+from marketplace.core.actions import perform
 from marketplace.core.exports import csv_response, xlsx_response
 from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
@@ -251,14 +252,8 @@ def submit(app_id: int):
 def withdraw(app_id: int):
     application = _load(app_id)
     if ActionForm().validate_on_submit():
-        try:
-            services.withdraw_application(current_user, application)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("申报书已撤回。"), "success")
+        perform(lambda: services.withdraw_application(current_user, application),
+                _("申报书已撤回。"))
     return redirect(url_for(".detail", app_id=app_id))
 
 
@@ -268,14 +263,8 @@ def return_for_changes(app_id: int):
     application = _load(app_id)
     form = ReturnForm()
     if form.validate_on_submit():
-        try:
-            services.return_application(current_user, application, form.comment.data)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已退回修改，申报组织会收到邮件。"), "success")
+        perform(lambda: services.return_application(current_user, application, form.comment.data),
+                _("已退回修改，申报组织会收到邮件。"))
     return redirect(url_for(".detail", app_id=app_id))
 
 
@@ -294,14 +283,8 @@ def upload(app_id: int):
             flash(_("请选择要上传的文件。"), "danger")
         else:
             data = file.stream.read(services.MAX_ATTACHMENT_BYTES + 1)
-            try:
-                services.add_attachment(current_user, application, file.filename, data)
-            except NotAllowed as refusal:
-                db.session.rollback()
-                flash(refusal.reason, "danger")
-            else:
-                db.session.commit()
-                flash(_("附件已上传。"), "success")
+            perform(lambda: services.add_attachment(current_user, application, file.filename, data),
+                    _("附件已上传。"))
     return redirect(url_for(".edit", app_id=app_id) + "#attachments")
 
 
@@ -334,14 +317,8 @@ def delete_attachment(app_id: int, attachment_id: int):
     visible_or_404(policy.is_member(current_user, application))
     attachment = _attachment_of(application, attachment_id)
     if ActionForm().validate_on_submit():
-        try:
-            services.delete_attachment(current_user, attachment)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()  # the file goes with the commit (core.files)
-            flash(_("附件已删除。"), "success")
+        # The file goes with the commit (core.files).
+        perform(lambda: services.delete_attachment(current_user, attachment), _("附件已删除。"))
     return redirect(url_for(".edit", app_id=app_id) + "#attachments")
 
 
