@@ -21,9 +21,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from marketplace.accounts.models import User
 from marketplace.applications.models import Application, Attachment
+from marketplace.core.actions import perform
 from marketplace.core.exports import xlsx_response
 from marketplace.core.forms import apply_refusal
 from marketplace.core.money import MoneyError, format_yuan, to_decimal
@@ -227,14 +229,10 @@ def recuse(application_id: int):
     assignment = _my_assignment(application_id)
     form = RecuseForm()
     if form.validate_on_submit():
-        try:
-            services.recuse(assignment, form.note.data, current_user)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-            return redirect(url_for(".proposal", application_id=application_id))
-        db.session.commit()
-        flash(_("已申请回避，这个项目已从你的评审列表中移除；工作人员会另行安排。"), "success")
-        return redirect(url_for(".queue"))
+        if perform(lambda: services.recuse(assignment, form.note.data, current_user),
+                   _("已申请回避，这个项目已从你的评审列表中移除；工作人员会另行安排。")):
+            return redirect(url_for(".queue"))
+        return redirect(url_for(".proposal", application_id=application_id))
     flash(_("请说明需要回避的原因。"), "danger")
     return redirect(url_for(".proposal", application_id=application_id))
 
@@ -285,9 +283,8 @@ def manage_round(round_id: int):
     by_application: dict[int, list[ReviewAssignment]] = {}
     for a in assignments:
         by_application.setdefault(a.application_id, []).append(a)
-    reviewer_choices = [(u.id, u.name) for u in services.reviewers()]
     assign_form = AssignForm()
-    assign_form.reviewer_id.choices = reviewer_choices
+    assign_form.reviewer_id.choices = [SelectChoice(u.id, u.name) for u in services.reviewers()]
     loads: dict[int, int] = {}
     for a in assignments:
         if a.status == AssignmentStatus.ACTIVE:
@@ -308,17 +305,12 @@ def update_settings(round_id: int):
     round_ = _organizer_round(round_id)
     form = _settings_form(round_)
     if form.validate_on_submit():
-        try:
-            services.update_settings(round_, services.SettingsData(
-                reviewers_per_application=form.reviewers_per_application.data,
-                blind=form.blind.data, others_scores=OthersScores(form.others_scores.data),
-                scoring_method=ScoringMethod(form.scoring_method.data),
-                disagreement_points=form.disagreement_points.data), current_user)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("评审设置已保存。"), "success")
+        perform(lambda: services.update_settings(round_, services.SettingsData(
+            reviewers_per_application=form.reviewers_per_application.data,
+            blind=form.blind.data, others_scores=OthersScores(form.others_scores.data),
+            scoring_method=ScoringMethod(form.scoring_method.data),
+            disagreement_points=form.disagreement_points.data), current_user),
+            _("评审设置已保存。"))
     else:
         for errors in form.errors.values():
             for error in errors:
@@ -407,16 +399,11 @@ def add_assignment(application_id: int):
     visible_or_404(application is not None)
     _organizer_round(application.round_id)
     form = AssignForm()
-    form.reviewer_id.choices = [(u.id, u.name) for u in services.reviewers()]
+    form.reviewer_id.choices = [SelectChoice(u.id, u.name) for u in services.reviewers()]
     if form.validate_on_submit():
-        try:
-            services.add_assignment(application, db.session.get(User, form.reviewer_id.data),
-                                    current_user)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已分配评审专家。"), "success")
+        perform(lambda: services.add_assignment(
+            application, db.session.get(User, form.reviewer_id.data), current_user),
+            _("已分配评审专家。"))
     return redirect(url_for(".manage_round", round_id=application.round_id))
 
 
@@ -427,13 +414,8 @@ def remove_assignment(assignment_id: int):
     visible_or_404(assignment is not None)
     _organizer_round(assignment.round_id)
     if ActionForm().validate_on_submit():
-        try:
-            services.remove_assignment(assignment, current_user)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已撤销这份评审任务。"), "success")
+        perform(lambda: services.remove_assignment(assignment, current_user),
+                _("已撤销这份评审任务。"))
     return redirect(url_for(".manage_round", round_id=assignment.round_id))
 
 
@@ -441,7 +423,7 @@ def remove_assignment(assignment_id: int):
 
 def _decision_form(application: Application) -> DecisionForm:
     form = DecisionForm()
-    form.pool_id.choices = [(p.id, p.name) for p in application.round.pools]
+    form.pool_id.choices = [SelectChoice(p.id, p.name) for p in application.round.pools]
     if request.method == "GET":
         form.pool_id.data = application.pool_id
         form.amount.data = str(application.requested)
@@ -500,14 +482,9 @@ def reopen(review_id: int):
     visible_or_404(review is not None)
     _organizer_round(review.assignment.round_id)
     form = ReopenForm()
-    try:
-        services.reopen_review(review, form.reason.data if form.validate_on_submit() else "",
-                               current_user)
-    except NotAllowed as refusal:
-        flash(refusal.reason, "danger")
-    else:
-        db.session.commit()
-        flash(_("评分已重新开放，专家会收到通知。"), "success")
+    perform(lambda: services.reopen_review(
+        review, form.reason.data if form.validate_on_submit() else "", current_user),
+        _("评分已重新开放，专家会收到通知。"))
     return redirect(url_for(".decide", application_id=review.application_id))
 
 
@@ -598,14 +575,8 @@ def publish(round_id: int):
             starts_at = local_to_utc(datetime.combine(form.starts_on.data, time(0, 0)))
             starts_at = max(starts_at, utcnow()) if starts_at.date() <= utcnow().date() \
                 else starts_at
-        try:
-            services.publish_publicity(round_, current_user, starts_at=starts_at)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("公示已发布。"), "success")
+        perform(lambda: services.publish_publicity(round_, current_user, starts_at=starts_at),
+                _("公示已发布。"))
     return redirect(url_for(".manage_round", round_id=round_id))
 
 
@@ -630,17 +601,9 @@ def answer_objection(objection_id: int):
     _organizer_round(objection.round_id)
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            if form.outcome.data == "uphold":
-                services.uphold_objection(objection, form.reply.data, current_user)
-            else:
-                services.dismiss_objection(objection, form.reply.data, current_user)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("异议已答复。"), "success")
+        answer = (services.uphold_objection if form.outcome.data == "uphold"
+                  else services.dismiss_objection)
+        perform(lambda: answer(objection, form.reply.data, current_user), _("异议已答复。"))
     else:
         flash(_("请填写答复内容。"), "danger")
     return redirect(url_for(".objections", round_id=objection.round_id))
@@ -672,7 +635,8 @@ def _public_round(round_id: int) -> Round:
 
 def _objection_form(round_: Round, awards) -> ObjectionForm:
     form = ObjectionForm()
-    form.application_id.choices = [(a.application_id, a.application.title) for a in awards]
+    form.application_id.choices = [SelectChoice(a.application_id, a.application.title)
+                                   for a in awards]
     return form
 
 
