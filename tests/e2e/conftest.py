@@ -206,8 +206,10 @@ def browser():
 
 
 def _open_page(browser, request, **context_options):
+    # Reduced motion turns off Bootstrap's collapse and fade transitions (it honours the media
+    # query), so a click never lands on a menu that is still sliding open.
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  **context_options)
+                                  reduced_motion="reduce", **context_options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     csp_violations: list[str] = []
