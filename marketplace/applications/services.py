@@ -609,12 +609,14 @@ SORTS = {
 
 
 def earlier_awardees(round_: Round):
-    """Organisation ids with an award (立项) in an earlier round, as a subquery."""
+    """USCCs with an award (立项) in an earlier round, as a subquery. An organisation is known
+    by its USCC, as in the round statistics, so "first-time" means the same in both places."""
     from marketplace.funds.models import Award
 
     earlier = select(Round.id).where(
         (Round.year < round_.year) | and_(Round.year == round_.year, Round.id < round_.id))
-    return (select(Application.organisation_id)
+    return (select(Organisation.uscc)
+            .join(Application, Application.organisation_id == Organisation.id)
             .join(Award, Award.application_id == Application.id)
             .where(Award.awarded_at.is_not(None), Award.round_id.in_(earlier)))
 
@@ -638,7 +640,7 @@ def round_applications(user, round_: Round, filters: ListFilters):
     if filters.pool_id:
         stmt = stmt.where(Application.pool_id == filters.pool_id)
     if filters.first_time:
-        stmt = stmt.where(Application.organisation_id.not_in(earlier_awardees(round_)))
+        stmt = stmt.where(Organisation.uscc.not_in(earlier_awardees(round_)))
     q = _clean(filters.q)
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
@@ -660,13 +662,15 @@ def status_counts(user, round_: Round) -> dict[ApplicationStatus, int]:
 
 
 def first_time_ids(round_: Round, organisation_ids) -> set[int]:
-    """Which of these organisations have never been funded in an earlier round."""
+    """Which of these organisations have never been funded in an earlier round (by USCC)."""
     ids = set(organisation_ids)
     if not ids:
         return set()
+    usccs = dict(db.session.execute(
+        select(Organisation.id, Organisation.uscc).where(Organisation.id.in_(ids))).all())
     funded = set(db.session.scalars(earlier_awardees(round_).where(
-        Application.organisation_id.in_(ids))))
-    return ids - funded
+        Organisation.uscc.in_(set(usccs.values())))))
+    return {org_id for org_id, uscc in usccs.items() if uscc not in funded}
 
 
 __all__ = [

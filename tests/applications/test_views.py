@@ -412,3 +412,23 @@ def test_members_withdraw_from_the_detail_page(login_as, member, organisation, o
     client.post(f"/applications/{application.id}/withdraw")
     db.session.expire_all()
     assert db.session.get(Application, application.id).status == ApplicationStatus.WITHDRAWN
+
+
+def test_first_time_is_decided_by_uscc_as_in_the_statistics(login_as, organizer, open_round):
+    earlier = make_round(year=open_round.year - 1, status=RoundStatus.CLOSED)
+    funded = make_organisation(name="某高校青年志愿者协会")
+    old = make_proposal(earlier, funded, status=ApplicationStatus.AWARDED)
+    db.session.add(Award(application_id=old.id, round_id=earlier.id, amount_fen=100,
+                         status=AwardStatus.AWARDED, awarded_at=utcnow()))
+    db.session.commit()
+    # The same legal entity registered again under another name is not new.
+    renamed = make_organisation(name="某高校青年志愿者协会（新）", uscc=funded.uscc)
+    make_proposal(open_round, renamed, title="换名后的项目", status=ApplicationStatus.SUBMITTED)
+    make_proposal(open_round, make_organisation(), title="真正的新组织项目",
+                  status=ApplicationStatus.SUBMITTED)
+    client = login_as(organizer)
+    html = client.get(f"/applications/?round_id={open_round.id}&first_time=1").get_data(True)
+    assert "真正的新组织项目" in html and "换名后的项目" not in html
+    export = client.get(f"/applications/export.csv?round_id={open_round.id}").get_data(True)
+    line = next(row for row in export.splitlines() if "换名后的项目" in row)
+    assert line.rstrip().endswith("否")
