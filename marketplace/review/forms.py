@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     FieldList,
     FormField,
     HiddenField,
@@ -21,6 +22,13 @@ from marketplace.review.models import OthersScores, ScoringMethod
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class ReviewDeadlineForm(FlaskForm):
+    review_ends_at = DateTimeLocalField(
+        _l("评审截止时间"), format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("请填写评审截止时间。"))],
+        description=_l("北京时间。截止后专家不能再保存或提交评分；可随时延长。"))
 
 
 class SettingsForm(FlaskForm):

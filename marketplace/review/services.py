@@ -16,7 +16,7 @@ from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.audit.services import record
 from marketplace.core.money import from_fen, to_fen
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import utcnow
+from marketplace.core.timeutil import to_local, utcnow
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.funds import services as funds
@@ -272,6 +272,22 @@ def _require_reviewing(round_: Round) -> None:
         raise NotAllowed(_l("年度项目不在评审阶段。"))
 
 
+def review_closed(round_: Round, now: datetime | None = None) -> bool:
+    """Past the round's review deadline (checked on the server, to the second)."""
+    return round_.review_ends_at is not None and (now or utcnow()) > round_.review_ends_at
+
+
+def set_review_deadline(round_: Round, ends_at: datetime, actor: User) -> None:
+    """Set or extend when reviewers must be done (naive UTC)."""
+    require(policy.can_manage_review(actor, round_))
+    if round_.deadline_at is not None and ends_at <= round_.deadline_at:
+        raise NotAllowed(_l("评审截止时间应晚于申报截止时间。"), field="review_ends_at")
+    before = {"review_ends_at": round_.review_ends_at}
+    round_.review_ends_at = ends_at
+    record("review.set_deadline", round_, actor=actor, before=before,
+           after={"review_ends_at": ends_at})
+
+
 def auto_assign(round_: Round, actor: User) -> tuple[int, dict[int, int]]:
     """Give every application in review k reviewers. Returns (assignments made,
     {application_id: reviewers still missing})."""
@@ -408,13 +424,17 @@ def review_for(assignment: ReviewAssignment) -> Review:
 
 
 def save_review(assignment: ReviewAssignment, scores: list[ScoreData], overall_comment: str,
-                actor: User, submit: bool = False) -> Review:
+                actor: User, submit: bool = False, now: datetime | None = None) -> Review:
     """Save the score form as a draft, or submit it (every criterion scored, within 0..max)."""
     application = assignment.application
     require(policy.can_score(actor, application))
     if assignment.reviewer_id != actor.id:
         raise NotAllowed(_l("你没有被分配评审这个项目。"))
     _require_reviewing(application.round)
+    if review_closed(application.round, now):
+        when = to_local(application.round.review_ends_at).strftime("%Y-%m-%d %H:%M")
+        raise NotAllowed(_l("评审已于 %(when)s 截止，不能再保存或提交评分；"
+                            "如需延长请联系团市委工作人员。", when=when))
     review = review_for(assignment)
     if review.status == ReviewStatus.SUBMITTED:
         raise NotAllowed(_l("评分已提交，不能再修改；如需修改请联系团市委工作人员重新开放。"))

@@ -44,6 +44,7 @@ from marketplace.review.forms import (
     PublishForm,
     RecuseForm,
     ReopenForm,
+    ReviewDeadlineForm,
     RubricForm,
     SettingsForm,
 )
@@ -293,10 +294,29 @@ def manage_round(round_id: int):
     return render_template(
         "review/manage_round.html", round=round_, settings=services.settings_for(round_),
         settings_form=_settings_form(round_), applications=applications,
+        deadline_form=ReviewDeadlineForm(
+            review_ends_at=to_local(round_.review_ends_at).replace(tzinfo=None)
+            if round_.review_ends_at else None),
         by_application=by_application, assign_form=assign_form, action_form=ActionForm(),
         publish_form=PublishForm(), reviewers=services.reviewers(), loads=loads,
         publicity=services.publicity_of(round_), pools=round_.pools, now=utcnow(),
         rubric=services.round_rubric(round_))
+
+
+@bp.route("/review/rounds/<int:round_id>/deadline", methods=["POST"])
+@login_required
+def review_deadline(round_id: int):
+    round_ = _organizer_round(round_id)
+    form = ReviewDeadlineForm()
+    if form.validate_on_submit():
+        ends_at = local_to_utc(form.review_ends_at.data)
+        perform(lambda: services.set_review_deadline(round_, ends_at, current_user),
+                _("评审截止时间已更新。"))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+    return redirect(url_for(".manage_round", round_id=round_id))
 
 
 @bp.route("/review/rounds/<int:round_id>/settings", methods=["POST"])
