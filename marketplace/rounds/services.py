@@ -14,7 +14,7 @@ from decimal import Decimal
 import nh3
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
@@ -649,7 +649,117 @@ def answer_invitation(actor, invitation: ChallengeInvitation, bid: bool, reason:
     record("challenge_invitation.answer", invitation, actor=actor,
            before={"status": InvitationAnswer.PENDING},
            after={"status": invitation.status, "reason": invitation.decline_reason})
+    _notify_invitation_answered(invitation)
     return invitation
+
+
+def _notify_invitation_answered(invitation: ChallengeInvitation) -> None:
+    """The organizer who sent the invitation (else the round's creator) hears the answer."""
+    from marketplace.accounts.models import User
+
+    challenge = invitation.challenge
+    organizer_id = invitation.invited_by_id or challenge.round.created_by_id
+    organizer = db.session.get(User, organizer_id) if organizer_id else None
+    if organizer is None or not organizer.is_active:
+        return
+    queue_mail(organizer.email, "challenge_invitation_answered", organizer.locale,
+               user=organizer, challenge=challenge, round=challenge.round,
+               organisation=invitation.organisation,
+               bid=invitation.status == InvitationAnswer.BID,
+               reason=invitation.decline_reason or "",
+               link=_public(url_for("rounds.challenge", challenge_id=challenge.id)))
+
+
+# --- deleting mistakes ----------------------------------------------------------------------
+
+def pool_in_use(pool: Pool) -> str | None:
+    """Why the pool cannot be deleted (what depends on it), or None when nothing does."""
+    from marketplace.applications.models import Application
+    from marketplace.funds.models import Award, LedgerEntry
+
+    db.session.flush()
+
+    def count(model) -> int:
+        return db.session.scalar(select(func.count()).select_from(model)
+                                 .where(model.pool_id == pool.id))
+
+    if n := count(Challenge):
+        return _l("有 %(n)d 个命题使用这个资金池，不能删除。", n=n)
+    if n := count(Application):
+        return _l("有 %(n)d 份申报书归入这个资金池，不能删除。", n=n)
+    if n := count(LedgerEntry):
+        return _l("资金台账中有 %(n)d 条记录涉及这个资金池，不能删除。", n=n)
+    if n := count(Award):
+        return _l("有 %(n)d 项资助决定来自这个资金池，不能删除。", n=n)
+    return None
+
+
+def _delete_pool(actor, pool: Pool) -> None:
+    record("pool.delete", pool, actor=actor,
+           before={"round_id": pool.round_id, **snapshot(pool, POOL_FIELDS)})
+    db.session.delete(pool)
+    db.session.flush()
+    db.session.expire(pool.round, ["pools"])
+
+
+def delete_pool(actor, pool: Pool) -> None:
+    """A pool made by mistake goes, as long as no challenge, application, ledger entry or
+    award refers to it."""
+    require(policy.can_manage_rounds(actor))
+    lock_round(pool.round_id)
+    reason = pool_in_use(pool)
+    if reason:
+        raise NotAllowed(reason)
+    _delete_pool(actor, pool)
+
+
+def challenge_in_use(challenge: Challenge) -> str | None:
+    """Why the challenge cannot be deleted, or None. Bids and answered invitations are
+    another party's work; a draft round has neither."""
+    from marketplace.applications.models import Application
+    from marketplace.review.models import Rubric
+
+    n = db.session.scalar(select(func.count(Application.id))
+                          .where(Application.challenge_id == challenge.id))
+    if n:
+        return _l("已有 %(n)d 份揭榜申报，不能删除这个命题。", n=n)
+    n = db.session.scalar(select(func.count(ChallengeInvitation.id)).where(
+        ChallengeInvitation.challenge_id == challenge.id,
+        ChallengeInvitation.status != InvitationAnswer.PENDING))
+    if n:
+        return _l("已有 %(n)d 个组织答复了派单邀请，不能删除这个命题。", n=n)
+    n = db.session.scalar(select(func.count(Rubric.id)).where(
+        Rubric.challenge_id == challenge.id))
+    if n:
+        return _l("这个命题有自己的评审细则，不能删除。")
+    return None
+
+
+def delete_challenge(actor, challenge: Challenge) -> None:
+    """A challenge made by mistake goes with its unanswered invitations, and with its own
+    challenge pool when nothing else uses that pool."""
+    require(policy.can_manage_rounds(actor))
+    round = lock_round(challenge.round_id)
+    reason = challenge_in_use(challenge)
+    if reason:
+        raise NotAllowed(reason)
+    pool = challenge.pool
+    invited = list(db.session.scalars(
+        select(ChallengeInvitation.organisation_id)
+        .where(ChallengeInvitation.challenge_id == challenge.id)
+        .order_by(ChallengeInvitation.organisation_id)))
+    record("challenge.delete", challenge, actor=actor,
+           before={"round_id": challenge.round_id, "published_at": challenge.published_at,
+                   "invited_organisation_ids": invited,
+                   **snapshot(challenge, CHALLENGE_FIELDS)})
+    db.session.execute(delete(ChallengeInvitation)
+                       .where(ChallengeInvitation.challenge_id == challenge.id))
+    db.session.execute(delete(MatchNotice).where(MatchNotice.challenge_id == challenge.id))
+    db.session.delete(challenge)
+    db.session.flush()
+    db.session.expire(round, ["challenges"])
+    if pool is not None and pool.kind == PoolKind.CHALLENGE and pool_in_use(pool) is None:
+        _delete_pool(actor, pool)
 
 
 # --- queries ------------------------------------------------------------------------------

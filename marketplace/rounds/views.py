@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from marketplace.applications import policy as application_policy
 from marketplace.applications import services as application_services
 from marketplace.applications.models import ApplicationStatus
+from marketplace.core.actions import perform
 from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import utcnow
@@ -185,7 +186,7 @@ def challenge(challenge_id: int):
         "rounds/challenge.html", challenge=challenge, round=round,
         accepting=round.accepts_applications_at(now), my_organisations=my_organisations,
         is_organizer=is_organizer, can_edit=policy.can_edit_round(current_user, round),
-        invitations=invitations, invite_form=invite_form)
+        invitations=invitations, invite_form=invite_form, action_form=ActionForm())
 
 
 def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> InviteForm:
@@ -314,6 +315,18 @@ def edit_pool(pool_id: int):
     return render_template("rounds/pool_form.html", form=form, round=round, pool=pool)
 
 
+@bp.route("/pools/<int:pool_id>/delete", methods=["POST"])
+@login_required
+def delete_pool(pool_id: int):
+    _organizer_only()
+    pool = db.session.get(Pool, pool_id)
+    visible_or_404(pool is not None)
+    round_id = pool.round_id
+    if ActionForm().validate_on_submit():
+        perform(lambda: services.delete_pool(current_user, pool), _("资金池已删除。"))
+    return redirect(url_for(".detail", round_id=round_id))
+
+
 # --- organizer: challenges ----------------------------------------------------------------
 
 @bp.route("/<int:round_id>/challenges/new", methods=["GET", "POST"])
@@ -383,6 +396,18 @@ def invite(challenge_id: int):
         else:
             db.session.commit()
             flash(_("已邀请 %(n)d 个组织。", n=len(made)), "success")
+    return redirect(url_for(".challenge", challenge_id=challenge_id))
+
+
+@bp.route("/challenges/<int:challenge_id>/delete", methods=["POST"])
+@login_required
+def delete_challenge(challenge_id: int):
+    _organizer_only()
+    challenge = _challenge(challenge_id)
+    round_id = challenge.round_id
+    if ActionForm().validate_on_submit() and perform(
+            lambda: services.delete_challenge(current_user, challenge), _("命题已删除。")):
+        return redirect(url_for(".detail", round_id=round_id))
     return redirect(url_for(".challenge", challenge_id=challenge_id))
 
 

@@ -454,6 +454,32 @@ def test_bidding_on_an_invitation_records_the_answer(app):
     assert invitation.status == InvitationAnswer.BID and invitation.answered_by_id == owner.id
 
 
+def test_the_inviting_organizer_is_mailed_the_answer_with_the_reason_in_their_language(app):
+    staff = organizer(locale="en")
+    challenge = make_challenge(make_round(), title="海岛环保")
+    org = make_organisation(name="海岛青年志愿服务队")
+    [invitation] = services.invite_organisations(staff, challenge, [org])
+    services.answer_invitation(org.memberships[0].user, invitation, bid=False,
+                               reason="人手不足")
+    db.session.commit()
+    [mail] = _mails("challenge_invitation_answered")
+    assert mail.to_address == staff.email and mail.locale == "en"
+    assert "declined" in mail.subject and "海岛青年志愿服务队" in mail.subject
+    assert "人手不足" in mail.body_text and "Reason" in mail.body_text
+    assert f"https://volunteer.example.org/rounds/challenges/{challenge.id}" in mail.body_text
+
+
+def test_without_a_recorded_inviter_the_round_creator_hears_the_bid(app):
+    creator = organizer()
+    challenge = make_challenge(make_round(created_by_id=creator.id))
+    org = make_organisation()
+    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    invitation.invited_by_id = None
+    services.answer_invitation(org.memberships[0].user, invitation, bid=True)
+    [mail] = _mails("challenge_invitation_answered")
+    assert mail.to_address == creator.email and org.name in mail.subject
+
+
 def test_outsiders_and_late_answers_are_refused(app):
     round = make_round()
     challenge = make_challenge(round)
