@@ -276,11 +276,18 @@ def _settings_form(round_: Round) -> SettingsForm:
 @login_required
 def manage_round(round_id: int):
     round_ = _organizer_round(round_id)
+    # The settings row and default rubric are made on the first visit; committing them before
+    # loading the page's rows keeps those rows from being expired and reloaded one by one.
+    settings, rubric = services.settings_for(round_), services.round_rubric(round_)
+    db.session.commit()
     applications = db.session.scalars(select(Application).where(
         Application.round_id == round_id,
-        Application.status.in_(services.REVIEWED_STATUSES)).order_by(Application.id)).all()
+        Application.status.in_(services.REVIEWED_STATUSES))
+        .options(selectinload(Application.organisation)).order_by(Application.id)).all()
     assignments = db.session.scalars(select(ReviewAssignment).where(
-        ReviewAssignment.round_id == round_id).order_by(ReviewAssignment.id)).all()
+        ReviewAssignment.round_id == round_id)
+        .options(selectinload(ReviewAssignment.reviewer), selectinload(ReviewAssignment.review))
+        .order_by(ReviewAssignment.id)).all()
     by_application: dict[int, list[ReviewAssignment]] = {}
     for a in assignments:
         by_application.setdefault(a.application_id, []).append(a)
@@ -290,9 +297,8 @@ def manage_round(round_id: int):
     for a in assignments:
         if a.status == AssignmentStatus.ACTIVE:
             loads[a.reviewer_id] = loads.get(a.reviewer_id, 0) + 1
-    db.session.commit()  # settings row created on first visit
     return render_template(
-        "review/manage_round.html", round=round_, settings=services.settings_for(round_),
+        "review/manage_round.html", round=round_, settings=settings,
         settings_form=_settings_form(round_), applications=applications,
         deadline_form=ReviewDeadlineForm(
             review_ends_at=to_local(round_.review_ends_at).replace(tzinfo=None)
@@ -300,7 +306,7 @@ def manage_round(round_id: int):
         by_application=by_application, assign_form=assign_form, action_form=ActionForm(),
         publish_form=PublishForm(), reviewers=services.reviewers(), loads=loads,
         publicity=services.publicity_of(round_), pools=round_.pools, now=utcnow(),
-        rubric=services.round_rubric(round_))
+        rubric=rubric)
 
 
 @bp.route("/review/rounds/<int:round_id>/deadline", methods=["POST"])

@@ -35,3 +35,26 @@ def test_queue_query_count_does_not_grow_with_assignments(app, login_as, count_q
     with count_queries() as many:
         assert client.get("/review/").status_code == 200
     assert many.count == few.count
+
+
+def test_review_management_page_query_count_does_not_grow(app, login_as, count_queries):
+    from tests.factories import make_organizer
+
+    organizer = make_organizer()
+    round_ = make_review_round()
+    reviewers = [make_reviewer(), make_reviewer()]
+    for _ in range(2):
+        application = make_application(round_)
+        for reviewer in reviewers:
+            make_assignment(application, reviewer)
+    client = login_as(organizer)
+    client.get(f"/review/rounds/{round_.id}")  # first visit creates the settings row
+    with count_queries() as few:
+        assert client.get(f"/review/rounds/{round_.id}").status_code == 200
+    for _ in range(6):
+        application = make_application(round_)
+        for reviewer in reviewers:
+            make_assignment(application, reviewer)
+    with count_queries() as many:
+        assert client.get(f"/review/rounds/{round_.id}").status_code == 200
+    assert many.count == few.count
