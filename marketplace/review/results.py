@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.core.money import from_fen
@@ -69,7 +70,8 @@ def ranking(round_: Round, pool: Pool) -> list[RankingRow]:
         .group_by(ReviewAssignment.application_id)).all())
     applications = db.session.scalars(select(Application).where(
         Application.round_id == round_.id, Application.pool_id == pool.id,
-        Application.status.in_(REVIEWED_STATUSES))).all()
+        Application.status.in_(REVIEWED_STATUSES))
+        .options(selectinload(Application.organisation))).all()
     awards = {a.application_id: a for a in db.session.scalars(select(Award).where(
         Award.round_id == round_.id, Award.status.in_(LIVE)))}
     rows = [RankingRow(application=a, score=scores.get(a.id), totals=sorted(totals[a.id]),

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.applications.models import Application, ApplicationStatus
@@ -592,6 +593,8 @@ def approved_awards(round_: Round) -> list[Award]:
         select(Award).join(Application, Application.id == Award.application_id)
         .where(Award.round_id == round_.id,
                Award.status.in_((AwardStatus.APPROVED, AwardStatus.AWARDED)))
+        .options(selectinload(Award.application).selectinload(Application.organisation),
+                 selectinload(Award.pool))
         .order_by(Award.pool_id, Application.title, Award.id)))
 
 

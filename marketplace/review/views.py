@@ -28,11 +28,12 @@ from marketplace.applications.models import Application, Attachment
 from marketplace.core.actions import perform
 from marketplace.core.exports import xlsx_response
 from marketplace.core.forms import apply_refusal
-from marketplace.core.money import MoneyError, format_yuan, to_decimal
+from marketplace.core.money import MoneyError, format_yuan, from_fen, to_decimal
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db, limiter
 from marketplace.funds.models import Award
+from marketplace.funds.services import pool_remaining_fen
 from marketplace.review import policy, results, services
 from marketplace.review.forms import (
     ActionForm,
@@ -539,15 +540,12 @@ def _ranking_table(round_: Round, pool: Pool) -> tuple[list[str], list[list], li
 @login_required
 def ranking(round_id: int):
     round_ = _organizer_round(round_id)
+    settings = services.settings_for(round_)
+    db.session.commit()  # the settings row made on a first visit, before rows are loaded
     pool = _ranking_pool(round_)
     _, _, rows = _ranking_table(round_, pool)
-    db.session.commit()
-    from marketplace.core.money import from_fen
-    from marketplace.funds.services import pool_remaining_fen
-
     return render_template("review/ranking.html", round=round_, pool=pool, rows=rows,
-                           settings=services.settings_for(round_),
-                           remaining=from_fen(pool_remaining_fen(pool)))
+                           settings=settings, remaining=from_fen(pool_remaining_fen(pool)))
 
 
 @bp.route("/review/rounds/<int:round_id>/ranking.xlsx")
