@@ -7,7 +7,6 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.core.actions import perform
-from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.extensions import db
 from marketplace.organisations import policy, services
@@ -42,14 +41,10 @@ def index():
 def create():
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
-            organisation = services.create_organisation(current_user, form.to_data())
-        except NotAllowed as refusal:
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("组织已创建，等待团市委审核。审核结果会发到你的邮箱。"), "success")
-            return redirect(url_for(".detail", org_id=organisation.id))
+        created = perform(lambda: services.create_organisation(current_user, form.to_data()),
+                          _("组织已创建，等待团市委审核。审核结果会发到你的邮箱。"), form)
+        if created:
+            return redirect(url_for(".detail", org_id=created.value.id))
     return render_template("organisations/form.html", form=form, organisation=None)
 
 
@@ -80,15 +75,10 @@ def edit(org_id: int):
     form = OrganisationForm(obj=organisation)
     if request.method == "GET":
         form.org_type.data = organisation.org_type.value
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(current_user, organisation, form.to_data())
-        except NotAllowed as refusal:
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("组织信息已保存。"), "success")
-            return redirect(url_for(".detail", org_id=org_id))
+    if form.validate_on_submit() and perform(
+            lambda: services.update_organisation(current_user, organisation, form.to_data()),
+            _("组织信息已保存。"), form):
+        return redirect(url_for(".detail", org_id=org_id))
     return render_template("organisations/form.html", form=form, organisation=organisation)
 
 

@@ -215,14 +215,10 @@ def create():
         if problems:
             form.show_problems(problems)
         else:
-            try:
-                round = services.create_round(current_user, data)
-            except NotAllowed as refusal:
-                apply_refusal(form, refusal)
-            else:
-                db.session.commit()
-                flash(_("创投集市草稿已保存。"), "success")
-                return redirect(url_for(".detail", round_id=round.id))
+            created = perform(lambda: services.create_round(current_user, data),
+                              _("创投集市草稿已保存。"), form)
+            if created:
+                return redirect(url_for(".detail", round_id=created.value.id))
     return render_template("rounds/form.html", form=form, round=None)
 
 
@@ -238,14 +234,8 @@ def edit(round_id: int):
         if problems:
             form.show_problems(problems)
         else:
-            try:
-                services.update_round(current_user, round, data)
-            except NotAllowed as refusal:
-                db.session.rollback()
-                apply_refusal(form, refusal)
-            else:
-                db.session.commit()
-                flash(_("已保存。"), "success")
+            if perform(lambda: services.update_round(current_user, round, data),
+                       _("已保存。"), form):
                 return redirect(url_for(".detail", round_id=round_id))
     return render_template("rounds/form.html", form=form, round=round)
 
@@ -255,14 +245,8 @@ def edit(round_id: int):
 def publish(round_id: int):
     round = _round(round_id, for_edit=True)
     if ActionForm().validate_on_submit():
-        try:
-            notified = services.publish_round(current_user, round)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已发布，已通知 %(n)d 个匹配的组织。", n=notified), "success")
+        perform(lambda: services.publish_round(current_user, round),
+                lambda notified: _("已发布，已通知 %(n)d 个匹配的组织。", n=notified))
     return redirect(url_for(".detail", round_id=round_id))
 
 
@@ -274,17 +258,10 @@ def new_pool(round_id: int):
     round = _round(round_id, for_edit=True)
     visible_or_404(policy.can_edit_round(current_user, round))
     form = PoolForm()
-    if form.validate_on_submit():
-        try:
-            services.create_pool(current_user, round, form.name.data, PoolKind(form.kind.data),
-                                 form.amount.amount, form.regions.data or [])
-        except NotAllowed as refusal:
-            db.session.rollback()
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("资金池已添加。"), "success")
-            return redirect(url_for(".detail", round_id=round_id))
+    if form.validate_on_submit() and perform(lambda: services.create_pool(
+            current_user, round, form.name.data, PoolKind(form.kind.data),
+            form.amount.amount, form.regions.data or []), _("资金池已添加。"), form):
+        return redirect(url_for(".detail", round_id=round_id))
     return render_template("rounds/pool_form.html", form=form, round=round, pool=None)
 
 
@@ -301,17 +278,11 @@ def edit_pool(pool_id: int):
     if request.method == "GET":
         form.kind.data = pool.kind.value
         form.amount.set_amount(pool.amount)
-    if form.validate_on_submit():
-        try:
-            services.update_pool(current_user, pool, form.name.data, form.amount.amount,
-                                 form.regions.data or [])
-        except NotAllowed as refusal:
-            db.session.rollback()
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("资金池已保存。"), "success")
-            return redirect(url_for(".detail", round_id=round.id))
+    if form.validate_on_submit() and perform(
+            lambda: services.update_pool(current_user, pool, form.name.data, form.amount.amount,
+                                         form.regions.data or []),
+            _("资金池已保存。"), form):
+        return redirect(url_for(".detail", round_id=round.id))
     return render_template("rounds/pool_form.html", form=form, round=round, pool=pool)
 
 
@@ -336,15 +307,10 @@ def new_challenge(round_id: int):
     visible_or_404(policy.can_edit_round(current_user, round))
     form = ChallengeForm(round=round)
     if form.validate_on_submit():
-        try:
-            challenge = services.create_challenge(current_user, round, form.to_data())
-        except NotAllowed as refusal:
-            db.session.rollback()
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("命题已添加。"), "success")
-            return redirect(url_for(".challenge", challenge_id=challenge.id))
+        created = perform(lambda: services.create_challenge(current_user, round, form.to_data()),
+                          _("命题已添加。"), form)
+        if created:
+            return redirect(url_for(".challenge", challenge_id=created.value.id))
     return render_template("rounds/challenge_form.html", form=form, round=round,
                            challenge=None)
 
@@ -361,16 +327,10 @@ def edit_challenge(challenge_id: int):
     if request.method == "GET":
         form.cap_per_team.set_amount(challenge.cap_per_team)
         form.pool_id.data = str(challenge.pool_id) if challenge.pool_id else None
-    if form.validate_on_submit():
-        try:
-            services.update_challenge(current_user, challenge, form.to_data())
-        except NotAllowed as refusal:
-            db.session.rollback()
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("命题已保存。"), "success")
-            return redirect(url_for(".challenge", challenge_id=challenge_id))
+    if form.validate_on_submit() and perform(
+            lambda: services.update_challenge(current_user, challenge, form.to_data()),
+            _("命题已保存。"), form):
+        return redirect(url_for(".challenge", challenge_id=challenge_id))
     return render_template("rounds/challenge_form.html", form=form, round=round,
                            challenge=challenge)
 
@@ -387,15 +347,10 @@ def invite(challenge_id: int):
         ids = [int(i) for i in form.organisations.data or [] if str(i).isdigit()]
         organisations = db.session.scalars(
             select(Organisation).where(Organisation.id.in_(ids))).all() if ids else []
-        try:
-            made = services.invite_organisations(current_user, challenge, list(organisations),
-                                                 form.message.data or "")
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已邀请 %(n)d 个组织。", n=len(made)), "success")
+        perform(lambda: services.invite_organisations(current_user, challenge,
+                                                      list(organisations),
+                                                      form.message.data or ""),
+                lambda made: _("已邀请 %(n)d 个组织。", n=len(made)))
     return redirect(url_for(".challenge", challenge_id=challenge_id))
 
 
@@ -456,16 +411,8 @@ def preferences(org_id: int):
     if request.method == "GET" and preference is not None:
         form.categories.data = preference.categories
         form.regions.data = preference.regions
-    if form.validate_on_submit():
-        try:
-            services.set_matching_preference(current_user, organisation,
-                                             form.categories.data or [],
-                                             form.regions.data or [])
-        except NotAllowed as refusal:
-            db.session.rollback()
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("对接偏好已保存。"), "success")
-            return redirect(url_for("organisations.detail", org_id=org_id))
+    if form.validate_on_submit() and perform(lambda: services.set_matching_preference(
+            current_user, organisation, form.categories.data or [], form.regions.data or []),
+            _("对接偏好已保存。"), form):
+        return redirect(url_for("organisations.detail", org_id=org_id))
     return render_template("rounds/preferences.html", form=form, organisation=organisation)

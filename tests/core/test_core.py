@@ -45,12 +45,35 @@ def test_perform_commits_on_success_and_rolls_back_a_refusal(app):
         raise NotAllowed("不行")
 
     with app.test_request_context():
-        assert perform(refused, "好") is False
+        assert not perform(refused, "好")
         assert db.session.get(User, user.id).name == "原名"
 
         def rename():
             user.name = "新名字"
 
-        assert perform(rename, "好") is True
+        assert perform(rename, "好")
     db.session.expire_all()
     assert db.session.get(User, user.id).name == "新名字"
+
+
+def test_perform_shows_a_refusal_next_to_its_field_and_a_message_from_the_result(app):
+    from flask import get_flashed_messages
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+
+    from marketplace.core.actions import perform
+    from marketplace.core.policy import NotAllowed
+
+    class NameForm(FlaskForm):
+        name = StringField()
+
+    def refused():
+        raise NotAllowed("名称已被使用", field="name")
+
+    with app.test_request_context(method="POST", data={"name": "x"}):
+        form = NameForm(meta={"csrf": False})
+        outcome = perform(refused, "好", form)
+        assert not outcome and form.name.errors == ["名称已被使用"]
+        done = perform(lambda: 3, lambda n: f"已通知 {n} 个")
+        assert done and done.value == 3
+        assert get_flashed_messages() == ["已通知 3 个"]
