@@ -122,15 +122,11 @@ def queue():
 def conflicts():
     _reviewer_required()
     form = ConflictForm()
-    if form.validate_on_submit():
-        try:
-            services.declare_conflicts(current_user, form.organisation.data, form.note.data)
-        except NotAllowed as refusal:
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("已登记回避关系，今后不会再分配这个组织的项目给你。"), "success")
-            return redirect(url_for(".conflicts"))
+    if form.validate_on_submit() and perform(
+            lambda: services.declare_conflicts(current_user, form.organisation.data,
+                                               form.note.data),
+            _("已登记回避关系，今后不会再分配这个组织的项目给你。"), form):
+        return redirect(url_for(".conflicts"))
     mine = db.session.scalars(select(ReviewerConflict).where(
         ReviewerConflict.reviewer_id == current_user.id).order_by(ReviewerConflict.id)).all()
     return render_template("review/conflicts.html", form=form, conflicts=mine,
@@ -383,14 +379,7 @@ def rubric(round_id: int):
 def _post_action(round_id: int, action, success: str):
     round_ = _organizer_round(round_id)
     if ActionForm().validate_on_submit():
-        try:
-            outcome = action(round_)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(success.format(outcome=outcome), "success")
+        perform(lambda: action(round_), lambda outcome: success.format(outcome=outcome))
     return redirect(url_for(".manage_round", round_id=round_id))
 
 
@@ -406,16 +395,11 @@ def start(round_id: int):
 def auto_assign(round_id: int):
     round_ = _organizer_round(round_id)
     if ActionForm().validate_on_submit():
-        try:
-            made, short = services.auto_assign(round_, current_user)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("已自动分配 %(n)d 份评审任务。", n=made), "success")
-            if short:
-                flash(_("有 %(n)d 个项目的评审专家人数不足，请增加专家或手动调整。",
-                        n=len(short)), "warning")
+        assigned = perform(lambda: services.auto_assign(round_, current_user),
+                           lambda result: _("已自动分配 %(n)d 份评审任务。", n=result[0]))
+        if assigned and assigned.value[1]:
+            flash(_("有 %(n)d 个项目的评审专家人数不足，请增加专家或手动调整。",
+                    n=len(assigned.value[1])), "warning")
     return redirect(url_for(".manage_round", round_id=round_id))
 
 
