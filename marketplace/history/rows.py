@@ -207,8 +207,9 @@ def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list]]:
         raise HistoryFileError(not_xlsx) from exc
     try:
         saved, written = values.worksheets[0], formulas.worksheets[0]
-        # The size a sheet states may be wrong either way: openpyxl would stop at a row limit
-        # that is too small and pad up to one that is too large. Read the rows it holds.
+        # The size a sheet states may be wrong: openpyxl would stop at a stated last row that
+        # is too small (dropping the rows after it) and pad every row to a stated width that is
+        # too large. Read the rows the sheet holds.
         saved.reset_dimensions()
         written.reset_dimensions()
 
@@ -226,7 +227,7 @@ def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list]]:
             yield from enumerate(merged(
                 saved.iter_rows(min_row=2, max_col=width, values_only=True),
                 written.iter_rows(min_row=2, max_col=width, values_only=True)), start=2)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
+    except (zipfile.BadZipFile, IndexError, KeyError, ValueError, OSError, SyntaxError) as exc:
         raise HistoryFileError(not_xlsx) from exc
     finally:
         values.close()
