@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -50,6 +50,15 @@ YEAR = re.compile(r"^(19|20)\d\d$")
 # A number as a spreadsheet writes it into a CSV when the cell was a number: 9.13302E+17
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 XLSX_MAGIC = b"PK\x03\x04"
+# Data rows in one file; a year of history is a few hundred. A longer file is refused when
+# its row MAX_ROWS + 1 is reached, without reading it to the end.
+MAX_ROWS = 5_000
+# Spreadsheets keep formatted empty rows by the hundred thousand after the data: this many
+# blank rows in a row end the table, so they cost neither time nor any of MAX_ROWS.
+BLANK_ROWS_END_TABLE = 1_000
+# Deflate packs repetition a thousandfold: a 5 MB upload may unpack to gigabytes, and openpyxl
+# loads some parts whole (shared strings) and scans each sheet once on opening.
+MAX_XLSX_UNPACKED = 20 * 1024 * 1024
 MAX_TEXT = {"round_title": 200, "project_title": 200, "organization_name": 120,
             "region": 40, "category": 40, "challenge_title": 200}
 
@@ -107,28 +116,53 @@ def _text(value: object) -> str:
 def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """The data rows of a CSV (UTF-8, BOM or not) or XLSX file, each with its line number.
 
-    The content decides the kind, not the file name.
+    The content decides the kind, not the file name. The header is checked before any data
+    row is read, and reading stops as soon as the file is known to be too long, so a file of
+    any length costs at most MAX_ROWS data rows, as many blank rows between them, and one run
+    of BLANK_ROWS_END_TABLE blank rows of work.
     """
-    if data.startswith(XLSX_MAGIC):
-        header, body = _read_xlsx(data)
-    else:
-        header, body = _read_csv(data)
-    names = [_text(h).lower() for h in header]
+    lines = _xlsx_lines(data) if data.startswith(XLSX_MAGIC) else _csv_lines(data)
+    try:
+        return _table(lines)
+    finally:
+        lines.close()
+
+
+def _table(lines: Iterator[tuple[int, Sequence]]) -> list[tuple[int, dict[str, str]]]:
+    first = next(lines, None)
+    if first is None:
+        raise HistoryFileError(str(_l("文件是空的。")))
+    names = [_text(h).lower() for h in first[1]]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise HistoryFileError(str(_l("缺少列：%(columns)s（第 1 行应为表头）。",
                                       columns="、".join(missing))))
     rows = []
-    for line, values in body:
+    blank_run = blank_between = 0
+    for line, values in lines:
         if all(_text(v) == "" for v in values):
+            blank_run += 1
+            if blank_run == BLANK_ROWS_END_TABLE:
+                break
             continue  # blank lines are not rows
+        # Blank rows between data rows cost reading time too: bounded like the data rows.
+        blank_between, blank_run = blank_between + blank_run, 0
+        if blank_between > MAX_ROWS:
+            raise HistoryFileError(str(_l(
+                "第 %(line)d 行之前的空行太多：数据行之间最多 %(n)d 个空行，请删去空行后重新导入。",
+                line=line, n=MAX_ROWS)))
+        if len(rows) == MAX_ROWS:
+            raise HistoryFileError(str(_l(
+                "第 %(line)d 行超出上限：一个文件最多 %(n)d 行数据，请分成几个文件导入。",
+                line=line, n=MAX_ROWS)))
         row = {name: _text(values[i]) if i < len(values) else ""
                for i, name in enumerate(names) if name in COLUMNS}
         rows.append((line, row))
     return rows
 
 
-def _read_csv(data: bytes) -> tuple[list, list[tuple[int, list]]]:
+def _csv_lines(data: bytes) -> Iterator[tuple[int, list]]:
+    """The lines of a CSV file, the header first, read as they are asked for."""
     if b"\x00" in data[:4096]:
         raise HistoryFileError(str(_l("文件不是 CSV 文本或 XLSX 表格。")))
     try:
@@ -137,44 +171,67 @@ def _read_csv(data: bytes) -> tuple[list, list[tuple[int, list]]]:
         raise HistoryFileError(str(_l("CSV 文件须为 UTF-8 编码。"))) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise HistoryFileError(str(_l("文件是空的。"))) from exc
-    except csv.Error as exc:
-        raise HistoryFileError(str(_l("文件不是 CSV 文本或 XLSX 表格。"))) from exc
-    body = []
-    try:
         for values in reader:
-            body.append((reader.line_num, values))
+            yield reader.line_num, values
     except csv.Error as exc:
+        if reader.line_num <= 1:
+            raise HistoryFileError(str(_l("文件不是 CSV 文本或 XLSX 表格。"))) from exc
         raise HistoryFileError(str(_l("第 %(line)d 行无法读取：%(error)s",
                                       line=reader.line_num, error=exc))) from exc
-    return header, body
 
 
-def _read_xlsx(data: bytes) -> tuple[list, list[tuple[int, list]]]:
+def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list]]:
+    """The rows of an XLSX file's first sheet, the header first, read as they are asked for."""
     import zipfile
 
     from openpyxl import load_workbook
+
+    not_xlsx = str(_l("文件不是 CSV 文本或 XLSX 表格。"))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise HistoryFileError(not_xlsx) from exc
+    # Reading a member stops at its stated size, so the stated sizes bound the work.
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise HistoryFileError(str(_l(
+            "XLSX 文件解压后超过 %(mb)d MB，多半带着大量空行或格式：请删去多余的行和格式后"
+            "重新保存，或另存为 CSV。", mb=MAX_XLSX_UNPACKED // (1024 * 1024))))
 
     # A formula cell counts as the value Excel saved for it; a formula without a saved value
     # (a file written by a program, not by Excel) as its text, "=HYPERLINK(...)", like a CSV.
     try:
         values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise HistoryFileError(str(_l("文件不是 CSV 文本或 XLSX 表格。"))) from exc
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
+        raise HistoryFileError(not_xlsx) from exc
     try:
-        rows = [(i, [f if v is None else v for v, f in zip(saved, written, strict=False)])
-                for i, (saved, written) in enumerate(zip(
-                    values.worksheets[0].iter_rows(values_only=True),
-                    formulas.worksheets[0].iter_rows(values_only=True), strict=False), start=1)]
+        saved, written = values.worksheets[0], formulas.worksheets[0]
+        # The size a sheet states may be wrong: openpyxl would stop at a stated last row that
+        # is too small (dropping the rows after it) and pad every row to a stated width that is
+        # too large. Read the rows the sheet holds.
+        saved.reset_dimensions()
+        written.reset_dimensions()
+
+        def merged(rows_saved, rows_written):
+            for saved_row, written_row in zip(rows_saved, rows_written, strict=False):
+                yield [w if v is None else v
+                       for v, w in zip(saved_row, written_row, strict=False)]
+
+        header = next(merged(saved.iter_rows(max_row=1, values_only=True),
+                             written.iter_rows(max_row=1, values_only=True)), [])
+        yield 1, header
+        # Cells right of the last heading belong to no column: not read, however wide a row.
+        width = max((i + 1 for i, name in enumerate(header) if _text(name)), default=0)
+        if width:
+            yield from enumerate(merged(
+                saved.iter_rows(min_row=2, max_col=width, values_only=True),
+                written.iter_rows(min_row=2, max_col=width, values_only=True)), start=2)
+    except (zipfile.BadZipFile, IndexError, KeyError, ValueError, OSError, SyntaxError) as exc:
+        raise HistoryFileError(not_xlsx) from exc
     finally:
         values.close()
         formulas.close()
-    if not rows:
-        raise HistoryFileError(str(_l("文件是空的。")))
-    return rows[0][1], rows[1:]
 
 
 def _amount(row: dict, column: str, problems: list[RowProblem], line: int) -> Decimal | None:

@@ -1,7 +1,8 @@
 """Importing past rounds. All or nothing: any bad row and nothing is written.
 
 Rows are matched on (year, USCC, project title): a row already imported is left as it is,
-so importing the same file twice changes nothing.
+so importing the same file twice changes nothing, also when two uploads run at once: imports
+take one named lock before reading what exists, so the second sees what the first wrote.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.audit.services import record
+from marketplace.core.locks import named_lock
 from marketplace.core.money import to_fen
 from marketplace.core.policy import require
 from marketplace.core.timeutil import utcnow
@@ -32,6 +34,9 @@ from marketplace.organisations.models import Organisation, OrganisationStatus, O
 from marketplace.rounds.models import Challenge, Round, RoundStatus
 
 STATUS_OF = {"awarded": ApplicationStatus.AWARDED, "rejected": ApplicationStatus.REJECTED}
+# One lock for every import, not one per year: two files of different years may share an
+# organisation new to the platform, and only one of them may create it.
+IMPORT_LOCK = "history.import"
 
 
 @dataclass
@@ -82,6 +87,7 @@ def import_history(data: bytes, actor=None, *, dry_run: bool = False) -> ImportR
         return report
     report.rows = len(table)
     rows, problems = check_rows(table, current_app.config["REGIONS"])
+    named_lock(IMPORT_LOCK)
     plan = _Plan.against_database(rows, problems)
     report.problems = sorted(problems, key=lambda p: p.line)
     report.unchanged = len(plan.unchanged)
@@ -120,8 +126,11 @@ class _Plan:
         rounds: dict[int, Round] = {}
         live_years: set[int] = set()
         if years:
+            # populate_existing: a round this session loaded before the lock may be stale, and
+            # its budget and categories are added to.
             for round_ in db.session.scalars(
-                    select(Round).where(Round.year.in_(years)).order_by(Round.id)):
+                    select(Round).where(Round.year.in_(years)).order_by(Round.id)
+                    .execution_options(populate_existing=True)):
                 if round_.imported:
                     rounds.setdefault(round_.year, round_)
                 else:

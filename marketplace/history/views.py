@@ -17,7 +17,13 @@ from marketplace.extensions import db
 from marketplace.funds.models import Award
 from marketplace.history import policy
 from marketplace.history.forms import MAX_BYTES, ImportForm
-from marketplace.history.rows import COLUMN_HELP, COLUMNS, template_csv
+from marketplace.history.rows import (
+    BLANK_ROWS_END_TABLE,
+    COLUMN_HELP,
+    COLUMNS,
+    MAX_ROWS,
+    template_csv,
+)
 from marketplace.history.services import import_history
 from marketplace.organisations.models import Organisation
 from marketplace.rounds.models import Challenge, Round
@@ -51,7 +57,8 @@ def upload():
             else:
                 db.session.rollback()
     return render_template("history/import.html", form=form, report=report,
-                           columns=[(c, COLUMN_HELP[c]) for c in COLUMNS])
+                           columns=[(c, COLUMN_HELP[c]) for c in COLUMNS],
+                           max_rows=MAX_ROWS, blank_rows=BLANK_ROWS_END_TABLE)
 
 
 @bp.route("/template.csv")

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models import enum_column
@@ -130,6 +130,11 @@ class Round(db.Model):
 
     def __repr__(self) -> str:
         return f"<Round {self.id} {self.year} {self.status.value}>"
+
+
+# The history import adds a year's rows to that year's one imported round (backs its lock).
+Index("uq_round_imported_year", Round.year, unique=True,
+      postgresql_where=Round.imported, sqlite_where=Round.imported)
 
 
 class PoolKind(str, enum.Enum):
