@@ -103,7 +103,7 @@ class QuantityField(StringField):
             return None
 
     def _parse(self) -> Decimal | None:
-        # From a form the data is text; from an object (PoolForm(obj=pool)) a Decimal.
+        # From a form the data is text; as initial data it may be a Decimal.
         text = "" if self.data is None else str(self.data).strip()
         if not text:
             return None

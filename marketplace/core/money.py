@@ -22,7 +22,6 @@ FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999.99")
 
 
-
 class FenColumn(TypeDecorator):
     """BIGINT fen that reads back as int everywhere. On PostgreSQL the SUM of a BIGINT is a
     NUMERIC, which the driver returns as Decimal, and format_yuan takes a Decimal for yuan,
