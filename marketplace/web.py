@@ -2,19 +2,33 @@
 template helpers."""
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from itertools import chain
+
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from marketplace.core.money import format_yuan
 from marketplace.core.timeutil import to_local
 from marketplace.extensions import db, login_manager
 
 LOCALE_COOKIE = "lang"
+MAX_ID = 2**31 - 1  # the largest INTEGER key: a larger id or page number names nothing
 ERROR_CODES = (400, 403, 404, 405, 413, 429)
 
 CSP = (
@@ -62,11 +76,65 @@ def render_error(error: HTTPException):
     return render_template("errors/error.html", code=code, error=error), code
 
 
+def refuse_nul_bytes():
+    """A NUL character (%00) in the path, a query string, a form field or a file name is
+    refused with 400 before any view runs. PostgreSQL cannot store or even compare text with
+    NUL in it, so it would be a 500 wherever it reached a query (list filters, searches,
+    tokens); no person types it, and checking once here covers every present and future
+    filter and form."""
+    fields = sorted(
+        {key for key, value in chain(request.args.items(multi=True),
+                                     request.form.items(multi=True))
+         if "\x00" in key or "\x00" in value}
+        | {key for key, upload in request.files.items(multi=True)
+           if "\x00" in key or "\x00" in (upload.filename or "")})
+    if not fields and "\x00" not in request.path:
+        return None
+    message = _("请求中含有不允许的控制字符（NUL），未予处理。")
+    if _wants_json():
+        return jsonify({"error": message, "fields": {name: message for name in fields}}), 400
+    flash(message, "danger")
+    return render_template("errors/error.html", code=400, error=BadRequest()), 400
+
+
+def _names_a_row_or_page(name: str) -> bool:
+    # How this app names integer query arguments: ?round_id=, ?pool_id=, ?round=, ?page=
+    return name in ("page", "round") or name.endswith("_id")
+
+
+def refuse_impossible_ids():
+    """An id or page number in the query string too large for an INTEGER names nothing: 404,
+    instead of "integer out of range" (PostgreSQL) or OverflowError (SQLite) in the query or
+    the pagination's OFFSET."""
+    for name, value in request.args.items(multi=True):
+        if not _names_a_row_or_page(name):
+            continue
+        try:
+            number = int(value)  # as the views read it: full-width digits and signs too
+        except ValueError:
+            continue  # not a number: the views already ignore it
+        if abs(number) > MAX_ID:
+            abort(404)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id too large for the INTEGER column does not match the
+    route (404) instead of overflowing the query."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ID, signed: bool = False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def init_app(app: Flask) -> None:
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
+    # Before any blueprint adds a route, so every `<int:…>` gets the bound.
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_bytes)
+    app.before_request(refuse_impossible_ids)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None

@@ -6,6 +6,7 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 from marketplace.accounts.models import Role
+from marketplace.core.forms import DateInRange
 
 ROLE_LABELS = {
     Role.ORGANIZER: _l("组织方（团市委）"),
@@ -27,5 +28,5 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("操作人邮箱"), validators=[Optional()])
     action = StringField(_l("操作"), validators=[Optional()])
     object_type = StringField(_l("对象类型"), validators=[Optional()])
-    date_from = DateField(_l("起始日期"), validators=[Optional()])
-    date_to = DateField(_l("截止日期"), validators=[Optional()])
+    date_from = DateField(_l("起始日期"), validators=[Optional(), DateInRange()])
+    date_to = DateField(_l("截止日期"), validators=[Optional(), DateInRange()])

@@ -3,7 +3,7 @@
 and static/js/applications.js adds rows with the next index."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -14,13 +14,12 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from marketplace.applications.services import (
     ApplicationData,
@@ -29,7 +28,8 @@ from marketplace.applications.services import (
     TeamMemberData,
     line_amount,
 )
-from marketplace.core.money import MoneyError, to_decimal
+from marketplace.core.forms import CountField, DateInRange, MoneyField, QuantityField
+from marketplace.core.money import MAX_AMOUNT, format_yuan
 from marketplace.rounds.models import BUDGET_CATEGORY_LABELS, BudgetCategory
 
 BLANK_ROWS = 2  # extra empty rows offered below the filled ones
@@ -41,8 +41,10 @@ class BudgetRowForm(Form):
     category = SelectField(_l("费用类别"), choices=[
         SelectChoice(c.value, label) for c, label in BUDGET_CATEGORY_LABELS.items()],
         default=BudgetCategory.MATERIALS.value)
-    quantity = StringField(_l("数量"), validators=[Optional(), Length(max=20)])
-    unit_price = StringField(_l("单价（元）"), validators=[Optional(), Length(max=20)])
+    quantity = QuantityField(_l("数量"), validators=[Optional()],
+                             message=_l("数量须为大于 0 的数，最多两位小数。"))
+    unit_price = MoneyField(_l("单价（元）"), validators=[Optional()],
+                            message=_l("单价须为不小于 0 的金额，最多两位小数。"))
 
     def is_blank(self) -> bool:
         return not any((f.data or "").strip() for f in (self.item, self.quantity,
@@ -75,12 +77,12 @@ class ApplicationForm(FlaskForm):
     summary = TextAreaField(_l("项目简介"), validators=[Optional(), Length(max=5000)])
     objectives = TextAreaField(_l("项目目标"), validators=[Optional(), Length(max=5000)])
     target_group = StringField(_l("服务对象"), validators=[Optional(), Length(max=200)])
-    beneficiaries = IntegerField(_l("受益人数"), validators=[Optional(), NumberRange(min=0)])
+    beneficiaries = CountField(_l("受益人数"), validators=[Optional()], maximum=10_000_000)
     place = StringField(_l("实施地点"), validators=[Optional(), Length(max=200)])
     region = SelectField(_l("实施县区"), validate_choice=False)
-    start_date = DateField(_l("开始日期"), validators=[Optional()])
-    end_date = DateField(_l("结束日期"), validators=[Optional()])
-    volunteers = IntegerField(_l("志愿者人数"), validators=[Optional(), NumberRange(min=0)])
+    start_date = DateField(_l("开始日期"), validators=[Optional(), DateInRange()])
+    end_date = DateField(_l("结束日期"), validators=[Optional(), DateInRange()])
+    volunteers = CountField(_l("志愿者人数"), validators=[Optional()], maximum=1_000_000)
     budget = FieldList(FormField(BudgetRowForm), min_entries=MIN_BUDGET_ROWS)
     plan = FieldList(FormField(PlanRowForm), min_entries=2)
     team = FieldList(FormField(TeamRowForm), min_entries=2)
@@ -102,23 +104,33 @@ class ApplicationForm(FlaskForm):
                 rows.append_entry()
 
     def validate_budget(self, field):
+        total = Decimal(0)
         for entry in field.entries:
             row = entry.form
             if row.is_blank():
                 continue
             if not (row.item.data or "").strip():
                 row.item.errors = [*row.item.errors, _l("请填写预算项目。")]
-            quantity = parse_quantity(row.quantity.data)
-            if quantity is None:
+            # A cell typed wrong already carries its field's message; an empty one does not.
+            if row.quantity.quantity is None and not row.quantity.errors:
                 row.quantity.errors = [*row.quantity.errors,
                                        _l("数量须为大于 0 的数，最多两位小数。")]
-            if parse_price(row.unit_price.data) is None:
+            if row.unit_price.amount is None and not row.unit_price.errors:
                 row.unit_price.errors = [*row.unit_price.errors,
                                          _l("单价须为不小于 0 的金额，最多两位小数。")]
+            amount = self.row_amount(row)
+            if amount is not None and amount > MAX_AMOUNT:
+                row.unit_price.errors = [*row.unit_price.errors, _l(
+                    "本行金额不能超过 %(max)s。", max=format_yuan(MAX_AMOUNT))]
+            total += amount or 0
         if any(e.form.item.errors or e.form.quantity.errors or e.form.unit_price.errors
                for e in field.entries):
-            # Makes validate() false; the messages sit next to each cell.
-            raise ValidationError(_l("请修改预算明细中标出的错误。"))
+            # Makes validate() false; the messages sit next to each cell. (str(): the page
+            # shows the budget's own messages apart from its rows' error dicts by type.)
+            raise ValidationError(str(_l("请修改预算明细中标出的错误。")))
+        if total > MAX_AMOUNT:
+            raise ValidationError(str(_l("预算合计不能超过 %(max)s。",
+                                         max=format_yuan(MAX_AMOUNT))))
 
     def to_data(self) -> ApplicationData:
         return ApplicationData(
@@ -131,8 +143,7 @@ class ApplicationForm(FlaskForm):
             budget_lines=[
                 BudgetLineData(item=(r.item.data or "").strip(),
                                category=BudgetCategory(r.category.data),
-                               quantity=parse_quantity(r.quantity.data),
-                               unit_price=parse_price(r.unit_price.data))
+                               quantity=r.quantity.quantity, unit_price=r.unit_price.amount)
                 for r in (e.form for e in self.budget.entries) if not r.is_blank()],
             plan_rows=[
                 PlanRowData(period=r.period.data or "", activity=r.activity.data or "",
@@ -147,10 +158,9 @@ class ApplicationForm(FlaskForm):
     @staticmethod
     def row_amount(row) -> Decimal | None:
         """quantity × unit price of a form row, as the server computes it (None if unparsable)."""
-        quantity, price = parse_quantity(row.quantity.data), parse_price(row.unit_price.data)
-        if quantity is None or price is None:
+        if row.quantity.quantity is None or row.unit_price.amount is None:
             return None
-        return line_amount(quantity, price)
+        return line_amount(row.quantity.quantity, row.unit_price.amount)
 
     @classmethod
     def data_of(cls, application) -> dict:
@@ -177,25 +187,6 @@ def _plain_number(value: Decimal) -> str:
     """12.00 -> "12", 2.50 -> "2.5": what a person would type."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def parse_quantity(text: str | None) -> Decimal | None:
-    try:
-        value = Decimal((text or "").strip().replace(",", ""))
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")) \
-            or value >= Decimal("1e10"):
-        return None
-    return value.quantize(Decimal("0.01"))
-
-
-def parse_price(text: str | None) -> Decimal | None:
-    try:
-        value = to_decimal(text or "")
-    except MoneyError:
-        return None
-    return value if Decimal(0) <= value < Decimal("1e9") else None
 
 
 class UploadForm(FlaskForm):

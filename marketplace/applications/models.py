@@ -11,7 +11,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models import enum_column
-from marketplace.core.money import from_fen
+from marketplace.core.money import Fen, from_fen
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.rounds.models import BudgetCategory
@@ -83,7 +83,7 @@ class Application(db.Model):
     end_date: Mapped[date | None]
     volunteers: Mapped[int | None]
     # The sum of the budget lines, computed on the server; never taken from the client.
-    requested_fen: Mapped[int] = mapped_column(default=0)
+    requested_fen: Mapped[Fen] = mapped_column(default=0)
 
     # Frozen at submission: the organisation's profile and the whole proposal as submitted,
     # so later profile edits do not change what was submitted.
@@ -134,8 +134,8 @@ class BudgetLine(db.Model):
     item: Mapped[str] = mapped_column(String(200))
     category: Mapped[BudgetCategory] = mapped_column(enum_column(BudgetCategory))
     quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    unit_price_fen: Mapped[int]
-    amount_fen: Mapped[int]
+    unit_price_fen: Mapped[Fen]
+    amount_fen: Mapped[Fen]
     note: Mapped[str] = mapped_column(String(200), default="")
 
     application: Mapped[Application] = relationship(back_populates="budget_lines")

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models import enum_column
-from marketplace.core.money import from_fen
+from marketplace.core.money import Fen, from_fen
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 
@@ -51,7 +51,7 @@ class Award(db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     pool_id: Mapped[int | None] = mapped_column(ForeignKey("pool.id"), index=True)
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[Fen]
     status: Mapped[AwardStatus] = mapped_column(enum_column(AwardStatus),
                                                 default=AwardStatus.APPROVED, index=True)
     # [{"label": ..., "percent": 50, "gate": "on_award", "amount_fen": 600000}, ...]
@@ -84,7 +84,7 @@ class LedgerEntry(db.Model):
     pool_id: Mapped[int | None] = mapped_column(ForeignKey("pool.id"))
     award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"))
     kind: Mapped[LedgerKind] = mapped_column(enum_column(LedgerKind, 10))
-    amount_fen: Mapped[int]  # always positive; the kind says which way it moves
+    amount_fen: Mapped[Fen]  # always positive; the kind says which way it moves
     tranche_index: Mapped[int | None]
     note: Mapped[str] = mapped_column(String(500), default="")
     # A repeated submit of the same payment form carries the same key: one entry.

@@ -9,14 +9,14 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from marketplace.core.forms import CountField, DateInRange, MoneyField
 from marketplace.review.models import OthersScores, ScoringMethod
 
 
@@ -27,21 +27,22 @@ class ActionForm(FlaskForm):
 class ReviewDeadlineForm(FlaskForm):
     review_ends_at = DateTimeLocalField(
         _l("评审截止时间"), format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("请填写评审截止时间。"))],
+        validators=[DataRequired(_l("请填写评审截止时间。")), DateInRange()],
         description=_l("北京时间。截止后专家不能再保存或提交评分；可随时延长。"))
 
 
 class SettingsForm(FlaskForm):
-    reviewers_per_application = IntegerField(
-        _l("每个项目的评审专家人数"), validators=[DataRequired(), NumberRange(1, 15)])
+    # InputRequired, not DataRequired: a mistyped number keeps its own message.
+    reviewers_per_application = CountField(
+        _l("每个项目的评审专家人数"), validators=[InputRequired()], minimum=1, maximum=15)
     blind = BooleanField(_l("匿名评审（专家看不到申报组织的身份信息）"))
     others_scores = SelectField(_l("其他专家的评分"), choices=[
         SelectChoice(OthersScores.AFTER_OWN.value, _l("提交自己的评分后可见")),
         SelectChoice(OthersScores.NEVER.value, _l("始终不可见"))])
     scoring_method = SelectField(_l("计分方法"), choices=[
         SelectChoice(m.value, m.label) for m in ScoringMethod])
-    disagreement_points = IntegerField(
-        _l("分歧提示阈值（分）"), validators=[DataRequired(), NumberRange(0, 100)],
+    disagreement_points = CountField(
+        _l("分歧提示阈值（分）"), validators=[InputRequired()], minimum=0, maximum=100,
         description=_l("同一项目的专家总分相差超过这个分数时提示。"))
 
 
@@ -50,8 +51,8 @@ class CriterionForm(FlaskForm):
         csrf = False
 
     name = StringField(_l("评分项"), validators=[Optional(), Length(max=60)])
-    weight = IntegerField(_l("权重"), validators=[Optional(), NumberRange(0, 100)])
-    max_score = IntegerField(_l("满分"), validators=[Optional(), NumberRange(1, 1000)])
+    weight = CountField(_l("权重"), validators=[Optional()], minimum=0, maximum=100)
+    max_score = CountField(_l("满分"), validators=[Optional()], minimum=1, maximum=1000)
     guidance = StringField(_l("评分说明"), validators=[Optional(), Length(max=500)])
 
 
@@ -84,13 +85,13 @@ class ReopenForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     action = HiddenField()
-    amount = StringField(_l("拟资助金额（元）"), validators=[Optional()])
+    amount = MoneyField(_l("拟资助金额（元）"), validators=[Optional()])
     pool_id = SelectField(_l("资金池"), coerce=int, validators=[Optional()])
     feedback = TextAreaField(_l("给申报团队的反馈"), validators=[Optional(), Length(max=5000)])
 
 
 class PublishForm(FlaskForm):
-    starts_on = DateField(_l("公示开始日期"), validators=[Optional()])
+    starts_on = DateField(_l("公示开始日期"), validators=[Optional(), DateInRange()])
 
 
 class ObjectionForm(FlaskForm):

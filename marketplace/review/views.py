@@ -585,6 +585,10 @@ def publish(round_id: int):
                 else starts_at
         perform(lambda: services.publish_publicity(round_, current_user, starts_at=starts_at),
                 _("公示已发布。"))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
     return redirect(url_for(".manage_round", round_id=round_id))
 
 

@@ -13,7 +13,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -25,12 +24,11 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
-from marketplace.core.money import MoneyError, to_decimal
+from marketplace.core.forms import CountField, DateInRange, MoneyField
 from marketplace.core.timeutil import local_to_utc, to_local
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS
 from marketplace.rounds.models import (
@@ -48,27 +46,6 @@ from marketplace.rounds.services import (
 )
 
 TRANCHE_ROWS = 5
-
-
-class MoneyField(StringField):
-    """Yuan typed as text ("12,000.50"); `.amount` is the Decimal, None when left empty."""
-
-    amount: Decimal | None = None
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        self.amount = None
-        text = (self.data or "").strip()
-        if text:
-            try:
-                self.amount = to_decimal(text)
-            except MoneyError:
-                self.amount = None
-                self.process_errors.append(_l("请填写金额（元），最多两位小数。"))
-
-    def set_amount(self, amount: Decimal | None) -> None:
-        self.amount = amount
-        self.data = "" if amount is None else f"{amount:.2f}"
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -91,14 +68,14 @@ def _utc(value: datetime | None) -> datetime | None:
 
 class TrancheRowForm(Form):
     label = StringField(_l("名称"), validators=[Optional(), Length(max=60)])
-    percent = IntegerField(_l("比例 %"), validators=[Optional(), NumberRange(1, 100)])
+    percent = CountField(_l("比例 %"), validators=[Optional()], minimum=1, maximum=100)
     gate = SelectField(_l("拨付条件"), choices=[SelectChoice(g.value, label)
                                             for g, label in TRANCHE_GATE_LABELS.items()])
 
 
 class RoundForm(FlaskForm):
-    year = IntegerField(_l("年度"), validators=[InputRequired(_l("请填写年度。")),
-                                              NumberRange(2000, 2100)])
+    year = CountField(_l("年度"), validators=[InputRequired(_l("请填写年度。"))],
+                      minimum=2000, maximum=2100)
     title = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")),
                                               Length(max=200)])
     introduction = TextAreaField(
@@ -106,23 +83,25 @@ class RoundForm(FlaskForm):
         description=_l("可用简单的 HTML 格式：段落、加粗、斜体、列表、链接、小标题；"
                        "其他格式会被去掉。"))
     total_budget = MoneyField(_l("总预算（元）"), validators=[DataRequired(_l("请填写总预算。"))])
-    opens_at = DateTimeLocalField(_l("申报开始时间"), validators=[Optional()],
+    opens_at = DateTimeLocalField(_l("申报开始时间"), validators=[Optional(), DateInRange()],
                                   format="%Y-%m-%dT%H:%M",
                                   description=_l("北京时间。"))
-    deadline_at = DateTimeLocalField(_l("申报截止时间"), validators=[Optional()],
+    deadline_at = DateTimeLocalField(_l("申报截止时间"), validators=[Optional(), DateInRange()],
                                      format="%Y-%m-%dT%H:%M", description=_l("北京时间。"))
-    review_ends_at = DateTimeLocalField(_l("评审结束时间"), validators=[Optional()],
+    review_ends_at = DateTimeLocalField(_l("评审结束时间"),
+                                        validators=[Optional(), DateInRange()],
                                         format="%Y-%m-%dT%H:%M")
-    publicity_days = IntegerField(_l("公示天数"), default=7,
-                                  validators=[InputRequired(_l("请填写公示天数。")),
-                                              NumberRange(1, 60)])
-    delivery_ends_at = DateTimeLocalField(_l("项目实施结束时间"), validators=[Optional()],
+    publicity_days = CountField(_l("公示天数"), default=7,
+                                validators=[InputRequired(_l("请填写公示天数。"))],
+                                minimum=1, maximum=60)
+    delivery_ends_at = DateTimeLocalField(_l("项目实施结束时间"),
+                                          validators=[Optional(), DateInRange()],
                                           format="%Y-%m-%dT%H:%M")
     categories = TextAreaField(_l("征集类别"), default="\n".join(DEFAULT_CATEGORIES),
                                description=_l("每行一个。"))
     max_amount_per_project = MoneyField(_l("单个项目资助上限（元）"), validators=[Optional()])
-    max_applications_per_org = IntegerField(_l("每个组织最多申报数"),
-                                            validators=[Optional(), NumberRange(1, 100)])
+    max_applications_per_org = CountField(_l("每个组织最多申报数"), validators=[Optional()],
+                                          minimum=1, maximum=100)
     tranches = FieldList(FormField(TrancheRowForm), min_entries=TRANCHE_ROWS,
                          max_entries=TRANCHE_ROWS)
 
@@ -209,9 +188,10 @@ class RoundForm(FlaskForm):
 
 
 for _category in BudgetCategory:  # 人员费 ≤ 30% etc.: one optional field per category
-    setattr(RoundForm, f"rule_{_category.value}", IntegerField(
+    setattr(RoundForm, f"rule_{_category.value}", CountField(
         _l("%(category)s占比上限 %%", category=BUDGET_CATEGORY_LABELS[_category]),
-        validators=[Optional(), NumberRange(1, 100, _l("应为 1 到 100 之间的整数。"))]))
+        validators=[Optional()], minimum=1, maximum=100,
+        message=_l("应为 1 到 100 之间的整数。")))
 
 
 class PoolForm(FlaskForm):
@@ -236,8 +216,8 @@ class ChallengeForm(FlaskForm):
     indicators = TextAreaField(_l("考核指标"), validators=[Optional(), Length(max=5000)])
     cap_per_team = MoneyField(_l("每队资助上限（元）"),
                               validators=[DataRequired(_l("请填写每队资助上限。"))])
-    slots = IntegerField(_l("揭榜队伍数"), default=1,
-                         validators=[InputRequired(_l("请填写揭榜队伍数。")), NumberRange(1, 100)])
+    slots = CountField(_l("揭榜队伍数"), default=1,
+                       validators=[InputRequired(_l("请填写揭榜队伍数。"))], minimum=1, maximum=100)
     pool_id = SelectField(_l("资金池"))
     pool_amount = MoneyField(_l("新资金池金额（元）"), validators=[Optional()],
                              description=_l("不填则为 每队上限 × 队伍数。"))
@@ -247,6 +227,8 @@ class ChallengeForm(FlaskForm):
     def __init__(self, *args, round: Round, allow_new_pool: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [SelectChoice("new", _l("为本命题新建资金池"))] if allow_new_pool else []
+        if not allow_new_pool:
+            del self.pool_amount  # not on the page: a typed value could only hide an error
         choices += [SelectChoice(str(p.id), f"{p.name}（{p.kind.label}）") for p in round.pools]
         self.pool_id.choices = choices
         self.eligible_regions.choices = [SelectChoice(r) for r in current_app.config["REGIONS"]]
@@ -259,7 +241,8 @@ class ChallengeForm(FlaskForm):
             title=self.title.data or "", background=self.background.data or "",
             expected_outcomes=self.expected_outcomes.data or "",
             indicators=self.indicators.data or "", cap_per_team=self.cap_per_team.amount,
-            slots=self.slots.data, pool_id=pool_id, pool_amount=self.pool_amount.amount,
+            slots=self.slots.data, pool_id=pool_id,
+            pool_amount=self.pool_amount.amount if "pool_amount" in self else None,
             eligible_regions=list(self.eligible_regions.data or []),
             eligible_org_types=list(self.eligible_org_types.data or []))
 

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models import enum_column
-from marketplace.core.money import from_fen
+from marketplace.core.money import Fen, from_fen
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 
@@ -89,7 +89,7 @@ class Round(db.Model):
     introduction: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
     status: Mapped[RoundStatus] = mapped_column(enum_column(RoundStatus), default=RoundStatus.DRAFT,
                                                 index=True)
-    total_budget_fen: Mapped[int] = mapped_column(default=0)
+    total_budget_fen: Mapped[Fen] = mapped_column(default=0)
     # Dates, naive UTC. Applications are accepted while opens_at <= now <= deadline_at.
     opens_at: Mapped[datetime | None]
     deadline_at: Mapped[datetime | None]
@@ -97,7 +97,7 @@ class Round(db.Model):
     publicity_days: Mapped[int] = mapped_column(default=7)
     delivery_ends_at: Mapped[datetime | None]
     categories: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_CATEGORIES))
-    max_amount_per_project_fen: Mapped[int | None]
+    max_amount_per_project_fen: Mapped[Fen | None]
     max_applications_per_org: Mapped[int | None]
     # {"personnel": 30, ...}: maximum share (percent) of an application's total per category.
     budget_rules: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
@@ -158,7 +158,7 @@ class Pool(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[PoolKind] = mapped_column(enum_column(PoolKind))
-    amount_fen: Mapped[int] = mapped_column(default=0)
+    amount_fen: Mapped[Fen] = mapped_column(default=0)
     regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # targeted pools only
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -185,7 +185,7 @@ class Challenge(db.Model):
     background: Mapped[str] = mapped_column(Text, default="")
     expected_outcomes: Mapped[str] = mapped_column(Text, default="")
     indicators: Mapped[str] = mapped_column(Text, default="")
-    cap_per_team_fen: Mapped[int] = mapped_column(default=0)
+    cap_per_team_fen: Mapped[Fen] = mapped_column(default=0)
     slots: Mapped[int] = mapped_column(default=1)
     eligible_regions: Mapped[list[str]] = mapped_column(JSON, default=list)    # empty: any
     eligible_org_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: any

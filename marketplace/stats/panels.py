@@ -20,12 +20,13 @@ import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from marketplace.core.money import format_yuan, from_fen, to_decimal
+from marketplace.core.money import format_yuan, from_fen
 from marketplace.rounds.models import Round, RoundStatus
 from marketplace.stats import services
 
@@ -133,7 +134,8 @@ def wan(amount_text: str) -> str:
 
 
 def _money(amount_text: str) -> str:
-    return format_yuan(to_decimal(amount_text))
+    # A computed sum, not typed input: no maximum applies (to_decimal has one).
+    return format_yuan(Decimal(amount_text))
 
 
 def growth_text(value: float | None, in_progress: bool = False) -> str:
