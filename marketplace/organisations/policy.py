@@ -38,6 +38,12 @@ def can_edit(user, organisation: Organisation) -> Decision:
 can_manage_members = can_edit
 
 
+def eligibility_region(organisation: Organisation) -> str | None:
+    """The county eligibility rules read (challenge regions, targeted pools): the one staff
+    verified, not the one the group last typed. None until the organisation is verified."""
+    return organisation.verified_region
+
+
 def can_verify(user, organisation: Organisation) -> Decision:
     if not is_staff(user):
         return deny(_l("只有团市委工作人员或系统管理员可以审核组织。"))

@@ -33,8 +33,9 @@ from marketplace.organisations.uscc import normalise_uscc, uscc_problem
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 PROFILE_FIELDS = ["name", "org_type", "uscc", "region", "contact_name", "contact_phone",
                   "address", "introduction", "status"]
-# Changing who the organisation *is* sends a verified one back for verification.
-IDENTITY_FIELDS = ("name", "org_type", "uscc")
+# Changing who the organisation *is*, or where it is (challenges and targeted pools are
+# limited to counties), sends a verified one back for verification.
+IDENTITY_FIELDS = ("name", "org_type", "uscc", "region")
 
 
 @dataclass
@@ -122,13 +123,15 @@ def _owners(organisation: Organisation) -> list[User]:
 
 def verify_organisation(actor: User, organisation: Organisation) -> None:
     require(policy.can_verify(actor, organisation))
-    before = {"status": organisation.status}
+    before = {"status": organisation.status, "verified_region": organisation.verified_region}
     organisation.status = OrganisationStatus.VERIFIED
+    organisation.verified_region = organisation.region
     organisation.review_note = None
     organisation.reviewed_at = utcnow()
     organisation.reviewed_by_id = actor.id
     record("organisation.verify", organisation, actor=actor, before=before,
-           after={"status": organisation.status})
+           after={"status": organisation.status,
+                  "verified_region": organisation.verified_region})
     for owner in _owners(organisation):
         queue_mail(owner.email, "organisation_verified", owner.locale, organisation=organisation,
                    user=owner,
