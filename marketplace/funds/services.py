@@ -30,6 +30,7 @@ from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.funds.models import Award, AwardStatus, LedgerEntry, LedgerKind
+from marketplace.organisations.policy import eligibility_region
 from marketplace.rounds.models import Challenge, Pool, PoolKind, Round
 
 # Awards that hold money and a challenge slot.
@@ -136,13 +137,15 @@ def tranche_plan(template: list[dict] | None, amount_fen: int) -> list[dict]:
 
 
 def organisation_region(application: Application) -> str:
-    """The applicant's region as submitted (snapshot), else the organisation's current one."""
+    """The applicant's county for a targeted pool: as frozen at submission (submitting needs a
+    verified organisation, and a county change sends it back to verification, so that is a
+    county staff verified), else the organisation's verified county."""
     snap = application.snapshot or {}
     org = snap.get("organisation") if isinstance(snap, dict) else None
     if isinstance(org, dict) and org.get("region"):
         return str(org["region"])
     if application.organisation is not None:
-        return application.organisation.region
+        return eligibility_region(application.organisation) or ""
     return application.region or ""
 
 

@@ -61,6 +61,13 @@ class MemberRole(str, enum.Enum):
         return str(_l("负责人")) if self is MemberRole.OWNER else str(_l("成员"))
 
 
+def _verified_region_on_insert(context) -> str | None:
+    """Organisations created already verified (history import, demo data) were verified with
+    the county they were created with."""
+    row = context.get_current_parameters()
+    return row.get("region") if row.get("status") == OrganisationStatus.VERIFIED else None
+
+
 class Organisation(db.Model):
     """A volunteer group. Same USCC *and* same name is a duplicate; several university
     teams may share their university's USCC under different names."""
@@ -73,6 +80,11 @@ class Organisation(db.Model):
     org_type: Mapped[OrganisationType] = mapped_column(_enum(OrganisationType))
     uscc: Mapped[str] = mapped_column(String(18), index=True)
     region: Mapped[str] = mapped_column(String(40), index=True)
+    # The county staff checked when verifying: what eligibility reads
+    # (policy.eligibility_region). `region` is what the group last typed; changing it sends
+    # the organisation back to verification, and this stays until staff verify again.
+    verified_region: Mapped[str | None] = mapped_column(String(40),
+                                                        default=_verified_region_on_insert)
     contact_name: Mapped[str] = mapped_column(String(60))
     contact_phone: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(200), default="")
@@ -129,8 +141,11 @@ class Invitation(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     status: Mapped[InvitationStatus] = mapped_column(
         _enum(InvitationStatus, 10), default=InvitationStatus.PENDING)
-    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The user who last sent it: the per-inviter limit counts by this and `sent_at`.
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the mail last went out; sent again only after services.INVITATION_WINDOW.
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()

@@ -38,6 +38,23 @@ def can_edit(user, organisation: Organisation) -> Decision:
 can_manage_members = can_edit
 
 
+def can_invite(user, organisation: Organisation) -> Decision:
+    """Invitations are mailed in the organisation's name to an address the inviter typed:
+    only once staff have checked who the organisation is."""
+    decision = can_manage_members(user, organisation)
+    if not decision:
+        return decision
+    if not organisation.is_verified:
+        return deny(_l("组织通过团市委认证后才能邀请成员：邀请邮件以组织的名义发出。"))
+    return ALLOW
+
+
+def eligibility_region(organisation: Organisation) -> str | None:
+    """The county eligibility rules read (challenge regions, targeted pools): the one staff
+    verified, not the one the group last typed. None until the organisation is verified."""
+    return organisation.verified_region
+
+
 def can_verify(user, organisation: Organisation) -> Decision:
     if not is_staff(user):
         return deny(_l("只有团市委工作人员或系统管理员可以审核组织。"))

@@ -1,20 +1,22 @@
 """Organisation changes. Each checks, changes, audits and queues mail; the caller commits."""
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.models import User
 from marketplace.accounts.tokens import make_token, read_token
 from marketplace.audit.services import record, snapshot
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import utcnow
+from marketplace.core.timeutil import to_local, utcnow
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.notify.services import queue_mail
@@ -33,8 +35,15 @@ from marketplace.organisations.uscc import normalise_uscc, uscc_problem
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 PROFILE_FIELDS = ["name", "org_type", "uscc", "region", "contact_name", "contact_phone",
                   "address", "introduction", "status"]
-# Changing who the organisation *is* sends a verified one back for verification.
-IDENTITY_FIELDS = ("name", "org_type", "uscc")
+# Changing who the organisation *is*, or where it is (challenges and targeted pools are
+# limited to counties), sends a verified one back for verification.
+IDENTITY_FIELDS = ("name", "org_type", "uscc", "region")
+
+# Invitations mail an address the inviter typed: bounded per inviting user and per address,
+# counted from the invitation rows so the limits hold across workers.
+INVITATION_WINDOW = timedelta(hours=24)
+INVITATIONS_PER_INVITER = 20  # mails one user may cause in the window, all organisations
+INVITATIONS_PER_ADDRESS = 3   # mails one address may receive in the window, all organisations
 
 
 @dataclass
@@ -122,13 +131,15 @@ def _owners(organisation: Organisation) -> list[User]:
 
 def verify_organisation(actor: User, organisation: Organisation) -> None:
     require(policy.can_verify(actor, organisation))
-    before = {"status": organisation.status}
+    before = {"status": organisation.status, "verified_region": organisation.verified_region}
     organisation.status = OrganisationStatus.VERIFIED
+    organisation.verified_region = organisation.region
     organisation.review_note = None
     organisation.reviewed_at = utcnow()
     organisation.reviewed_by_id = actor.id
     record("organisation.verify", organisation, actor=actor, before=before,
-           after={"status": organisation.status})
+           after={"status": organisation.status,
+                  "verified_region": organisation.verified_region})
     for owner in _owners(organisation):
         queue_mail(owner.email, "organisation_verified", owner.locale, organisation=organisation,
                    user=owner,
@@ -153,17 +164,62 @@ def reject_organisation(actor: User, organisation: Organisation, reason: str) ->
                    link=public_url(url_for("organisations.edit", org_id=organisation.id)))
 
 
-def invite_member(actor: User, organisation: Organisation, email: str) -> Invitation:
-    require(policy.can_manage_members(actor, organisation))
+def _lock_invitations(actor: User, email: str) -> None:
+    """Serialise invitations by the same user or to the same address, so that the counts
+    read next cannot change before this request commits."""
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        # The driver starts a transaction at the first write: a no-op update takes SQLite's
+        # database write lock (waiting up to the busy timeout), serialising every writer.
+        users = User.__table__
+        db.session.execute(update(users).where(users.c.id == actor.id).values(id=users.c.id))
+        return
+    db.session.execute(select(User.id).where(User.id == actor.id)
+                       .with_for_update(key_share=True))
+    # No row stands for an address that has never been invited: a transaction-scoped
+    # advisory lock on a stable 64-bit key of it does.
+    digest = hashlib.sha256(f"organisation.invite:{email}".encode()).digest()
+    db.session.execute(select(func.pg_advisory_xact_lock(
+        int.from_bytes(digest[:8], "big", signed=True))))
+
+
+def _invitations_sent_since(since: datetime, *conditions) -> int:
+    """Mails sent: a pending invitation is mailed again only after the window, so within
+    one window each row stands for at most one mail (revoked and accepted ones count too)."""
+    return int(db.session.scalar(select(func.count(Invitation.id))
+                                 .where(Invitation.sent_at > since, *conditions)) or 0)
+
+
+def invite_member(actor: User, organisation: Organisation, email: str,
+                  now: datetime | None = None) -> Invitation:
+    """Mail `email` a link to join; asking again for a pending address within the window
+    sends nothing."""
+    require(policy.can_invite(actor, organisation))
     email = normalise_email(email)
     if any(m.user.email == email for m in organisation.memberships):
         raise NotAllowed(_l("这个邮箱的用户已经是成员了。"), field="email")
+    now = now or utcnow()
+    since = now - INVITATION_WINDOW
+    _lock_invitations(actor, email)
     invitation = db.session.scalar(select(Invitation).where(
         Invitation.organisation_id == organisation.id, Invitation.email == email,
         Invitation.status == InvitationStatus.PENDING))
+    if invitation is not None and invitation.sent_at > since:
+        sent = to_local(invitation.sent_at).strftime("%Y-%m-%d %H:%M")
+        raise NotAllowed(_l("已向这个邮箱发出邀请（%(time)s），邀请仍然有效；"
+                            "24 小时内不再重复发送。", time=sent), field="email")
+    if _invitations_sent_since(since, Invitation.invited_by_id == actor.id) \
+            >= INVITATIONS_PER_INVITER:
+        raise NotAllowed(_l("你在 24 小时内已发出 %(n)d 份邀请，已达上限，请稍后再邀请。",
+                            n=INVITATIONS_PER_INVITER), field="email")
+    if _invitations_sent_since(since, Invitation.email == email) >= INVITATIONS_PER_ADDRESS:
+        raise NotAllowed(_l("这个邮箱近期收到的邀请过多，请 24 小时后再邀请。"), field="email")
     if invitation is None:
-        invitation = Invitation(organisation=organisation, email=email, invited_by_id=actor.id)
+        invitation = Invitation(organisation=organisation, email=email)
         db.session.add(invitation)
+    invitation.invited_by_id = actor.id
+    invitation.sent_at = now
+    db.session.flush()  # the link carries the invitation's id
     record("organisation.invite", invitation, actor=actor,
            after={"organisation_id": organisation.id, "email": email})
     invitee = db.session.scalar(select(User).where(User.email == email))

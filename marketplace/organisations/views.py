@@ -51,20 +51,26 @@ def create():
 @bp.route("/<int:org_id>")
 @login_required
 def detail(org_id: int):
-    organisation = _load(org_id)
+    return _detail_page(_load(org_id))
+
+
+def _detail_page(organisation: Organisation, invite_form: InviteForm | None = None,
+                 status: int = 200):
     memberships = db.session.scalars(
-        select(Membership).where(Membership.organisation_id == org_id)
+        select(Membership).where(Membership.organisation_id == organisation.id)
         .options(selectinload(Membership.user))
         # The owner first: roles are stored as text, and "member" sorts before "owner".
         .order_by(case((Membership.role == MemberRole.OWNER, 0), else_=1), Membership.id)).all()
     invitations = db.session.scalars(select(Invitation).where(
-        Invitation.organisation_id == org_id,
+        Invitation.organisation_id == organisation.id,
         Invitation.status == InvitationStatus.PENDING)).all()
     return render_template(
         "organisations/detail.html", organisation=organisation, memberships=memberships,
         invitations=invitations, can_edit=policy.can_edit(current_user, organisation),
+        can_invite=policy.can_invite(current_user, organisation),
         can_verify=policy.can_verify(current_user, organisation),
-        invite_form=InviteForm(), action_form=ActionForm(), reject_form=RejectForm())
+        invite_form=invite_form or InviteForm(), action_form=ActionForm(),
+        reject_form=RejectForm()), status
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
@@ -88,14 +94,12 @@ def invite(org_id: int):
     organisation = _load(org_id)
     visible_or_404(policy.can_manage_members(current_user, organisation))
     form = InviteForm()
-    if form.validate_on_submit():
-        perform(lambda: services.invite_member(current_user, organisation, form.email.data),
-                _("邀请已发送到 %(email)s。", email=form.email.data))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
-    return redirect(url_for(".detail", org_id=org_id))
+    if form.validate_on_submit() and perform(
+            lambda: services.invite_member(current_user, organisation, form.email.data),
+            _("邀请已发送到 %(email)s。", email=form.email.data), form):
+        return redirect(url_for(".detail", org_id=org_id))
+    # The members page again, the refusal next to the address that was typed.
+    return _detail_page(organisation, invite_form=form, status=422)
 
 
 @bp.route("/<int:org_id>/members/<int:membership_id>/remove", methods=["POST"])

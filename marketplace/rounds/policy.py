@@ -10,7 +10,7 @@ from marketplace.accounts.models import Role
 from marketplace.core.policy import ALLOW, Decision, deny
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from marketplace.organisations.policy import can_edit as can_edit_organisation
-from marketplace.organisations.policy import membership_of
+from marketplace.organisations.policy import eligibility_region, membership_of
 from marketplace.rounds.models import (
     Challenge,
     ChallengeInvitation,
@@ -94,18 +94,23 @@ def can_set_preferences(user, organisation) -> Decision:
 
 
 def challenge_admits(challenge: Challenge, organisation) -> Decision:
-    """Whether the organisation may bid on the challenge (region and type rules)."""
+    """Whether the organisation may bid on the challenge (region and type rules). The
+    county is the one staff verified (organisations.policy.eligibility_region)."""
+    region = eligibility_region(organisation)
     regions = challenge.eligible_regions or []
-    if regions and organisation.region not in regions:
+    if regions and region is None:
+        return deny(_l("本命题仅限 %(regions)s 的组织揭榜，你的组织所在县区尚未通过认证。",
+                       regions="、".join(regions)))
+    if regions and region not in regions:
         return deny(_l("本命题仅限 %(regions)s 的组织揭榜，你的组织在 %(region)s。",
-                       regions="、".join(regions), region=organisation.region))
+                       regions="、".join(regions), region=region))
     types = challenge.eligible_org_types or []
     if types and organisation.org_type.value not in types:
         labels = "、".join(str(ORGANISATION_TYPE_LABELS[OrganisationType(t)]) for t in types)
         return deny(_l("本命题仅限 %(types)s 揭榜，你的组织是 %(type)s。",
                        types=labels, type=organisation.org_type.label))
     pool = challenge.pool
-    if pool is not None and not pool.admits_region(organisation.region):
+    if pool is not None and not pool.admits_region(region):
         return deny(_l("本命题的资金池仅面向 %(regions)s 的组织。",
                        regions="、".join(pool.regions or [])))
     return ALLOW

@@ -131,7 +131,7 @@ def test_changing_contact_keeps_verification(app):
     owner = make_user()
     organisation = make_organisation(owner)
     data = _data(name=organisation.name, uscc=organisation.uscc, org_type="volunteer_team",
-                 contact_phone="13600000000")
+                 region=organisation.region, contact_phone="13600000000")
     services.update_organisation(owner, organisation, data)
     assert organisation.status == OrganisationStatus.VERIFIED
 
