@@ -622,11 +622,11 @@ def earlier_awardees(round_: Round):
 
 
 def round_applications(user, round_: Round, filters: ListFilters):
-    """The organizer's list: the round's applications (not drafts), filtered and sorted."""
+    """The organizer's list: the round's applications submitted at least once (never
+    drafts, not even the organizer's own group's), filtered and sorted."""
     stmt = (policy.visible_applications(user)
             .join(Organisation, Organisation.id == Application.organisation_id)
-            .where(Application.round_id == round_.id,
-                   Application.status != ApplicationStatus.DRAFT))
+            .where(Application.round_id == round_.id, policy.was_submitted_clause()))
     if filters.status in {s.value for s in ApplicationStatus}:
         stmt = stmt.where(Application.status == ApplicationStatus(filters.status))
     if filters.category:
@@ -652,9 +652,11 @@ def round_applications(user, round_: Round, filters: ListFilters):
 
 
 def status_counts(user, round_: Round) -> dict[ApplicationStatus, int]:
-    """How many of the round's applications the user may see are in each status (one
-    GROUP BY), in lifecycle order; statuses without any are left out."""
-    stmt = (policy.visible_applications(user).where(Application.round_id == round_.id)
+    """The organizer's counts: how many of the round's submitted applications are in each
+    status (one GROUP BY), in lifecycle order; statuses without any are left out. Drafts
+    belong to their groups and are not counted."""
+    stmt = (policy.visible_applications(user)
+            .where(Application.round_id == round_.id, policy.was_submitted_clause())
             .with_only_columns(Application.status, func.count())
             .group_by(Application.status))
     counts = dict(db.session.execute(stmt).all())

@@ -11,7 +11,6 @@ from wtforms import SelectChoice
 
 from marketplace.applications import policy as application_policy
 from marketplace.applications import services as application_services
-from marketplace.applications.models import ApplicationStatus
 from marketplace.core.actions import perform
 from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
@@ -152,12 +151,11 @@ def _staff_links(round: Round) -> dict | None:
         review_url = url_for("review.manage_round", round_id=round.id)
     return {
         "list_url": url_for("applications.index", round_id=round.id),
-        # The organizer's list leaves drafts out: they are counted but not linked.
+        # Drafts belong to their groups: status_counts leaves them out.
         "counts": [(status, n, url_for("applications.index", round_id=round.id,
-                                       status=status.value)
-                    if status != ApplicationStatus.DRAFT else None)
+                                       status=status.value))
                    for status, n in counts.items()],
-        "submitted": sum(n for s, n in counts.items() if s != ApplicationStatus.DRAFT),
+        "submitted": sum(counts.values()),
         "review_url": review_url,
     }
 

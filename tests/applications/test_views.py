@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from marketplace.accounts.models import Role
 from marketplace.applications import services
 from marketplace.applications.models import Application, ApplicationStatus, Attachment
 from marketplace.core.timeutil import utcnow
@@ -200,6 +201,8 @@ def test_an_attachment_is_only_reachable_through_its_own_application(login_as, m
 def test_organizers_and_assigned_reviewers_may_download(login_as, foreign, organizer,
                                                         monkeypatch):
     application, attachment, _ = foreign
+    application.status, application.submitted_at = ApplicationStatus.SUBMITTED, utcnow()
+    db.session.commit()
     url = f"/applications/{application.id}/attachments/{attachment.id}"
     assert login_as(organizer).get(url).status_code == 200
     reviewer = make_user()
@@ -208,6 +211,37 @@ def test_organizers_and_assigned_reviewers_may_download(login_as, foreign, organ
     assert login_as(reviewer).get(url).status_code == 404
     monkeypatch.setattr(policy, "reviewer_may_see", lambda user, app: user.id == reviewer.id)
     assert login_as(reviewer).get(url).status_code == 200
+
+
+def test_staff_get_404_for_a_draft_and_its_attachments(login_as, foreign, organizer):
+    application, attachment, _ = foreign
+    admin = make_user(roles=[Role.ADMIN])
+    base = f"/applications/{application.id}"
+    for staff in (organizer, admin):
+        client = login_as(staff)
+        for url in (base, f"{base}/attachments/{attachment.id}"):
+            assert client.get(url).status_code == 404, url
+        assert client.post(f"{base}/return", data={"comment": "x"}).status_code == 404
+
+
+def test_staff_do_not_find_drafts_in_lists_counts_or_exports(login_as, organizer, open_round):
+    make_proposal(open_round, make_organisation(), title="提交过的项目",
+                  status=ApplicationStatus.SUBMITTED)
+    make_proposal(open_round, make_organisation(), title="别人的草稿")
+    make_proposal(open_round, make_organisation(), title="未提交就撤回",
+                  status=ApplicationStatus.WITHDRAWN, submitted_at=None)
+    client = login_as(organizer)
+    pages = [client.get(f"/applications/?round_id={open_round.id}{extra}").get_data(as_text=True)
+             for extra in ("", "&status=draft", "&status=withdrawn")]
+    pages.append(client.get(f"/applications/export.csv?round_id={open_round.id}")
+                 .get_data(as_text=True))
+    for html in pages:
+        assert "别人的草稿" not in html and "未提交就撤回" not in html
+    assert "提交过的项目" in pages[0] and "提交过的项目" in pages[3]
+    round_page = client.get(f"/rounds/{open_round.id}").get_data(as_text=True)
+    counts = round_page.split('data-testid="round-status-counts"')[1].split("</ul>")[0]
+    assert 'data-status="draft"' not in counts and 'data-status="withdrawn"' not in counts
+    assert "已提交 1 份" in round_page
 
 
 def test_members_cannot_open_the_organizer_list(login_as, member, open_round):

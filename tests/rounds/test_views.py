@@ -338,7 +338,8 @@ def test_round_page_links_organizers_to_its_applications_and_review(client, app)
     assert f'/applications/?round_id={round.id}&amp;status=submitted' in counts
     assert ">2</span>" in submitted.split("</li>")[0]
     assert '>1</span>' in counts.split('data-status="returned"')[1].split("</li>")[0]
-    assert "已提交 3 份" in html  # drafts are not in the organizer's list
+    assert "已提交 3 份" in html
+    assert 'data-status="draft"' not in counts  # drafts belong to their groups
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "reviewer"])
