@@ -97,6 +97,48 @@ class ApplicationData:
 PROPOSAL_FIELDS = ["title", "category", "summary", "objectives", "target_group",
                    "beneficiaries", "place", "region", "start_date", "end_date", "volunteers"]
 
+# Rows a proposal may have. Far more than a real proposal needs; without a cap one member
+# could store thousands of rows and make every page that shows the proposal time out.
+MAX_BUDGET_LINES = 100
+MAX_PLAN_ROWS = 100
+MAX_TEAM_MEMBERS = 50
+# Long texts are stored in Text columns, which hold anything: capped all the same.
+MAX_LONG_TEXT = 5000
+MAX_ROW_TEXT = 2000
+# Counts and amounts must fit the integer columns; these are far above any real project.
+MAX_HEADCOUNT = 10_000_000
+MAX_DRAFT_AMOUNT = Decimal("10000000.00")   # yuan, per line and in total
+MAX_QUANTITY = Decimal("9999999999.99")      # BudgetLine.quantity is Numeric(12, 2)
+
+
+def column_length(attribute) -> int:
+    """The n of a String(n) column: what the database can hold."""
+    return attribute.property.columns[0].type.length
+
+
+# (field, label, limit) of the typed texts, checked before anything is stored.
+PROPOSAL_TEXTS = [
+    ("title", _l("项目名称"), column_length(Application.title)),
+    ("summary", _l("项目简介"), MAX_LONG_TEXT),
+    ("objectives", _l("项目目标"), MAX_LONG_TEXT),
+    ("target_group", _l("服务对象"), column_length(Application.target_group)),
+    ("place", _l("实施地点"), column_length(Application.place)),
+]
+BUDGET_LINE_TEXTS = [("item", _l("预算项目"), column_length(BudgetLine.item)),
+                     ("note", _l("备注"), column_length(BudgetLine.note))]
+PLAN_ROW_TEXTS = [("period", _l("时间或时段"), column_length(PlanRow.period)),
+                  ("activity", _l("活动内容"), MAX_ROW_TEXT),
+                  ("expected_output", _l("预期成果"), MAX_ROW_TEXT)]
+TEAM_MEMBER_TEXTS = [("name", _l("姓名"), column_length(TeamMember.name)),
+                     ("role", _l("分工"), column_length(TeamMember.role)),
+                     ("phone", _l("电话"), column_length(TeamMember.phone))]
+# (ApplicationData field, cap, label of the table, its texts)
+ROW_TABLES = [
+    ("budget_lines", MAX_BUDGET_LINES, _l("预算明细"), BUDGET_LINE_TEXTS),
+    ("plan_rows", MAX_PLAN_ROWS, _l("活动计划"), PLAN_ROW_TEXTS),
+    ("team_members", MAX_TEAM_MEMBERS, _l("项目团队"), TEAM_MEMBER_TEXTS),
+]
+
 # --------------------------------------------------------------------------- money
 
 
@@ -242,13 +284,23 @@ def save_draft(actor, application: Application, data: ApplicationData,
                now: datetime | None = None) -> Application:
     """Replace the proposal with `data`; incomplete is fine (submission checks completeness)."""
     require(policy.can_edit(actor, application, now))
+    refuse_unstorable(data)
     if data.category and data.category not in (application.round.categories or []):
         raise NotAllowed(_l("请从本轮的项目类别中选择。"), field="category")
+    if _clean(data.region) and _clean(data.region) not in current_app.config["REGIONS"]:
+        raise NotAllowed(_l("请从列表中选择实施县区。"), field="region")
     for line in data.budget_lines:
-        if line.quantity <= 0 or line.quantity != line.quantity.quantize(FEN):
+        if line.quantity <= 0 or line.quantity != line.quantity.quantize(FEN) \
+                or line.quantity > MAX_QUANTITY:
             raise NotAllowed(_l("数量须为大于 0 的数，最多两位小数。"), field="budget_lines")
         if line.unit_price < 0 or line.unit_price != line.unit_price.quantize(FEN):
             raise NotAllowed(_l("单价须为不小于 0 的金额，最多两位小数。"), field="budget_lines")
+        if line_amount(line.quantity, line.unit_price) > MAX_DRAFT_AMOUNT:
+            raise NotAllowed(_l("每行预算金额不能超过 %(limit)s。",
+                                limit=_yuan(MAX_DRAFT_AMOUNT)), field="budget_lines")
+    if budget_summary(data.budget_lines).total > MAX_DRAFT_AMOUNT:
+        raise NotAllowed(_l("预算合计不能超过 %(limit)s。", limit=_yuan(MAX_DRAFT_AMOUNT)),
+                         field="budget_lines")
     for name in PROPOSAL_FIELDS:
         value = getattr(data, name)
         setattr(application, name, _clean(value) if isinstance(value, str) else value)
@@ -271,6 +323,30 @@ def save_draft(actor, application: Application, data: ApplicationData,
            after={"title": application.title, "requested_fen": application.requested_fen,
                   "budget_lines": len(application.budget_lines)})
     return application
+
+
+def refuse_unstorable(data: ApplicationData) -> None:
+    """Refuse, next to its field, what the database cannot hold or what would make the
+    proposal too big to show: too many rows, too long a text, too large a count."""
+    for name, label, limit in PROPOSAL_TEXTS:
+        if len(_clean(getattr(data, name))) > limit:
+            raise NotAllowed(_l("%(label)s不能超过 %(n)d 个字。", label=label, n=limit),
+                             field=name)
+    for name in ("beneficiaries", "volunteers"):
+        value = getattr(data, name)
+        if value is not None and not 0 <= value <= MAX_HEADCOUNT:
+            raise NotAllowed(_l("人数应在 0 到 %(n)d 之间。", n=MAX_HEADCOUNT), field=name)
+    for name, cap, table, texts in ROW_TABLES:
+        rows = getattr(data, name)
+        if len(rows) > cap:
+            raise NotAllowed(_l("%(table)s最多 %(n)d 行，现在有 %(count)d 行。",
+                                table=table, n=cap, count=len(rows)), field=name)
+        for number, row in enumerate(rows, start=1):
+            for text_name, label, limit in texts:
+                if len(_clean(getattr(row, text_name))) > limit:
+                    raise NotAllowed(
+                        _l("%(table)s第 %(row)d 行：%(label)s不能超过 %(n)d 个字。",
+                           table=table, row=number, label=label, n=limit), field=name)
 
 
 # --------------------------------------------------------------------------- submission
