@@ -58,6 +58,13 @@ CHALLENGE_FIELDS = ["title", "background", "expected_outcomes", "indicators",
                     "eligible_org_types"]
 
 
+# What the String(n) columns hold; longer names are refused rather than failing in the
+# database (PostgreSQL refuses them with an error, a 500 for the user).
+TITLE_LENGTH = Round.title.property.columns[0].type.length
+POOL_NAME_LENGTH = Pool.name.property.columns[0].type.length
+CHALLENGE_TITLE_LENGTH = Challenge.title.property.columns[0].type.length
+
+
 def default_tranche_template() -> list[dict]:
     return [
         {"label": "立项拨付", "percent": 50, "gate": TrancheGate.ON_AWARD.value},
@@ -146,6 +153,8 @@ def round_data_problems(data: RoundData) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not (data.title or "").strip():
         problems["title"] = str(_l("请填写名称。"))
+    elif len(data.title.strip()) > TITLE_LENGTH:
+        problems["title"] = str(_l("名称不能超过 %(n)d 个字。", n=TITLE_LENGTH))
     if not 2000 <= (data.year or 0) <= 2100:
         problems["year"] = str(_l("请填写正确的年度。"))
     if data.total_budget is None or data.total_budget < 0:
@@ -317,13 +326,20 @@ def _refuse_over_budget(round: Round, other_pools_fen: int, amount_fen: int,
                             free=format_yuan(free)), field=field_name)
 
 
+def _pool_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise NotAllowed(_l("请填写资金池名称。"), field="name")
+    if len(name) > POOL_NAME_LENGTH:
+        raise NotAllowed(_l("资金池名称不能超过 %(n)d 个字。", n=POOL_NAME_LENGTH), field="name")
+    return name
+
+
 def create_pool(actor, round: Round, name: str, kind: PoolKind, amount: Decimal,
                 regions: list[str] = (), *, amount_field: str = "amount") -> Pool:
     require(policy.can_edit_round(actor, round))
     round = lock_round(round.id)
-    name = (name or "").strip()
-    if not name:
-        raise NotAllowed(_l("请填写资金池名称。"), field="name")
+    name = _pool_name(name)
     if amount is None or amount < 0:
         raise NotAllowed(_l("金额不能为负数。"), field=amount_field)
     regions = _check_regions(list(regions or []), "regions")
@@ -347,9 +363,7 @@ def update_pool(actor, pool: Pool, name: str, amount: Decimal,
 
     require(policy.can_edit_round(actor, pool.round))
     round = lock_round(pool.round_id)
-    name = (name or "").strip()
-    if not name:
-        raise NotAllowed(_l("请填写资金池名称。"), field="name")
+    name = _pool_name(name)
     if amount is None or amount < 0:
         raise NotAllowed(_l("金额不能为负数。"), field="amount")
     regions = _check_regions(list(regions or []), "regions")
@@ -389,6 +403,9 @@ class ChallengeData:
 def _check_challenge(round: Round, data: ChallengeData) -> None:
     if not (data.title or "").strip():
         raise NotAllowed(_l("请填写命题名称。"), field="title")
+    if len(data.title.strip()) > CHALLENGE_TITLE_LENGTH:
+        raise NotAllowed(_l("命题名称不能超过 %(n)d 个字。", n=CHALLENGE_TITLE_LENGTH),
+                         field="title")
     if data.cap_per_team is None or data.cap_per_team <= 0:
         raise NotAllowed(_l("每队资助上限应大于 0。"), field="cap_per_team")
     if (round.max_amount_per_project_fen is not None

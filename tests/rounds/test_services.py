@@ -257,6 +257,24 @@ def test_challenge_cap_may_not_exceed_the_round_maximum_per_project(app):
     assert refusal.value.field == "cap_per_team"
 
 
+def test_names_longer_than_their_columns_are_refused_next_to_the_field(app):
+    staff = organizer()
+    with pytest.raises(NotAllowed) as refusal:
+        services.create_round(staff, round_data(title="长" * 10_000))
+    assert refusal.value.field == "title" and "200" in refusal.value.reason
+    db.session.rollback()
+    round = make_round(status=RoundStatus.DRAFT)
+    with pytest.raises(NotAllowed) as refusal:
+        services.create_pool(staff, round, "池" * 121, PoolKind.TARGETED, Decimal("1.00"),
+                             ["岱山县"])
+    assert refusal.value.field == "name" and "120" in refusal.value.reason
+    db.session.rollback()
+    with pytest.raises(NotAllowed) as refusal:
+        services.create_challenge(staff, round, ChallengeData(
+            title="题" * 201, cap_per_team=Decimal("100.00"), pool_id=round.pools[0].id))
+    assert refusal.value.field == "title" and "200" in refusal.value.reason
+
+
 # --- publishing ---------------------------------------------------------------------------
 
 def test_publishing_opens_the_round_and_audits(app):
