@@ -14,6 +14,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -118,6 +119,8 @@ class TeamRowForm(Form):
 
 
 class ApplicationForm(FlaskForm):
+    # One per rendering of the new-application form: saving it twice starts one draft.
+    start_token = HiddenField()
     organisation_id = SelectField(_l("申报组织"), coerce=int, validate_choice=False)
     title = StringField(_l("项目名称"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("项目类别"), validate_choice=False)

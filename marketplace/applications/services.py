@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import zipfile
 from collections.abc import Callable
@@ -255,18 +256,43 @@ def challenge_admits(challenge: Challenge, organisation: Organisation) -> Decisi
     return rounds_rule(challenge, organisation)
 
 
+START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_start_token() -> str:
+    """A fresh token for one rendering of the new-application form."""
+    return secrets.token_urlsafe(24)
+
+
 def start_application(actor, organisation: Organisation, round_: Round,
                       challenge: Challenge | None = None,
-                      now: datetime | None = None) -> Application:
-    """A new draft for the open call, or a bid on `challenge`."""
+                      now: datetime | None = None, *, token: str | None = None) -> Application:
+    """A new draft for the open call, or a bid on `challenge`.
+
+    With the `token` of the form it was typed into, starting is idempotent: a second request
+    with the same token (a double click, a retry) gets the draft the first one made, whatever
+    state that draft has reached since. Starts of one organisation run one at a time (its
+    row lock), so the second request sees the first one's draft once it is committed.
+    """
     require(policy.can_start(actor, organisation, round_, now))
     if challenge is not None:
         if challenge.round_id != round_.id or challenge.published_at is None:
             raise NotAllowed(_l("找不到该命题。"))
         require(challenge_admits(challenge, organisation))
+    if token is not None:
+        if not START_TOKEN.fullmatch(token):
+            raise NotAllowed(_l("表单已失效，请刷新页面后重新填写。"))
+        lock_organisation(organisation.id)
+        started = db.session.scalar(select(Application).where(
+            Application.organisation_id == organisation.id, Application.start_token == token))
+        if started is not None:
+            if started.round_id != round_.id or started.challenge_id != (
+                    challenge.id if challenge else None):
+                raise NotAllowed(_l("表单已失效，请刷新页面后重新填写。"))
+            return started
     application = Application(round=round_, organisation=organisation, challenge=challenge,
                               status=ApplicationStatus.DRAFT, created_by_id=actor.id,
-                              region=organisation.region)
+                              region=organisation.region, start_token=token)
     if round_.categories and len(round_.categories) == 1:
         application.category = round_.categories[0]
     db.session.add(application)
@@ -282,7 +308,11 @@ def _clean(text: str | None) -> str:
 
 def save_draft(actor, application: Application, data: ApplicationData,
                now: datetime | None = None) -> Application:
-    """Replace the proposal with `data`; incomplete is fine (submission checks completeness)."""
+    """Replace the proposal with `data`; incomplete is fine (submission checks completeness).
+
+    Under the application's row lock, so two saves at once (a double click) replace the rows
+    one after the other instead of both deleting the old rows and both adding new ones."""
+    lock_application(application)
     require(policy.can_edit(actor, application, now))
     refuse_unstorable(data)
     if data.category and data.category not in (application.round.categories or []):
@@ -509,12 +539,38 @@ def lock_organisation(organisation_id: int) -> None:
                        .with_for_update(key_share=True))
 
 
+def lock_application(application: Application) -> Application:
+    """Lock the application's row for this transaction and read it again (status, rows), so
+    two requests on one application (a double click, a retry) run one after the other and
+    the second one sees what the first did. PostgreSQL: FOR NO KEY UPDATE (rows that merely
+    refer to the application are not blocked); SQLite has no row locks, so a no-op write
+    takes the database write lock."""
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Application.__table__
+        db.session.execute(update(table).where(table.c.id == application.id)
+                           .values(id=table.c.id, updated_at=table.c.updated_at))
+    db.session.execute(select(Application.id).where(Application.id == application.id)
+                       .with_for_update(key_share=True))
+    db.session.expire(application)
+    return application
+
+
 def submit_application(actor, application: Application,
                        now: datetime | None = None) -> Application:
-    """Submit (or submit again after a return). Refused with every problem at once."""
+    """Submit (or submit again after a return). Refused with every problem at once.
+
+    A repeated submit (double click, retry) finds the application submitted and changes
+    nothing: no second audit entry, no second mail."""
     now = now or utcnow()
-    require(policy.can_submit(actor, application, now))
+    if not policy.is_member(actor, application):
+        require(policy.can_submit(actor, application, now))  # strangers take no lock
+    # The organisation first, then the application: the order every submission takes.
     lock_organisation(application.organisation_id)
+    lock_application(application)
+    if application.status == ApplicationStatus.SUBMITTED:
+        return application
+    require(policy.can_submit(actor, application, now))
     problems = submission_problems(application, now)
     if problems:
         raise SubmissionRefused(problems)
@@ -529,8 +585,13 @@ def submit_application(actor, application: Application,
 
 def return_application(actor, application: Application, comment: str,
                        now: datetime | None = None) -> Application:
-    """The organizer sends a submitted application back for changes, with a comment."""
+    """The organizer sends a submitted application back for changes, with a comment.
+    Returning it again (double click, retry) finds it returned and changes nothing."""
     comment = _clean(comment)
+    lock_application(application)
+    if application.status == ApplicationStatus.RETURNED and policy.is_staff(actor) \
+            and not policy.is_member(actor, application):
+        return application
     require(policy.can_return(actor, application, now))
     if not comment:
         raise NotAllowed(_l("请填写退回意见，申报组织会收到这条说明。"), field="comment")
@@ -542,6 +603,11 @@ def return_application(actor, application: Application, comment: str,
 
 def withdraw_application(actor, application: Application,
                          now: datetime | None = None) -> Application:
+    """Withdrawing again (double click, retry) finds it withdrawn and changes nothing."""
+    lock_application(application)
+    if application.status == ApplicationStatus.WITHDRAWN and policy.is_member(actor,
+                                                                               application):
+        return application
     transition(actor, application, ApplicationStatus.WITHDRAWN, now=now)
     return application
 
@@ -620,7 +686,9 @@ def attachment_path(attachment: Attachment) -> str:
 def add_attachment(actor, application: Application, filename: str, data: bytes,
                    now: datetime | None = None) -> Attachment:
     """Check the file (size, type by content, matching name) and store it under a random name
-    outside static/."""
+    outside static/. Under the application's lock: not after a submission that ran at the
+    same time."""
+    lock_application(application)
     require(policy.can_edit(actor, application, now))
     name = clean_filename(filename)
     if len(data) > MAX_ATTACHMENT_BYTES:
@@ -652,10 +720,14 @@ def add_attachment(actor, application: Application, filename: str, data: bytes,
 
 def delete_attachment(actor, attachment: Attachment, now: datetime | None = None) -> str:
     """Remove the row; its file goes once the deletion is committed (kept on a rollback).
-    Returns the file's path."""
-    application = attachment.application
+    Returns the file's path. Deleting it again (double click) finds it gone and changes
+    nothing."""
+    application = lock_application(attachment.application)
     require(policy.can_edit(actor, application, now))
     path = attachment_path(attachment)
+    if db.session.scalar(select(Attachment.id).where(Attachment.id == attachment.id)) is None:
+        db.session.expunge(attachment)
+        return path
     record("application.detach", application, actor=actor,
            before={"attachment": attachment.original_name, "sha256": attachment.sha256})
     db.session.delete(attachment)

@@ -88,6 +88,56 @@ def test_save_and_submit_from_the_form(login_as, member, organisation, open_roun
     assert application.status == ApplicationStatus.SUBMITTED
 
 
+def _start_token(html: str) -> str:
+    return html.split('name="start_token" type="hidden" value="')[1].split('"')[0]
+
+
+def test_saving_the_same_new_form_twice_opens_the_draft_the_first_save_made(
+        login_as, member, organisation, open_round):
+    client = login_as(member)
+    url = f"/applications/new?round_id={open_round.id}"
+    token = _start_token(client.get(url).get_data(as_text=True))
+    first = client.post(url, data=form_data(start_token=token))
+    second = client.post(url, data=form_data(start_token=token, title="第二次保存"))
+    application = db.session.scalar(select(Application))
+    assert db.session.query(Application).count() == 1
+    assert first.headers["Location"] == second.headers["Location"]
+    assert application.title == "第二次保存"  # the latest click's content is kept
+    other_tab = _start_token(client.get(url).get_data(as_text=True))
+    assert other_tab != token  # a fresh form starts a fresh draft
+    client.post(url, data=form_data(start_token=other_tab))
+    assert db.session.query(Application).count() == 2
+
+
+def test_a_second_submit_from_the_new_form_shows_the_same_success(login_as, member,
+                                                                 organisation, open_round):
+    client = login_as(member)
+    url = f"/applications/new?round_id={open_round.id}"
+    data = form_data(start_token=_start_token(client.get(url).get_data(as_text=True)),
+                     action="submit")
+    first = client.post(url, data=data)
+    second = client.post(url, data=data)
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    html = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "申报书已提交" in html
+    assert db.session.query(Application).count() == 1
+
+
+def test_a_second_submit_from_the_edit_form_shows_the_same_success(login_as, member,
+                                                                  organisation, open_round):
+    application = make_proposal(open_round, organisation)
+    client = login_as(member)
+    url = f"/applications/{application.id}/edit"
+    first = client.post(url, data=form_data(action="submit"))
+    second = client.post(url, data=form_data(action="submit"))
+    assert second.headers["Location"] == first.headers["Location"]
+    html = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "申报书已提交" in html and "不能修改" not in html
+    from marketplace.audit.models import AuditEntry
+
+    assert db.session.query(AuditEntry).filter_by(action="application.submit").count() == 1
+
+
 def test_submitting_an_incomplete_form_keeps_the_draft_and_lists_every_problem(
         login_as, member, organisation, open_round):
     client = login_as(member)
