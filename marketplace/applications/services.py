@@ -50,6 +50,7 @@ from marketplace.rounds.models import (
     Round,
     RoundStatus,
 )
+from marketplace.rounds.services import deadline_audience
 
 # --------------------------------------------------------------------------- data
 
@@ -610,6 +611,17 @@ def withdraw_application(actor, application: Application,
         return application
     transition(actor, application, ApplicationStatus.WITHDRAWN, now=now)
     return application
+
+
+@deadline_audience
+def groups_with_unfinished_proposals(round_: Round) -> list[Organisation]:
+    """Organisations with a draft or a returned application in the round: an extended
+    deadline is news for them."""
+    unfinished = select(Application.organisation_id).where(
+        Application.round_id == round_.id, Application.status.in_(policy.EDITABLE))
+    return list(db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(unfinished))
+        .options(selectinload(Organisation.memberships).selectinload(Membership.user))))
 
 
 def needing_action(user, now: datetime | None = None, limit: int = 10) -> list[Application]:

@@ -7,7 +7,8 @@ on the round, so two concurrent requests cannot both squeeze a pool in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from werkzeug.routing import BuildError
 from marketplace.audit.services import record, snapshot
 from marketplace.core.money import format_yuan, to_fen
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import utcnow
+from marketplace.core.timeutil import to_local, utcnow
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.notify.services import queue_mail
@@ -243,10 +244,26 @@ def _pooled_fen(round_id: int, exclude_pool_id: int | None = None) -> int:
     return int(db.session.scalar(stmt))
 
 
-def update_round(actor, round: Round, data: RoundData) -> Round:
+def _same_minute(typed: datetime | None, stored: datetime | None) -> bool:
+    """The form shows times to the minute: typed back unchanged, a stored time with seconds
+    is still the same time."""
+    return typed is not None and stored is not None \
+        and typed == stored.replace(second=0, microsecond=0)
+
+
+def update_round(actor, round: Round, data: RoundData, now: datetime | None = None) -> Round:
+    """Change a round's settings. A deadline that has passed in an open round stays where it
+    is: moving it is extend_deadline's job (audited, with a reason, announced)."""
+    now = now or utcnow()
     require(policy.can_edit_round(actor, round))
     round = lock_round(round.id)
     require(policy.can_edit_round(actor, round))
+    if _same_minute(data.deadline_at, round.deadline_at):
+        data = replace(data, deadline_at=round.deadline_at)
+    if (round.status == RoundStatus.OPEN and round.deadline_at is not None
+            and round.deadline_at < now and data.deadline_at != round.deadline_at):
+        raise NotAllowed(_l("申报截止时间已过，不能在这里修改；如需延长，"
+                            "请使用“延长申报截止时间”。"), field="deadline_at")
     _refuse_problems(round_data_problems(data))
     pooled = _pooled_fen(round.id)
     if to_fen(data.total_budget) < pooled:
@@ -257,6 +274,65 @@ def update_round(actor, round: Round, data: RoundData) -> Round:
     record("round.update", round, actor=actor, before=before,
            after=snapshot(round, ROUND_FIELDS))
     return round
+
+
+# Who hears that a round's deadline was extended: functions round -> organisations,
+# registered by the domain that knows (applications: groups with drafts or returned
+# applications). Rounds sit below applications and ask through this list.
+DEADLINE_AUDIENCES: list[Callable[[Round], Iterable[Organisation]]] = []
+
+
+def deadline_audience(find: Callable[[Round], Iterable[Organisation]]):
+    """Decorator: register a function naming organisations to tell about an extension."""
+    DEADLINE_AUDIENCES.append(find)
+    return find
+
+
+def extend_deadline(actor, round: Round, deadline_at: datetime | None, reason: str,
+                    now: datetime | None = None) -> int:
+    """延长申报截止时间: move the deadline of an open round later, passed or not, with a
+    reason that is audited and mailed to the organisations still working on a proposal.
+    Returns how many organisations were told."""
+    now = now or utcnow()
+    require(policy.can_extend_deadline(actor, round))
+    round = lock_round(round.id)
+    require(policy.can_extend_deadline(actor, round))
+    reason = (reason or "").strip()
+    if deadline_at is None:
+        raise NotAllowed(_l("请填写新的申报截止时间。"), field="deadline_at")
+    if deadline_at <= round.deadline_at:
+        raise NotAllowed(_l("新的截止时间应晚于原截止时间 %(deadline)s。",
+                            deadline=_local(round.deadline_at)), field="deadline_at")
+    if deadline_at <= now:
+        raise NotAllowed(_l("新的截止时间应晚于现在。"), field="deadline_at")
+    if round.review_ends_at is not None and deadline_at >= round.review_ends_at:
+        raise NotAllowed(_l("新的截止时间应早于评审结束时间 %(ends)s；请先修改评审结束时间。",
+                            ends=_local(round.review_ends_at)), field="deadline_at")
+    if not reason:
+        raise NotAllowed(_l("请填写延长的理由，申报组织会收到这条说明。"), field="reason")
+    if len(reason) > 2000:
+        raise NotAllowed(_l("延长的理由不超过 2000 个字。"), field="reason")
+    before = round.deadline_at
+    round.deadline_at = deadline_at
+    record("round.extend_deadline", round, actor=actor, before={"deadline_at": before},
+           after={"deadline_at": deadline_at, "reason": reason})
+    return notify_deadline_extended(round, before, reason)
+
+
+def notify_deadline_extended(round: Round, before: datetime, reason: str) -> int:
+    told: dict[int, Organisation] = {}
+    for find in DEADLINE_AUDIENCES:
+        told.update((o.id, o) for o in find(round))
+    link = _public(url_for("rounds.detail", round_id=round.id))
+    for organisation in sorted(told.values(), key=lambda o: o.id):
+        for user in _members(organisation):
+            queue_mail(user.email, "deadline_extended", user.locale, user=user, round=round,
+                       organisation=organisation, before=before, reason=reason, link=link)
+    return len(told)
+
+
+def _local(value: datetime) -> str:
+    return to_local(value).strftime("%Y-%m-%d %H:%M")
 
 
 def round_phase(round: Round, now: datetime) -> RoundStatus:

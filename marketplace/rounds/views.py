@@ -29,6 +29,7 @@ from marketplace.rounds.forms import (
     ActionForm,
     ChallengeForm,
     DeclineForm,
+    ExtendDeadlineForm,
     InviteForm,
     PoolForm,
     PreferenceForm,
@@ -134,6 +135,7 @@ def detail(round_id: int):
         accepting=round.accepts_applications_at(now),
         is_organizer=policy.is_organizer(current_user),
         can_edit=policy.can_edit_round(current_user, round),
+        can_extend_deadline=policy.can_extend_deadline(current_user, round),
         can_publish=policy.can_publish(current_user, round),
         publish_problems=services.publish_problems(round, now)
         if round.status == RoundStatus.DRAFT else [],
@@ -236,6 +238,20 @@ def edit(round_id: int):
                        _("已保存。"), form):
                 return redirect(url_for(".detail", round_id=round_id))
     return render_template("rounds/form.html", form=form, round=round)
+
+
+@bp.route("/<int:round_id>/extend-deadline", methods=["GET", "POST"])
+@login_required
+def extend_deadline(round_id: int):
+    round = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_extend_deadline(current_user, round))
+    form = ExtendDeadlineForm()
+    if form.validate_on_submit() and perform(
+            lambda: services.extend_deadline(current_user, round, form.new_deadline(),
+                                             form.reason.data),
+            lambda told: _("申报截止时间已延长，已通知 %(n)d 个组织。", n=told), form):
+        return redirect(url_for(".detail", round_id=round_id))
+    return render_template("rounds/extend_deadline.html", form=form, round=round)
 
 
 @bp.route("/<int:round_id>/publish", methods=["POST"])
