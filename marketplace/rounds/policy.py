@@ -81,6 +81,13 @@ def can_invite(user, challenge: Challenge, now: datetime) -> Decision:
     return ALLOW
 
 
+def can_invite_organisation(user, organisation) -> Decision:
+    """派单 to a group is a staff action on that group: not by one of its own members."""
+    if membership_of(user, organisation) is not None:
+        return deny(_l("不能向自己所在的组织“%(name)s”派单。", name=organisation.name))
+    return ALLOW
+
+
 def can_answer_invitation(user, invitation: ChallengeInvitation, now: datetime) -> Decision:
     if membership_of(user, invitation.organisation) is None:
         return deny(_l("找不到该邀请。"))

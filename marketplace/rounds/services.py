@@ -700,6 +700,9 @@ def invite_organisations(actor, challenge: Challenge, organisations: list[Organi
     if not organisations:
         raise NotAllowed(_l("请选择要邀请的组织。"), field="organisations")
     for organisation in organisations:
+        own = policy.can_invite_organisation(actor, organisation)
+        if not own:
+            raise NotAllowed(own.reason, field="organisations")
         if not organisation.is_verified:
             raise NotAllowed(_l("%(name)s 尚未通过认证，不能邀请。", name=organisation.name),
                              field="organisations")

@@ -194,9 +194,12 @@ def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> Invi
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.status == OrganisationStatus.VERIFIED)
         .order_by(Organisation.region, Organisation.name)).all()
+    # Staff are not offered their own groups (policy.can_invite_organisation refuses them).
+    own = set(db.session.scalars(select(Membership.organisation_id)
+                                 .where(Membership.user_id == current_user.id)))
     form.organisations.choices = [
         SelectChoice(str(o.id), f"{o.name}（{o.region}）") for o in organisations
-        if o.id not in already and policy.challenge_admits(challenge, o)]
+        if o.id not in already and o.id not in own and policy.challenge_admits(challenge, o)]
     return form
 
 

@@ -10,9 +10,11 @@ from marketplace.accounts.models import Role
 from marketplace.applications import policy
 from marketplace.applications.models import ApplicationStatus as S
 from marketplace.extensions import db
+from marketplace.organisations.models import MemberRole, Membership
 from tests.factories import make_organisation, make_proposal, make_user
 
 MEMBER, OTHER, ORGANIZER, ADMIN, ANONYMOUS = "member", "other", "organizer", "admin", "anonymous"
+STAFF_MEMBER = "organizer who is a member of the applying group"
 
 
 @pytest.fixture
@@ -21,8 +23,12 @@ def people(member, organisation, organizer):
     make_organisation(outsider)
     from flask_login import AnonymousUserMixin
 
+    staff_member = make_user(roles=[Role.ORGANIZER])
+    organisation.memberships.append(Membership(user=staff_member, role=MemberRole.MEMBER))
+    db.session.commit()
     return {MEMBER: member, OTHER: outsider, ORGANIZER: organizer,
-            ADMIN: make_user(roles=[Role.ADMIN]), ANONYMOUS: AnonymousUserMixin()}
+            ADMIN: make_user(roles=[Role.ADMIN]), STAFF_MEMBER: staff_member,
+            ANONYMOUS: AnonymousUserMixin()}
 
 
 # (question, who, status, after the deadline?, expected)
@@ -58,6 +64,10 @@ TABLE = [
     ("can_return", ORGANIZER, S.SUBMITTED, True, False),
     ("can_return", ORGANIZER, S.DRAFT, False, False),
     ("can_return", MEMBER, S.SUBMITTED, False, False),
+    # Staff who belong to the applying group act on it only as members.
+    ("can_return", STAFF_MEMBER, S.SUBMITTED, False, False),
+    ("can_view", STAFF_MEMBER, S.DRAFT, False, True),
+    ("can_edit", STAFF_MEMBER, S.DRAFT, False, True),
 ]
 
 

@@ -448,6 +448,18 @@ def test_only_eligible_verified_organisations_can_be_invited(app):
             region="嵊泗县", status=OrganisationStatus.PENDING)])
 
 
+def test_staff_cannot_invite_their_own_organisation(app):
+    staff = organizer()
+    challenge = make_challenge(make_round())
+    own = make_organisation(staff)
+    with pytest.raises(NotAllowed, match="自己所在的组织") as refusal:
+        services.invite_organisations(staff, challenge, [make_organisation(), own])
+    assert refusal.value.field == "organisations"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(ChallengeInvitation.id))) == 0
+    assert not _mails("challenge_invitation")
+
+
 def test_declining_an_invitation_requires_a_reason(app):
     challenge = make_challenge(make_round())
     member = make_user()
