@@ -202,3 +202,14 @@ def test_the_edit_form_shows_the_refusal_next_to_the_deadline(app, login_as):
     deadline = html.split('id="deadline_at"')[1].split("</div>")[0]
     assert "如需延长，请使用“延长申报截止时间”" in deadline
     assert 'value="留着的标题"' in html
+
+
+def test_the_extension_mail_speaks_the_members_language(app):
+    round = _closed_round()
+    english = make_user(locale="en")
+    make_proposal(round, make_organisation(english), status=S.RETURNED)
+    services.extend_deadline(organizer(), round, utcnow() + timedelta(days=2), "Typhoon")
+    db.session.commit()
+    [mail] = _mails()
+    assert mail.subject.startswith("Application deadline extended")
+    assert "Typhoon" in mail.body_text and "Beijing time" in mail.body_text
