@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
+from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import record, snapshot
 from marketplace.core.money import format_yuan, to_fen
 from marketplace.core.policy import NotAllowed, require
@@ -300,6 +301,9 @@ def extend_deadline(actor, round: Round, deadline_at: datetime | None, reason: s
     reason = (reason or "").strip()
     if deadline_at is None:
         raise NotAllowed(_l("请填写新的申报截止时间。"), field="deadline_at")
+    repeated = _extended_to(round, deadline_at)
+    if repeated is not None:
+        return repeated  # a double click: the first one extended it, recorded and mailed
     if deadline_at <= round.deadline_at:
         raise NotAllowed(_l("新的截止时间应晚于原截止时间 %(deadline)s。",
                             deadline=_local(round.deadline_at)), field="deadline_at")
@@ -314,9 +318,25 @@ def extend_deadline(actor, round: Round, deadline_at: datetime | None, reason: s
         raise NotAllowed(_l("延长的理由不超过 2000 个字。"), field="reason")
     before = round.deadline_at
     round.deadline_at = deadline_at
+    told = notify_deadline_extended(round, before, reason)
     record("round.extend_deadline", round, actor=actor, before={"deadline_at": before},
-           after={"deadline_at": deadline_at, "reason": reason})
-    return notify_deadline_extended(round, before, reason)
+           after={"deadline_at": deadline_at, "reason": reason, "organisations": told})
+    return told
+
+
+def _extended_to(round: Round, deadline_at: datetime) -> int | None:
+    """When the round's last extension already moved it to `deadline_at`: how many
+    organisations were told then. None otherwise."""
+    if round.deadline_at != deadline_at:
+        return None
+    last = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "round.extend_deadline",
+                                 AuditEntry.object_type == Round.__tablename__,
+                                 AuditEntry.object_id == round.id)
+        .order_by(AuditEntry.id.desc()).limit(1))
+    if last is None or (last.after or {}).get("deadline_at") != deadline_at.isoformat():
+        return None
+    return int(last.after.get("organisations", 0))
 
 
 def notify_deadline_extended(round: Round, before: datetime, reason: str) -> int:
@@ -699,6 +719,8 @@ def invite_organisations(actor, challenge: Challenge, organisations: list[Organi
     require(policy.can_invite(actor, challenge, now))
     if not organisations:
         raise NotAllowed(_l("请选择要邀请的组织。"), field="organisations")
+    # One at a time per round, so a double click finds the first click's invitations.
+    lock_round(challenge.round_id)
     for organisation in organisations:
         own = policy.can_invite_organisation(actor, organisation)
         if not own:
@@ -732,8 +754,13 @@ def invite_organisations(actor, challenge: Challenge, organisations: list[Organi
 
 def answer_invitation(actor, invitation: ChallengeInvitation, bid: bool, reason: str = "",
                       now: datetime | None = None) -> ChallengeInvitation:
-    """揭榜 (bid) or decline with a reason; the organizer sees the answer on the challenge."""
+    """揭榜 (bid) or decline with a reason; the organizer sees the answer on the challenge.
+    Giving the same answer again (double click, retry) changes nothing."""
     now = now or utcnow()
+    invitation = _lock_invitation(invitation)
+    answer = InvitationAnswer.BID if bid else InvitationAnswer.DECLINED
+    if invitation.status == answer and policy.membership_of(actor, invitation.organisation):
+        return invitation
     require(policy.can_answer_invitation(actor, invitation, now))
     reason = (reason or "").strip()
     if not bid and not reason:
@@ -747,6 +774,18 @@ def answer_invitation(actor, invitation: ChallengeInvitation, bid: bool, reason:
            after={"status": invitation.status, "reason": invitation.decline_reason})
     _notify_invitation_answered(invitation)
     return invitation
+
+
+def _lock_invitation(invitation: ChallengeInvitation) -> ChallengeInvitation:
+    """Lock the invitation's row and read it again, so two answers at once run one after the
+    other (SQLite: a no-op write takes the database write lock)."""
+    table = ChallengeInvitation.__table__
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(table).where(table.c.id == invitation.id)
+                           .values(id=table.c.id))
+    return db.session.execute(
+        select(ChallengeInvitation).where(ChallengeInvitation.id == invitation.id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
 
 
 def _notify_invitation_answered(invitation: ChallengeInvitation) -> None:
@@ -798,11 +837,21 @@ def _delete_pool(actor, pool: Pool) -> None:
     db.session.expire(pool.round, ["pools"])
 
 
+def _deleted_meanwhile(model, obj) -> bool:
+    """Gone once the round's lock is ours: another request deleted it first."""
+    if db.session.scalar(select(model.id).where(model.id == obj.id)) is not None:
+        return False
+    db.session.expunge(obj)
+    return True
+
+
 def delete_pool(actor, pool: Pool) -> None:
     """A pool made by mistake goes, as long as no challenge, application, ledger entry or
     award refers to it."""
     require(policy.can_manage_rounds(actor))
     lock_round(pool.round_id)
+    if _deleted_meanwhile(Pool, pool):
+        return  # a double click: the first one deleted it
     reason = pool_in_use(pool)
     if reason:
         raise NotAllowed(reason)
@@ -836,6 +885,8 @@ def delete_challenge(actor, challenge: Challenge) -> None:
     challenge pool when nothing else uses that pool."""
     require(policy.can_manage_rounds(actor))
     round = lock_round(challenge.round_id)
+    if _deleted_meanwhile(Challenge, challenge):
+        return  # a double click: the first one deleted it
     reason = challenge_in_use(challenge)
     if reason:
         raise NotAllowed(reason)

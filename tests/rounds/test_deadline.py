@@ -65,7 +65,8 @@ def test_extending_a_passed_deadline_reopens_the_call_audits_and_tells_unfinishe
     entry = db.session.scalar(select(AuditEntry).where(
         AuditEntry.action == "round.extend_deadline"))
     assert entry.before == {"deadline_at": before.isoformat()}
-    assert entry.after == {"deadline_at": new.isoformat(), "reason": "台风停课，延长三天。"}
+    assert entry.after == {"deadline_at": new.isoformat(), "reason": "台风停课，延长三天。",
+                           "organisations": 2}
     mails = _mails()
     assert sorted(m.to_address for m in mails) == sorted(
         people[n].email for n in ("草稿", "退回"))
