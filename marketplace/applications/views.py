@@ -113,6 +113,8 @@ def new():
     if request.method == "GET":
         form.region.data = verified[0].region
         form.start_token.data = services.new_start_token()
+    elif not services.START_TOKEN.fullmatch(form.start_token.data or ""):
+        form.start_token.data = None  # not one we made: this save starts a draft of its own
     if form.validate_on_submit():
         chosen = next((o for o in verified if o.id == form.organisation_id.data), None)
         if chosen is None:

@@ -516,3 +516,15 @@ def test_first_time_is_decided_by_uscc_as_in_the_statistics(login_as, organizer,
     export = client.get(f"/applications/export.csv?round_id={open_round.id}").get_data(True)
     line = next(row for row in export.splitlines() if "换名后的项目" in row)
     assert line.rstrip().endswith("否")
+
+
+def test_a_forged_start_token_is_replaced_not_a_dead_end(login_as, member, organisation,
+                                                        open_round):
+    client = login_as(member)
+    url = f"/applications/new?round_id={open_round.id}"
+    response = client.post(url, data=form_data(start_token="x" * 500))
+    assert response.status_code == 302
+    assert db.session.query(Application).count() == 1
+    html = client.post(url, data=form_data(start_token="<bad>", **{
+        "budget-0-unit_price": "12.345"})).get_data(True)  # re-shown with a cell error
+    assert "<bad>" not in html and len(_start_token(html)) >= 16
