@@ -109,7 +109,7 @@ MAX_LONG_TEXT = 5000
 MAX_ROW_TEXT = 2000
 # Counts and amounts must fit the integer columns; these are far above any real project.
 MAX_HEADCOUNT = 10_000_000
-MAX_DRAFT_AMOUNT = Decimal("10000000.00")   # yuan, per line and in total
+MAX_DRAFT_AMOUNT = Decimal("10000000.00")   # yuan: unit price, line and total
 MAX_QUANTITY = Decimal("9999999999.99")      # BudgetLine.quantity is Numeric(12, 2)
 
 
@@ -326,8 +326,9 @@ def save_draft(actor, application: Application, data: ApplicationData,
             raise NotAllowed(_l("数量须为大于 0 的数，最多两位小数。"), field="budget_lines")
         if line.unit_price < 0 or line.unit_price != line.unit_price.quantize(FEN):
             raise NotAllowed(_l("单价须为不小于 0 的金额，最多两位小数。"), field="budget_lines")
-        if line_amount(line.quantity, line.unit_price) > MAX_DRAFT_AMOUNT:
-            raise NotAllowed(_l("每行预算金额不能超过 %(limit)s。",
+        if line.unit_price > MAX_DRAFT_AMOUNT \
+                or line_amount(line.quantity, line.unit_price) > MAX_DRAFT_AMOUNT:
+            raise NotAllowed(_l("每行预算的单价和金额都不能超过 %(limit)s。",
                                 limit=_yuan(MAX_DRAFT_AMOUNT)), field="budget_lines")
     if budget_summary(data.budget_lines).total > MAX_DRAFT_AMOUNT:
         raise NotAllowed(_l("预算合计不能超过 %(limit)s。", limit=_yuan(MAX_DRAFT_AMOUNT)),

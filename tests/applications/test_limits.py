@@ -98,6 +98,7 @@ def test_a_count_beyond_any_real_project_is_refused(member, organisation, open_r
     [line(quantity="9999999999", price="999999999")],   # one line beyond the int column
     [line(quantity="1", price="6000000")] * 2,          # a total beyond it
     [line(quantity="10000000000", price="0")],          # quantity beyond Numeric(12, 2)
+    [line(quantity="0.01", price="999999999")],         # a unit price beyond the int column
 ])
 def test_amounts_the_columns_cannot_hold_are_refused(member, organisation, open_round, lines):
     application = make_proposal(open_round, organisation)
@@ -186,5 +187,5 @@ def test_a_service_refusal_about_budget_lines_shows_above_the_budget_table(
     html = client.post(f"/applications/new?round_id={open_round.id}",
                        data=data).get_data(as_text=True)
     budget = html.split('id="budget"')[1].split("</fieldset>")[0]
-    assert "每行预算金额不能超过" in budget
+    assert "每行预算的单价和金额都不能超过" in budget
     assert 'value="6000000"' in budget
