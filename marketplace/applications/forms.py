@@ -222,7 +222,8 @@ class ApplicationForm(FlaskForm):
 
     @classmethod
     def data_of(cls, application) -> dict:
-        """Initial values from an application (for GET)."""
+        """Initial values from an application (for GET). A proposal saved before the row
+        caps existed shows only as many rows as a table may have (see too_many_rows)."""
         return {
             "title": application.title, "category": application.category,
             "summary": application.summary, "objectives": application.objectives,
@@ -233,12 +234,24 @@ class ApplicationForm(FlaskForm):
             "budget": [{"item": b.item, "category": b.category.value,
                         "quantity": _plain_number(b.quantity),
                         "unit_price": _plain_number(b.unit_price)}
-                       for b in application.budget_lines],
+                       for b in application.budget_lines[:MAX_BUDGET_LINES]],
             "plan": [{"period": p.period, "activity": p.activity,
-                      "expected_output": p.expected_output} for p in application.plan_rows],
+                      "expected_output": p.expected_output}
+                     for p in application.plan_rows[:MAX_PLAN_ROWS]],
             "team": [{"name": t.name, "role": t.role, "phone": t.phone}
-                     for t in application.team_members],
+                     for t in application.team_members[:MAX_TEAM_MEMBERS]],
         }
+
+    @staticmethod
+    def too_many_rows(application) -> list[str]:
+        """A warning per table of a proposal holding more rows than the form shows."""
+        return [str(_l("%(table)s有 %(count)d 行，超过上限 %(n)d 行：这里只显示前 %(n)d 行，"
+                       "保存后其余各行将被删除。", table=label, count=count, n=cap))
+                for label, count, cap in (
+                    (_l("预算明细"), len(application.budget_lines), MAX_BUDGET_LINES),
+                    (_l("活动计划"), len(application.plan_rows), MAX_PLAN_ROWS),
+                    (_l("项目团队"), len(application.team_members), MAX_TEAM_MEMBERS))
+                if count > cap]
 
 
 def _plain_number(value: Decimal) -> str:

@@ -440,6 +440,12 @@ def submission_problems(application: Application,
         refuse(_l("请填写项目的开始和结束日期。"), "start_date")
     elif application.end_date < application.start_date:
         refuse(_l("结束日期不能早于开始日期。"), "end_date")
+    # Saved before the caps existed, a proposal may hold more rows than a table may have.
+    for name, cap, table, _texts in ROW_TABLES:
+        count = len(getattr(application, name))
+        if count > cap:
+            refuse(_l("%(table)s最多 %(n)d 行，现在有 %(count)d 行。",
+                      table=table, n=cap, count=count), name)
     lines = application.budget_lines
     if not lines:
         refuse(_l("请至少填写一行预算明细。"), "budget_lines")

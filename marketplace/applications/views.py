@@ -161,6 +161,8 @@ def edit(app_id: int):
     else:
         form = ApplicationForm(round_=round_, organisations=[application.organisation],
                                data=ApplicationForm.data_of(application))
+        for warning in ApplicationForm.too_many_rows(application):
+            flash(warning, "warning")
     form.organisation_id.data = application.organisation_id
     if form.validate_on_submit():
         try:

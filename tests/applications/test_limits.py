@@ -189,3 +189,16 @@ def test_a_service_refusal_about_budget_lines_shows_above_the_budget_table(
     budget = html.split('id="budget"')[1].split("</fieldset>")[0]
     assert "每行预算的单价和金额都不能超过" in budget
     assert 'value="6000000"' in budget
+
+
+def test_a_proposal_saved_before_the_caps_opens_with_a_warning_and_cannot_be_submitted(
+        login_as, member, organisation, open_round):
+    lines = [("物资", M, "1", "1")] * 150
+    application = make_proposal(open_round, organisation, data=application_data(lines=lines))
+    html = login_as(member).get(f"/applications/{application.id}/edit").get_data(as_text=True)
+    assert "预算明细有 150 行，超过上限 100 行" in html
+    assert html.count("data-budget-row") == services.MAX_BUDGET_LINES
+    with pytest.raises(services.SubmissionRefused) as refused:
+        services.submit_application(member, db.session.get(Application, application.id))
+    assert any(p.field == "budget_lines" and "现在有 150 行" in p.reason
+               for p in refused.value.problems)
