@@ -14,6 +14,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -22,6 +23,9 @@ from wtforms import (
 from wtforms.validators import Length, Optional, ValidationError
 
 from marketplace.applications.services import (
+    MAX_BUDGET_LINES,
+    MAX_PLAN_ROWS,
+    MAX_TEAM_MEMBERS,
     ApplicationData,
     BudgetLineData,
     PlanRowData,
@@ -36,7 +40,53 @@ BLANK_ROWS = 2  # extra empty rows offered below the filled ones
 MIN_BUDGET_ROWS = 3
 
 
+class RowList(FieldList):
+    """Table rows, at most `max_entries` filled ones. Blank rows never count (they are
+    dropped first); more filled rows than the cap are not cut off silently but refused with
+    a message above the table. The service refuses them again (services.ROW_TABLES)."""
+
+    def __init__(self, unbound_field, *args, max_entries: int, **kwargs):
+        super().__init__(unbound_field, *args, max_entries=max_entries, **kwargs)
+        self.too_many = 0
+
+    def _extract_indices(self, prefix, formdata):
+        content = unbound_content_fields(self.unbound_field)
+        filled: dict[int, bool] = {}
+        offset = len(prefix) + 1
+        for key in formdata:
+            if not key.startswith(prefix + self._separator):
+                continue
+            index, _, name = key[offset:].partition(self._field_separator)
+            if not index.isdigit():
+                continue
+            has_text = name in content and any(
+                str(value).strip() for value in formdata.getlist(key))
+            filled[int(index)] = filled.get(int(index), False) or has_text
+        rows = sorted(i for i, has_text in filled.items() if has_text)
+        self.too_many = len(rows)
+        if len(rows) <= self.max_entries:
+            self.too_many = 0
+            blanks = sorted(i for i, has_text in filled.items() if not has_text)
+            rows += blanks[:self.max_entries - len(rows)]
+        return rows[:self.max_entries]
+
+    def validate(self, form, extra_validators=()):
+        valid = super().validate(form, extra_validators)
+        if self.too_many:
+            self.errors.append(str(_l("最多 %(n)d 行，你填写了 %(count)d 行。",
+                                      n=self.max_entries, count=self.too_many)))
+            return False
+        return valid
+
+
+def unbound_content_fields(unbound_field) -> tuple[str, ...]:
+    """The row form's fields that make a row non-blank (a select alone does not)."""
+    return unbound_field.args[0].CONTENT_FIELDS
+
+
 class BudgetRowForm(Form):
+    CONTENT_FIELDS = ("item", "quantity", "unit_price")
+
     item = StringField(_l("预算项目"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("费用类别"), choices=[
         SelectChoice(c.value, label) for c, label in BUDGET_CATEGORY_LABELS.items()],
@@ -47,30 +97,32 @@ class BudgetRowForm(Form):
                             message=_l("单价须为不小于 0 的金额，最多两位小数。"))
 
     def is_blank(self) -> bool:
-        return not any((f.data or "").strip() for f in (self.item, self.quantity,
-                                                        self.unit_price))
+        return not any(str(self[f].data or "").strip() for f in self.CONTENT_FIELDS)
 
 
 class PlanRowForm(Form):
+    CONTENT_FIELDS = ("period", "activity", "expected_output")
     period = StringField(_l("时间或时段"), validators=[Optional(), Length(max=100)])
     activity = StringField(_l("活动内容"), validators=[Optional(), Length(max=2000)])
     expected_output = StringField(_l("预期成果"), validators=[Optional(), Length(max=2000)])
 
     def is_blank(self) -> bool:
-        return not any((f.data or "").strip() for f in (self.period, self.activity,
-                                                        self.expected_output))
+        return not any(str(self[f].data or "").strip() for f in self.CONTENT_FIELDS)
 
 
 class TeamRowForm(Form):
+    CONTENT_FIELDS = ("name", "role", "phone")
     name = StringField(_l("姓名"), validators=[Optional(), Length(max=60)])
     role = StringField(_l("分工"), validators=[Optional(), Length(max=60)])
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=20)])
 
     def is_blank(self) -> bool:
-        return not any((f.data or "").strip() for f in (self.name, self.role, self.phone))
+        return not any(str(self[f].data or "").strip() for f in self.CONTENT_FIELDS)
 
 
 class ApplicationForm(FlaskForm):
+    # One per rendering of the new-application form: saving it twice starts one draft.
+    start_token = HiddenField()
     organisation_id = SelectField(_l("申报组织"), coerce=int, validate_choice=False)
     title = StringField(_l("项目名称"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("项目类别"), validate_choice=False)
@@ -83,9 +135,10 @@ class ApplicationForm(FlaskForm):
     start_date = DateField(_l("开始日期"), validators=[Optional(), DateInRange()])
     end_date = DateField(_l("结束日期"), validators=[Optional(), DateInRange()])
     volunteers = CountField(_l("志愿者人数"), validators=[Optional()], maximum=1_000_000)
-    budget = FieldList(FormField(BudgetRowForm), min_entries=MIN_BUDGET_ROWS)
-    plan = FieldList(FormField(PlanRowForm), min_entries=2)
-    team = FieldList(FormField(TeamRowForm), min_entries=2)
+    budget = RowList(FormField(BudgetRowForm), min_entries=MIN_BUDGET_ROWS,
+                     max_entries=MAX_BUDGET_LINES)
+    plan = RowList(FormField(PlanRowForm), min_entries=2, max_entries=MAX_PLAN_ROWS)
+    team = RowList(FormField(TeamRowForm), min_entries=2, max_entries=MAX_TEAM_MEMBERS)
 
     def __init__(self, *args, round_=None, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,11 +149,26 @@ class ApplicationForm(FlaskForm):
             SelectChoice(r) for r in current_app.config["REGIONS"]]
         self.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
 
+    # The service names its refusals after ApplicationData; they show above these tables.
+    @property
+    def budget_lines(self) -> RowList:
+        return self.budget
+
+    @property
+    def plan_rows(self) -> RowList:
+        return self.plan
+
+    @property
+    def team_members(self) -> RowList:
+        return self.team
+
     def add_blank_rows(self) -> None:
-        """Offer a few empty rows after the filled ones (for use without JavaScript)."""
+        """Offer a few empty rows after the filled ones (for use without JavaScript), never
+        more rows than a table may have."""
         for rows, minimum in ((self.budget, MIN_BUDGET_ROWS), (self.plan, 2), (self.team, 2)):
             blanks = sum(1 for entry in rows if entry.form.is_blank())
-            for _ in range(max(BLANK_ROWS - blanks, minimum - len(rows.entries), 0)):
+            wanted = max(BLANK_ROWS - blanks, minimum - len(rows.entries), 0)
+            for _ in range(min(wanted, rows.max_entries - len(rows.entries))):
                 rows.append_entry()
 
     def validate_budget(self, field):
@@ -164,7 +232,8 @@ class ApplicationForm(FlaskForm):
 
     @classmethod
     def data_of(cls, application) -> dict:
-        """Initial values from an application (for GET)."""
+        """Initial values from an application (for GET). A proposal saved before the row
+        caps existed shows only as many rows as a table may have (see too_many_rows)."""
         return {
             "title": application.title, "category": application.category,
             "summary": application.summary, "objectives": application.objectives,
@@ -175,12 +244,24 @@ class ApplicationForm(FlaskForm):
             "budget": [{"item": b.item, "category": b.category.value,
                         "quantity": _plain_number(b.quantity),
                         "unit_price": _plain_number(b.unit_price)}
-                       for b in application.budget_lines],
+                       for b in application.budget_lines[:MAX_BUDGET_LINES]],
             "plan": [{"period": p.period, "activity": p.activity,
-                      "expected_output": p.expected_output} for p in application.plan_rows],
+                      "expected_output": p.expected_output}
+                     for p in application.plan_rows[:MAX_PLAN_ROWS]],
             "team": [{"name": t.name, "role": t.role, "phone": t.phone}
-                     for t in application.team_members],
+                     for t in application.team_members[:MAX_TEAM_MEMBERS]],
         }
+
+    @staticmethod
+    def too_many_rows(application) -> list[str]:
+        """A warning per table of a proposal holding more rows than the form shows."""
+        return [str(_l("%(table)s有 %(count)d 行，超过上限 %(n)d 行：这里只显示前 %(n)d 行，"
+                       "保存后其余各行将被删除。", table=label, count=count, n=cap))
+                for label, count, cap in (
+                    (_l("预算明细"), len(application.budget_lines), MAX_BUDGET_LINES),
+                    (_l("活动计划"), len(application.plan_rows), MAX_PLAN_ROWS),
+                    (_l("项目团队"), len(application.team_members), MAX_TEAM_MEMBERS))
+                if count > cap]
 
 
 def _plain_number(value: Decimal) -> str:

@@ -7,7 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models import enum_column
@@ -59,6 +68,7 @@ class Application(db.Model):
     __table_args__ = (
         Index("ix_application_round_status", "round_id", "status"),
         CheckConstraint("requested_fen >= 0", name="requested_not_negative"),
+        UniqueConstraint("organisation_id", "start_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +102,10 @@ class Application(db.Model):
     return_comment: Mapped[str | None] = mapped_column(Text)
     feedback: Mapped[str | None] = mapped_column(Text)  # decision feedback for the group
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The token of the new-application form that started this draft, unique per
+    # organisation: a repeated first save (double click, retry) finds this draft instead of
+    # starting another one.
+    start_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

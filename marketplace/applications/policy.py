@@ -1,9 +1,17 @@
 """Who may see and change an application (申报书), and when.
 
-Members of the applying organisation edit, submit and withdraw; organizers and admins see
-every application and return submitted ones for changes; reviewers see the ones assigned to
-them (decided by the review domain). Timing rules use server time (UTC) against the round's
-deadline, whatever the client sends.
+Members of the applying organisation edit, submit and withdraw; reviewers see the ones
+assigned to them (decided by the review domain). Timing rules use server time (UTC) against
+the round's deadline, whatever the client sends.
+
+A draft belongs to its group until it is submitted. Organizers and admins (staff) see every
+application that was submitted at least once — including one returned for changes or
+withdrawn after submission — but not a draft, nor a draft withdrawn before it was ever
+submitted: for them such an application, its attachments and its place in lists, counts and
+exports do not exist (404). Staff who are members of the applying group see it as members.
+
+Staff act on applications (return for changes) only when they are not members of the
+applying group: nobody handles their own organisation's proposal.
 """
 from __future__ import annotations
 
@@ -11,7 +19,7 @@ import importlib
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
 
 from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.core.policy import ALLOW, Decision, deny
@@ -57,10 +65,29 @@ def _deadline_passed() -> Decision:
     return deny(_l("本轮申报已截止或未开放，申报书不能再修改。"))
 
 
+def was_submitted(application: Application) -> bool:
+    """Handed in at least once. A draft was not, nor a draft withdrawn before submission
+    (imported history has no submission time but was never a draft either)."""
+    return not (application.status == ApplicationStatus.DRAFT
+                or (application.status == ApplicationStatus.WITHDRAWN
+                    and application.submitted_at is None))
+
+
+def was_submitted_clause() -> ColumnElement[bool]:
+    """was_submitted() as a WHERE clause."""
+    return not_(or_(Application.status == ApplicationStatus.DRAFT,
+                    and_(Application.status == ApplicationStatus.WITHDRAWN,
+                         Application.submitted_at.is_(None))))
+
+
 def can_view(user, application: Application) -> Decision:
     if not (user and user.is_authenticated):
         return deny(NOT_FOUND)
-    if is_staff(user) or is_member(user, application) or reviewer_may_see(user, application):
+    if is_member(user, application):
+        return ALLOW
+    if is_staff(user) and was_submitted(application):
+        return ALLOW
+    if reviewer_may_see(user, application):
         return ALLOW
     return deny(NOT_FOUND)
 
@@ -126,13 +153,15 @@ def can_manage_round_list(user) -> Decision:
 def visible_applications(user) -> Select:
     """Applications this user may see, as a query to filter further.
 
-    Staff see all; members see their organisations'. Reviewers open assigned applications
-    through the review domain's own lists (can_view lets them in one by one).
+    Members see their organisations'; staff also every application submitted at least once
+    (not other groups' drafts). Reviewers open assigned applications through the review
+    domain's own lists (can_view lets them in one by one).
     """
     stmt = select(Application)
-    if is_staff(user):
-        return stmt
     if not (user and user.is_authenticated):
         return stmt.where(False)
     member_orgs = select(Membership.organisation_id).where(Membership.user_id == user.id)
-    return stmt.where(Application.organisation_id.in_(member_orgs))
+    own = Application.organisation_id.in_(member_orgs)
+    if is_staff(user):
+        return stmt.where(or_(own, was_submitted_clause()))
+    return stmt.where(own)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import zipfile
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from marketplace.applications.models import (
 )
 from marketplace.audit.services import record
 from marketplace.core.files import remove_after_commit, remove_on_rollback
-from marketplace.core.money import FEN, from_fen, to_fen
+from marketplace.core.money import FEN, MAX_AMOUNT, from_fen, to_fen
 from marketplace.core.policy import Decision, NotAllowed, require
 from marketplace.core.timeutil import utcnow
 from marketplace.core.urls import public_url
@@ -49,6 +50,7 @@ from marketplace.rounds.models import (
     Round,
     RoundStatus,
 )
+from marketplace.rounds.services import deadline_audience
 
 # --------------------------------------------------------------------------- data
 
@@ -96,6 +98,47 @@ class ApplicationData:
 
 PROPOSAL_FIELDS = ["title", "category", "summary", "objectives", "target_group",
                    "beneficiaries", "place", "region", "start_date", "end_date", "volunteers"]
+
+# Rows a proposal may have. Far more than a real proposal needs; without a cap one member
+# could store thousands of rows and make every page that shows the proposal time out.
+MAX_BUDGET_LINES = 100
+MAX_PLAN_ROWS = 100
+MAX_TEAM_MEMBERS = 50
+# Long texts are stored in Text columns, which hold anything: capped all the same.
+MAX_LONG_TEXT = 5000
+MAX_ROW_TEXT = 2000
+# Counts and amounts must fit the integer columns; these are far above any real project.
+MAX_HEADCOUNT = 10_000_000
+MAX_QUANTITY = Decimal("9999999999.99")      # BudgetLine.quantity is Numeric(12, 2)
+
+
+def column_length(attribute) -> int:
+    """The n of a String(n) column: what the database can hold."""
+    return attribute.property.columns[0].type.length
+
+
+# (field, label, limit) of the typed texts, checked before anything is stored.
+PROPOSAL_TEXTS = [
+    ("title", _l("项目名称"), column_length(Application.title)),
+    ("summary", _l("项目简介"), MAX_LONG_TEXT),
+    ("objectives", _l("项目目标"), MAX_LONG_TEXT),
+    ("target_group", _l("服务对象"), column_length(Application.target_group)),
+    ("place", _l("实施地点"), column_length(Application.place)),
+]
+BUDGET_LINE_TEXTS = [("item", _l("预算项目"), column_length(BudgetLine.item)),
+                     ("note", _l("备注"), column_length(BudgetLine.note))]
+PLAN_ROW_TEXTS = [("period", _l("时间或时段"), column_length(PlanRow.period)),
+                  ("activity", _l("活动内容"), MAX_ROW_TEXT),
+                  ("expected_output", _l("预期成果"), MAX_ROW_TEXT)]
+TEAM_MEMBER_TEXTS = [("name", _l("姓名"), column_length(TeamMember.name)),
+                     ("role", _l("分工"), column_length(TeamMember.role)),
+                     ("phone", _l("电话"), column_length(TeamMember.phone))]
+# (ApplicationData field, cap, label of the table, its texts)
+ROW_TABLES = [
+    ("budget_lines", MAX_BUDGET_LINES, _l("预算明细"), BUDGET_LINE_TEXTS),
+    ("plan_rows", MAX_PLAN_ROWS, _l("活动计划"), PLAN_ROW_TEXTS),
+    ("team_members", MAX_TEAM_MEMBERS, _l("项目团队"), TEAM_MEMBER_TEXTS),
+]
 
 # --------------------------------------------------------------------------- money
 
@@ -213,18 +256,43 @@ def challenge_admits(challenge: Challenge, organisation: Organisation) -> Decisi
     return rounds_rule(challenge, organisation)
 
 
+START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_start_token() -> str:
+    """A fresh token for one rendering of the new-application form."""
+    return secrets.token_urlsafe(24)
+
+
 def start_application(actor, organisation: Organisation, round_: Round,
                       challenge: Challenge | None = None,
-                      now: datetime | None = None) -> Application:
-    """A new draft for the open call, or a bid on `challenge`."""
+                      now: datetime | None = None, *, token: str | None = None) -> Application:
+    """A new draft for the open call, or a bid on `challenge`.
+
+    With the `token` of the form it was typed into, starting is idempotent: a second request
+    with the same token (a double click, a retry) gets the draft the first one made, whatever
+    state that draft has reached since. Starts of one organisation run one at a time (its
+    row lock), so the second request sees the first one's draft once it is committed.
+    """
     require(policy.can_start(actor, organisation, round_, now))
     if challenge is not None:
         if challenge.round_id != round_.id or challenge.published_at is None:
             raise NotAllowed(_l("找不到该命题。"))
         require(challenge_admits(challenge, organisation))
+    if token is not None:
+        if not START_TOKEN.fullmatch(token):
+            raise NotAllowed(_l("表单已失效，请刷新页面后重新填写。"))
+        lock_organisation(organisation.id)
+        started = db.session.scalar(select(Application).where(
+            Application.organisation_id == organisation.id, Application.start_token == token))
+        if started is not None:
+            if started.round_id != round_.id or started.challenge_id != (
+                    challenge.id if challenge else None):
+                raise NotAllowed(_l("表单已失效，请刷新页面后重新填写。"))
+            return started
     application = Application(round=round_, organisation=organisation, challenge=challenge,
                               status=ApplicationStatus.DRAFT, created_by_id=actor.id,
-                              region=organisation.region)
+                              region=organisation.region, start_token=token)
     if round_.categories and len(round_.categories) == 1:
         application.category = round_.categories[0]
     db.session.add(application)
@@ -240,15 +308,30 @@ def _clean(text: str | None) -> str:
 
 def save_draft(actor, application: Application, data: ApplicationData,
                now: datetime | None = None) -> Application:
-    """Replace the proposal with `data`; incomplete is fine (submission checks completeness)."""
+    """Replace the proposal with `data`; incomplete is fine (submission checks completeness).
+
+    Under the application's row lock, so two saves at once (a double click) replace the rows
+    one after the other instead of both deleting the old rows and both adding new ones."""
+    lock_application(application)
     require(policy.can_edit(actor, application, now))
+    refuse_unstorable(data)
     if data.category and data.category not in (application.round.categories or []):
         raise NotAllowed(_l("请从本轮的项目类别中选择。"), field="category")
+    if _clean(data.region) and _clean(data.region) not in current_app.config["REGIONS"]:
+        raise NotAllowed(_l("请从列表中选择实施县区。"), field="region")
     for line in data.budget_lines:
-        if line.quantity <= 0 or line.quantity != line.quantity.quantize(FEN):
+        if line.quantity <= 0 or line.quantity != line.quantity.quantize(FEN) \
+                or line.quantity > MAX_QUANTITY:
             raise NotAllowed(_l("数量须为大于 0 的数，最多两位小数。"), field="budget_lines")
         if line.unit_price < 0 or line.unit_price != line.unit_price.quantize(FEN):
             raise NotAllowed(_l("单价须为不小于 0 的金额，最多两位小数。"), field="budget_lines")
+        if line.unit_price > MAX_AMOUNT \
+                or line_amount(line.quantity, line.unit_price) > MAX_AMOUNT:
+            raise NotAllowed(_l("每行预算的单价和金额都不能超过 %(limit)s。",
+                                limit=_yuan(MAX_AMOUNT)), field="budget_lines")
+    if budget_summary(data.budget_lines).total > MAX_AMOUNT:
+        raise NotAllowed(_l("预算合计不能超过 %(max)s。", max=_yuan(MAX_AMOUNT)),
+                         field="budget_lines")
     for name in PROPOSAL_FIELDS:
         value = getattr(data, name)
         setattr(application, name, _clean(value) if isinstance(value, str) else value)
@@ -271,6 +354,30 @@ def save_draft(actor, application: Application, data: ApplicationData,
            after={"title": application.title, "requested_fen": application.requested_fen,
                   "budget_lines": len(application.budget_lines)})
     return application
+
+
+def refuse_unstorable(data: ApplicationData) -> None:
+    """Refuse, next to its field, what the database cannot hold or what would make the
+    proposal too big to show: too many rows, too long a text, too large a count."""
+    for name, label, limit in PROPOSAL_TEXTS:
+        if len(_clean(getattr(data, name))) > limit:
+            raise NotAllowed(_l("%(label)s不能超过 %(n)d 个字。", label=label, n=limit),
+                             field=name)
+    for name in ("beneficiaries", "volunteers"):
+        value = getattr(data, name)
+        if value is not None and not 0 <= value <= MAX_HEADCOUNT:
+            raise NotAllowed(_l("人数应在 0 到 %(n)d 之间。", n=MAX_HEADCOUNT), field=name)
+    for name, cap, table, texts in ROW_TABLES:
+        rows = getattr(data, name)
+        if len(rows) > cap:
+            raise NotAllowed(_l("%(table)s最多 %(n)d 行，现在有 %(count)d 行。",
+                                table=table, n=cap, count=len(rows)), field=name)
+        for number, row in enumerate(rows, start=1):
+            for text_name, label, limit in texts:
+                if len(_clean(getattr(row, text_name))) > limit:
+                    raise NotAllowed(
+                        _l("%(table)s第 %(row)d 行：%(label)s不能超过 %(n)d 个字。",
+                           table=table, row=number, label=label, n=limit), field=name)
 
 
 # --------------------------------------------------------------------------- submission
@@ -332,6 +439,12 @@ def submission_problems(application: Application,
         refuse(_l("请填写项目的开始和结束日期。"), "start_date")
     elif application.end_date < application.start_date:
         refuse(_l("结束日期不能早于开始日期。"), "end_date")
+    # Saved before the caps existed, a proposal may hold more rows than a table may have.
+    for name, cap, table, _texts in ROW_TABLES:
+        count = len(getattr(application, name))
+        if count > cap:
+            refuse(_l("%(table)s最多 %(n)d 行，现在有 %(count)d 行。",
+                      table=table, n=cap, count=count), name)
     lines = application.budget_lines
     if not lines:
         refuse(_l("请至少填写一行预算明细。"), "budget_lines")
@@ -433,12 +546,38 @@ def lock_organisation(organisation_id: int) -> None:
                        .with_for_update(key_share=True))
 
 
+def lock_application(application: Application) -> Application:
+    """Lock the application's row for this transaction and read it again (status, rows), so
+    two requests on one application (a double click, a retry) run one after the other and
+    the second one sees what the first did. PostgreSQL: FOR NO KEY UPDATE (rows that merely
+    refer to the application are not blocked); SQLite has no row locks, so a no-op write
+    takes the database write lock."""
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Application.__table__
+        db.session.execute(update(table).where(table.c.id == application.id)
+                           .values(id=table.c.id, updated_at=table.c.updated_at))
+    db.session.execute(select(Application.id).where(Application.id == application.id)
+                       .with_for_update(key_share=True))
+    db.session.expire(application)
+    return application
+
+
 def submit_application(actor, application: Application,
                        now: datetime | None = None) -> Application:
-    """Submit (or submit again after a return). Refused with every problem at once."""
+    """Submit (or submit again after a return). Refused with every problem at once.
+
+    A repeated submit (double click, retry) finds the application submitted and changes
+    nothing: no second audit entry, no second mail."""
     now = now or utcnow()
-    require(policy.can_submit(actor, application, now))
+    if not policy.is_member(actor, application):
+        require(policy.can_submit(actor, application, now))  # strangers take no lock
+    # The organisation first, then the application: the order every submission takes.
     lock_organisation(application.organisation_id)
+    lock_application(application)
+    if application.status == ApplicationStatus.SUBMITTED:
+        return application
+    require(policy.can_submit(actor, application, now))
     problems = submission_problems(application, now)
     if problems:
         raise SubmissionRefused(problems)
@@ -453,8 +592,13 @@ def submit_application(actor, application: Application,
 
 def return_application(actor, application: Application, comment: str,
                        now: datetime | None = None) -> Application:
-    """The organizer sends a submitted application back for changes, with a comment."""
+    """The organizer sends a submitted application back for changes, with a comment.
+    Returning it again (double click, retry) finds it returned and changes nothing."""
     comment = _clean(comment)
+    lock_application(application)
+    if application.status == ApplicationStatus.RETURNED and policy.is_staff(actor) \
+            and not policy.is_member(actor, application):
+        return application
     require(policy.can_return(actor, application, now))
     if not comment:
         raise NotAllowed(_l("请填写退回意见，申报组织会收到这条说明。"), field="comment")
@@ -466,8 +610,24 @@ def return_application(actor, application: Application, comment: str,
 
 def withdraw_application(actor, application: Application,
                          now: datetime | None = None) -> Application:
+    """Withdrawing again (double click, retry) finds it withdrawn and changes nothing."""
+    lock_application(application)
+    if application.status == ApplicationStatus.WITHDRAWN and policy.is_member(actor,
+                                                                               application):
+        return application
     transition(actor, application, ApplicationStatus.WITHDRAWN, now=now)
     return application
+
+
+@deadline_audience
+def groups_with_unfinished_proposals(round_: Round) -> list[Organisation]:
+    """Organisations with a draft or a returned application in the round: an extended
+    deadline is news for them."""
+    unfinished = select(Application.organisation_id).where(
+        Application.round_id == round_.id, Application.status.in_(policy.EDITABLE))
+    return list(db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(unfinished))
+        .options(selectinload(Organisation.memberships).selectinload(Membership.user))))
 
 
 def needing_action(user, now: datetime | None = None, limit: int = 10) -> list[Application]:
@@ -544,7 +704,9 @@ def attachment_path(attachment: Attachment) -> str:
 def add_attachment(actor, application: Application, filename: str, data: bytes,
                    now: datetime | None = None) -> Attachment:
     """Check the file (size, type by content, matching name) and store it under a random name
-    outside static/."""
+    outside static/. Under the application's lock: not after a submission that ran at the
+    same time."""
+    lock_application(application)
     require(policy.can_edit(actor, application, now))
     name = clean_filename(filename)
     if len(data) > MAX_ATTACHMENT_BYTES:
@@ -576,10 +738,14 @@ def add_attachment(actor, application: Application, filename: str, data: bytes,
 
 def delete_attachment(actor, attachment: Attachment, now: datetime | None = None) -> str:
     """Remove the row; its file goes once the deletion is committed (kept on a rollback).
-    Returns the file's path."""
-    application = attachment.application
+    Returns the file's path. Deleting it again (double click) finds it gone and changes
+    nothing."""
+    application = lock_application(attachment.application)
     require(policy.can_edit(actor, application, now))
     path = attachment_path(attachment)
+    if db.session.scalar(select(Attachment.id).where(Attachment.id == attachment.id)) is None:
+        db.session.expunge(attachment)
+        return path
     record("application.detach", application, actor=actor,
            before={"attachment": attachment.original_name, "sha256": attachment.sha256})
     db.session.delete(attachment)
@@ -622,11 +788,11 @@ def earlier_awardees(round_: Round):
 
 
 def round_applications(user, round_: Round, filters: ListFilters):
-    """The organizer's list: the round's applications (not drafts), filtered and sorted."""
+    """The organizer's list: the round's applications submitted at least once (never
+    drafts, not even the organizer's own group's), filtered and sorted."""
     stmt = (policy.visible_applications(user)
             .join(Organisation, Organisation.id == Application.organisation_id)
-            .where(Application.round_id == round_.id,
-                   Application.status != ApplicationStatus.DRAFT))
+            .where(Application.round_id == round_.id, policy.was_submitted_clause()))
     if filters.status in {s.value for s in ApplicationStatus}:
         stmt = stmt.where(Application.status == ApplicationStatus(filters.status))
     if filters.category:
@@ -652,9 +818,11 @@ def round_applications(user, round_: Round, filters: ListFilters):
 
 
 def status_counts(user, round_: Round) -> dict[ApplicationStatus, int]:
-    """How many of the round's applications the user may see are in each status (one
-    GROUP BY), in lifecycle order; statuses without any are left out."""
-    stmt = (policy.visible_applications(user).where(Application.round_id == round_.id)
+    """The organizer's counts: how many of the round's submitted applications are in each
+    status (one GROUP BY), in lifecycle order; statuses without any are left out. Drafts
+    belong to their groups and are not counted."""
+    stmt = (policy.visible_applications(user)
+            .where(Application.round_id == round_.id, policy.was_submitted_clause())
             .with_only_columns(Application.status, func.count())
             .group_by(Application.status))
     counts = dict(db.session.execute(stmt).all())

@@ -112,19 +112,31 @@ def new():
         form.organisation_id.data = verified[0].id
     if request.method == "GET":
         form.region.data = verified[0].region
+        form.start_token.data = services.new_start_token()
+    elif not services.START_TOKEN.fullmatch(form.start_token.data or ""):
+        form.start_token.data = None  # not one we made: this save starts a draft of its own
     if form.validate_on_submit():
         chosen = next((o for o in verified if o.id == form.organisation_id.data), None)
         if chosen is None:
             form.organisation_id.errors = [_("请选择申报组织。")]
         else:
             try:
-                application = services.start_application(current_user, chosen, round_, challenge)
+                application = services.start_application(
+                    current_user, chosen, round_, challenge,
+                    token=form.start_token.data or None)
+                editable = policy.can_edit(current_user, application)
+                if not editable:
+                    # A repeat of a request whose draft went further since (submitted).
+                    db.session.rollback()
+                    return _went_further(application, editable.reason)
                 services.save_draft(current_user, application, form.to_data())
             except NotAllowed as refusal:
                 db.session.rollback()
                 apply_refusal(form, refusal)
             else:
                 return _after_save(application, form)
+    if not form.start_token.data:
+        form.start_token.data = services.new_start_token()
     form.add_blank_rows()
     return render_template("applications/form.html", form=form, application=None,
                            round=round_, challenge=challenge, problems=[],
@@ -139,6 +151,8 @@ def edit(app_id: int):
     visible_or_404(policy.is_member(current_user, application))
     allowed = policy.can_edit(current_user, application)
     if not allowed:
+        if request.method == "POST":
+            return _went_further(application, allowed.reason)
         flash(allowed.reason, "warning")
         return redirect(url_for(".detail", app_id=app_id))
     round_ = application.round
@@ -147,17 +161,38 @@ def edit(app_id: int):
     else:
         form = ApplicationForm(round_=round_, organisations=[application.organisation],
                                data=ApplicationForm.data_of(application))
+        for warning in ApplicationForm.too_many_rows(application):
+            flash(warning, "warning")
     form.organisation_id.data = application.organisation_id
     if form.validate_on_submit():
         try:
             services.save_draft(current_user, application, form.to_data())
         except NotAllowed as refusal:
             db.session.rollback()
+            if not policy.can_edit(current_user, application):
+                return _went_further(application, refusal.reason)
             apply_refusal(form, refusal)
         else:
             return _after_save(application, form)
     form.add_blank_rows()
     return _render_form(form, application)
+
+
+def _submitted_message() -> str:
+    return _("申报书已提交。截止前如需修改，可以撤回后重新申报，或等待团市委退回。")
+
+
+def _went_further(application: Application, reason: str):
+    """A save that finds the application no longer editable. When it was submitted and this
+    request meant to submit it too (a double click on 提交申报), that is the success the
+    member asked for: the same page as the first request. Otherwise say why nothing was
+    saved."""
+    if request.form.get("action") == "submit" \
+            and application.status == ApplicationStatus.SUBMITTED:
+        flash(_submitted_message(), "success")
+    else:
+        flash(reason, "warning")
+    return redirect(url_for(".detail", app_id=application.id))
 
 
 def _render_form(form, application, problems=(), status=200):
@@ -190,7 +225,7 @@ def _after_save(application: Application, form):
         flash(refusal.reason, "danger")
         return redirect(url_for(".detail", app_id=application.id))
     db.session.commit()
-    flash(_("申报书已提交。截止前如需修改，可以撤回后重新申报，或等待团市委退回。"), "success")
+    flash(_submitted_message(), "success")
     return redirect(url_for(".detail", app_id=application.id))
 
 

@@ -272,5 +272,17 @@ class DeclineForm(FlaskForm):
         DataRequired(_l("请填写婉拒的理由。")), Length(max=2000)])
 
 
+class ExtendDeadlineForm(FlaskForm):
+    deadline_at = DateTimeLocalField(
+        _l("新的申报截止时间"), format="%Y-%m-%dT%H:%M", description=_l("北京时间。"),
+        validators=[InputRequired(_l("请填写新的申报截止时间。"))])
+    reason = TextAreaField(
+        _l("延长的理由"), validators=[DataRequired(_l("请填写延长的理由。")), Length(max=2000)],
+        description=_l("会以邮件发给本轮还有草稿或退回修改申报书的组织。"))
+
+    def new_deadline(self) -> datetime | None:
+        return _utc(self.deadline_at.data)
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""

@@ -62,12 +62,29 @@ def can_publish(user, round: Round) -> Decision:
     return ALLOW
 
 
+def can_extend_deadline(user, round: Round) -> Decision:
+    """延长申报截止时间: a distinct, audited action while the round takes applications (or
+    did until its deadline passed), the only way to move a deadline that has passed."""
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以延长申报截止时间。"))
+    if round.status != RoundStatus.OPEN or round.deadline_at is None:
+        return deny(_l("只有已发布、尚未开始评审的创投集市可以延长申报截止时间。"))
+    return ALLOW
+
+
 def can_invite(user, challenge: Challenge, now: datetime) -> Decision:
     """派单 makes sense only while the round takes bids."""
     if not is_organizer(user):
         return deny(_l("只有团市委工作人员可以派单。"))
     if not challenge.round.accepts_applications_at(now):
         return deny(_l("创投集市未在征集期内，不能派单。"))
+    return ALLOW
+
+
+def can_invite_organisation(user, organisation) -> Decision:
+    """派单 to a group is a staff action on that group: not by one of its own members."""
+    if membership_of(user, organisation) is not None:
+        return deny(_l("不能向自己所在的组织“%(name)s”派单。", name=organisation.name))
     return ALLOW
 
 

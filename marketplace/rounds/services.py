@@ -7,7 +7,8 @@ on the round, so two concurrent requests cannot both squeeze a pool in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,10 +19,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
+from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import record, snapshot
 from marketplace.core.money import format_yuan, to_fen
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import utcnow
+from marketplace.core.timeutil import to_local, utcnow
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.notify.services import queue_mail
@@ -56,6 +58,13 @@ POOL_FIELDS = ["name", "kind", "amount_fen", "regions"]
 CHALLENGE_FIELDS = ["title", "background", "expected_outcomes", "indicators",
                     "cap_per_team_fen", "slots", "pool_id", "eligible_regions",
                     "eligible_org_types"]
+
+
+# What the String(n) columns hold; longer names are refused rather than failing in the
+# database (PostgreSQL refuses them with an error, a 500 for the user).
+TITLE_LENGTH = Round.title.property.columns[0].type.length
+POOL_NAME_LENGTH = Pool.name.property.columns[0].type.length
+CHALLENGE_TITLE_LENGTH = Challenge.title.property.columns[0].type.length
 
 
 def default_tranche_template() -> list[dict]:
@@ -146,6 +155,8 @@ def round_data_problems(data: RoundData) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not (data.title or "").strip():
         problems["title"] = str(_l("请填写名称。"))
+    elif len(data.title.strip()) > TITLE_LENGTH:
+        problems["title"] = str(_l("名称不能超过 %(n)d 个字。", n=TITLE_LENGTH))
     if not 2000 <= (data.year or 0) <= 2100:
         problems["year"] = str(_l("请填写正确的年度。"))
     if data.total_budget is None or data.total_budget < 0:
@@ -234,10 +245,26 @@ def _pooled_fen(round_id: int, exclude_pool_id: int | None = None) -> int:
     return int(db.session.scalar(stmt))
 
 
-def update_round(actor, round: Round, data: RoundData) -> Round:
+def _same_minute(typed: datetime | None, stored: datetime | None) -> bool:
+    """The form shows times to the minute: typed back unchanged, a stored time with seconds
+    is still the same time."""
+    return typed is not None and stored is not None \
+        and typed == stored.replace(second=0, microsecond=0)
+
+
+def update_round(actor, round: Round, data: RoundData, now: datetime | None = None) -> Round:
+    """Change a round's settings. A deadline that has passed in an open round stays where it
+    is: moving it is extend_deadline's job (audited, with a reason, announced)."""
+    now = now or utcnow()
     require(policy.can_edit_round(actor, round))
     round = lock_round(round.id)
     require(policy.can_edit_round(actor, round))
+    if _same_minute(data.deadline_at, round.deadline_at):
+        data = replace(data, deadline_at=round.deadline_at)
+    if (round.status == RoundStatus.OPEN and round.deadline_at is not None
+            and round.deadline_at < now and data.deadline_at != round.deadline_at):
+        raise NotAllowed(_l("申报截止时间已过，不能在这里修改；如需延长，"
+                            "请使用“延长申报截止时间”。"), field="deadline_at")
     _refuse_problems(round_data_problems(data))
     pooled = _pooled_fen(round.id)
     if to_fen(data.total_budget) < pooled:
@@ -248,6 +275,84 @@ def update_round(actor, round: Round, data: RoundData) -> Round:
     record("round.update", round, actor=actor, before=before,
            after=snapshot(round, ROUND_FIELDS))
     return round
+
+
+# Who hears that a round's deadline was extended: functions round -> organisations,
+# registered by the domain that knows (applications: groups with drafts or returned
+# applications). Rounds sit below applications and ask through this list.
+DEADLINE_AUDIENCES: list[Callable[[Round], Iterable[Organisation]]] = []
+
+
+def deadline_audience(find: Callable[[Round], Iterable[Organisation]]):
+    """Decorator: register a function naming organisations to tell about an extension."""
+    DEADLINE_AUDIENCES.append(find)
+    return find
+
+
+def extend_deadline(actor, round: Round, deadline_at: datetime | None, reason: str,
+                    now: datetime | None = None) -> int:
+    """延长申报截止时间: move the deadline of an open round later, passed or not, with a
+    reason that is audited and mailed to the organisations still working on a proposal.
+    Returns how many organisations were told."""
+    now = now or utcnow()
+    require(policy.can_extend_deadline(actor, round))
+    round = lock_round(round.id)
+    require(policy.can_extend_deadline(actor, round))
+    reason = (reason or "").strip()
+    if deadline_at is None:
+        raise NotAllowed(_l("请填写新的申报截止时间。"), field="deadline_at")
+    repeated = _extended_to(round, deadline_at)
+    if repeated is not None:
+        return repeated  # a double click: the first one extended it, recorded and mailed
+    if deadline_at <= round.deadline_at:
+        raise NotAllowed(_l("新的截止时间应晚于原截止时间 %(deadline)s。",
+                            deadline=_local(round.deadline_at)), field="deadline_at")
+    if deadline_at <= now:
+        raise NotAllowed(_l("新的截止时间应晚于现在。"), field="deadline_at")
+    if round.review_ends_at is not None and deadline_at >= round.review_ends_at:
+        raise NotAllowed(_l("新的截止时间应早于评审结束时间 %(ends)s；请先修改评审结束时间。",
+                            ends=_local(round.review_ends_at)), field="deadline_at")
+    if not reason:
+        raise NotAllowed(_l("请填写延长的理由，申报组织会收到这条说明。"), field="reason")
+    if len(reason) > 2000:
+        raise NotAllowed(_l("延长的理由不超过 2000 个字。"), field="reason")
+    before = round.deadline_at
+    round.deadline_at = deadline_at
+    told = notify_deadline_extended(round, before, reason)
+    record("round.extend_deadline", round, actor=actor, before={"deadline_at": before},
+           after={"deadline_at": deadline_at, "reason": reason, "organisations": told})
+    return told
+
+
+def _extended_to(round: Round, deadline_at: datetime) -> int | None:
+    """When the round's last extension already moved it to `deadline_at`: how many
+    organisations were told then. None otherwise."""
+    if round.deadline_at != deadline_at:
+        return None
+    last = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "round.extend_deadline",
+                                 AuditEntry.object_type == Round.__tablename__,
+                                 AuditEntry.object_id == round.id)
+        .order_by(AuditEntry.id.desc()).limit(1))
+    if last is None or (last.after or {}).get("deadline_at") != deadline_at.isoformat():
+        return None
+    return int(last.after.get("organisations", 0))
+
+
+def notify_deadline_extended(round: Round, before: datetime, reason: str) -> int:
+    told: dict[int, Organisation] = {}
+    for find in DEADLINE_AUDIENCES:
+        told.update((o.id, o) for o in find(round))
+    link = _public(url_for("rounds.detail", round_id=round.id))
+    for organisation in sorted(told.values(), key=lambda o: o.id):
+        for user in _members(organisation):
+            queue_mail(user.email, "deadline_extended", user.locale, user=user, round=round,
+                       organisation=organisation, before=before, reason=reason, link=link)
+    return len(told)
+
+
+def _local(value: datetime) -> str:
+    return to_local(value).strftime("%Y-%m-%d %H:%M")
 
 
 def round_phase(round: Round, now: datetime) -> RoundStatus:
@@ -317,13 +422,20 @@ def _refuse_over_budget(round: Round, other_pools_fen: int, amount_fen: int,
                             free=format_yuan(free)), field=field_name)
 
 
+def _pool_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise NotAllowed(_l("请填写资金池名称。"), field="name")
+    if len(name) > POOL_NAME_LENGTH:
+        raise NotAllowed(_l("资金池名称不能超过 %(n)d 个字。", n=POOL_NAME_LENGTH), field="name")
+    return name
+
+
 def create_pool(actor, round: Round, name: str, kind: PoolKind, amount: Decimal,
                 regions: list[str] = (), *, amount_field: str = "amount") -> Pool:
     require(policy.can_edit_round(actor, round))
     round = lock_round(round.id)
-    name = (name or "").strip()
-    if not name:
-        raise NotAllowed(_l("请填写资金池名称。"), field="name")
+    name = _pool_name(name)
     if amount is None or amount < 0:
         raise NotAllowed(_l("金额不能为负数。"), field=amount_field)
     regions = _check_regions(list(regions or []), "regions")
@@ -347,9 +459,7 @@ def update_pool(actor, pool: Pool, name: str, amount: Decimal,
 
     require(policy.can_edit_round(actor, pool.round))
     round = lock_round(pool.round_id)
-    name = (name or "").strip()
-    if not name:
-        raise NotAllowed(_l("请填写资金池名称。"), field="name")
+    name = _pool_name(name)
     if amount is None or amount < 0:
         raise NotAllowed(_l("金额不能为负数。"), field="amount")
     regions = _check_regions(list(regions or []), "regions")
@@ -389,6 +499,9 @@ class ChallengeData:
 def _check_challenge(round: Round, data: ChallengeData) -> None:
     if not (data.title or "").strip():
         raise NotAllowed(_l("请填写命题名称。"), field="title")
+    if len(data.title.strip()) > CHALLENGE_TITLE_LENGTH:
+        raise NotAllowed(_l("命题名称不能超过 %(n)d 个字。", n=CHALLENGE_TITLE_LENGTH),
+                         field="title")
     if data.cap_per_team is None or data.cap_per_team <= 0:
         raise NotAllowed(_l("每队资助上限应大于 0。"), field="cap_per_team")
     if (round.max_amount_per_project_fen is not None
@@ -606,7 +719,12 @@ def invite_organisations(actor, challenge: Challenge, organisations: list[Organi
     require(policy.can_invite(actor, challenge, now))
     if not organisations:
         raise NotAllowed(_l("请选择要邀请的组织。"), field="organisations")
+    # One at a time per round, so a double click finds the first click's invitations.
+    lock_round(challenge.round_id)
     for organisation in organisations:
+        own = policy.can_invite_organisation(actor, organisation)
+        if not own:
+            raise NotAllowed(own.reason, field="organisations")
         if not organisation.is_verified:
             raise NotAllowed(_l("%(name)s 尚未通过认证，不能邀请。", name=organisation.name),
                              field="organisations")
@@ -636,8 +754,13 @@ def invite_organisations(actor, challenge: Challenge, organisations: list[Organi
 
 def answer_invitation(actor, invitation: ChallengeInvitation, bid: bool, reason: str = "",
                       now: datetime | None = None) -> ChallengeInvitation:
-    """揭榜 (bid) or decline with a reason; the organizer sees the answer on the challenge."""
+    """揭榜 (bid) or decline with a reason; the organizer sees the answer on the challenge.
+    Giving the same answer again (double click, retry) changes nothing."""
     now = now or utcnow()
+    invitation = _lock_invitation(invitation)
+    answer = InvitationAnswer.BID if bid else InvitationAnswer.DECLINED
+    if invitation.status == answer and policy.membership_of(actor, invitation.organisation):
+        return invitation
     require(policy.can_answer_invitation(actor, invitation, now))
     reason = (reason or "").strip()
     if not bid and not reason:
@@ -651,6 +774,18 @@ def answer_invitation(actor, invitation: ChallengeInvitation, bid: bool, reason:
            after={"status": invitation.status, "reason": invitation.decline_reason})
     _notify_invitation_answered(invitation)
     return invitation
+
+
+def _lock_invitation(invitation: ChallengeInvitation) -> ChallengeInvitation:
+    """Lock the invitation's row and read it again, so two answers at once run one after the
+    other (SQLite: a no-op write takes the database write lock)."""
+    table = ChallengeInvitation.__table__
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(table).where(table.c.id == invitation.id)
+                           .values(id=table.c.id))
+    return db.session.execute(
+        select(ChallengeInvitation).where(ChallengeInvitation.id == invitation.id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
 
 
 def _notify_invitation_answered(invitation: ChallengeInvitation) -> None:
@@ -702,11 +837,21 @@ def _delete_pool(actor, pool: Pool) -> None:
     db.session.expire(pool.round, ["pools"])
 
 
+def _deleted_meanwhile(model, obj) -> bool:
+    """Gone once the round's lock is ours: another request deleted it first."""
+    if db.session.scalar(select(model.id).where(model.id == obj.id)) is not None:
+        return False
+    db.session.expunge(obj)
+    return True
+
+
 def delete_pool(actor, pool: Pool) -> None:
     """A pool made by mistake goes, as long as no challenge, application, ledger entry or
     award refers to it."""
     require(policy.can_manage_rounds(actor))
     lock_round(pool.round_id)
+    if _deleted_meanwhile(Pool, pool):
+        return  # a double click: the first one deleted it
     reason = pool_in_use(pool)
     if reason:
         raise NotAllowed(reason)
@@ -740,6 +885,8 @@ def delete_challenge(actor, challenge: Challenge) -> None:
     challenge pool when nothing else uses that pool."""
     require(policy.can_manage_rounds(actor))
     round = lock_round(challenge.round_id)
+    if _deleted_meanwhile(Challenge, challenge):
+        return  # a double click: the first one deleted it
     reason = challenge_in_use(challenge)
     if reason:
         raise NotAllowed(reason)

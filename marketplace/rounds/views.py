@@ -11,7 +11,6 @@ from wtforms import SelectChoice
 
 from marketplace.applications import policy as application_policy
 from marketplace.applications import services as application_services
-from marketplace.applications.models import ApplicationStatus
 from marketplace.core.actions import perform
 from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
@@ -30,6 +29,7 @@ from marketplace.rounds.forms import (
     ActionForm,
     ChallengeForm,
     DeclineForm,
+    ExtendDeadlineForm,
     InviteForm,
     PoolForm,
     PreferenceForm,
@@ -135,6 +135,7 @@ def detail(round_id: int):
         accepting=round.accepts_applications_at(now),
         is_organizer=policy.is_organizer(current_user),
         can_edit=policy.can_edit_round(current_user, round),
+        can_extend_deadline=policy.can_extend_deadline(current_user, round),
         can_publish=policy.can_publish(current_user, round),
         publish_problems=services.publish_problems(round, now)
         if round.status == RoundStatus.DRAFT else [],
@@ -152,12 +153,11 @@ def _staff_links(round: Round) -> dict | None:
         review_url = url_for("review.manage_round", round_id=round.id)
     return {
         "list_url": url_for("applications.index", round_id=round.id),
-        # The organizer's list leaves drafts out: they are counted but not linked.
+        # Drafts belong to their groups: status_counts leaves them out.
         "counts": [(status, n, url_for("applications.index", round_id=round.id,
-                                       status=status.value)
-                    if status != ApplicationStatus.DRAFT else None)
+                                       status=status.value))
                    for status, n in counts.items()],
-        "submitted": sum(n for s, n in counts.items() if s != ApplicationStatus.DRAFT),
+        "submitted": sum(counts.values()),
         "review_url": review_url,
     }
 
@@ -194,9 +194,12 @@ def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> Invi
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.status == OrganisationStatus.VERIFIED)
         .order_by(Organisation.region, Organisation.name)).all()
+    # Staff are not offered their own groups (policy.can_invite_organisation refuses them).
+    own = set(db.session.scalars(select(Membership.organisation_id)
+                                 .where(Membership.user_id == current_user.id)))
     form.organisations.choices = [
         SelectChoice(str(o.id), f"{o.name}（{o.region}）") for o in organisations
-        if o.id not in already and policy.challenge_admits(challenge, o)]
+        if o.id not in already and o.id not in own and policy.challenge_admits(challenge, o)]
     return form
 
 
@@ -238,6 +241,20 @@ def edit(round_id: int):
                        _("已保存。"), form):
                 return redirect(url_for(".detail", round_id=round_id))
     return render_template("rounds/form.html", form=form, round=round)
+
+
+@bp.route("/<int:round_id>/extend-deadline", methods=["GET", "POST"])
+@login_required
+def extend_deadline(round_id: int):
+    round = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_extend_deadline(current_user, round))
+    form = ExtendDeadlineForm()
+    if form.validate_on_submit() and perform(
+            lambda: services.extend_deadline(current_user, round, form.new_deadline(),
+                                             form.reason.data),
+            lambda told: _("申报截止时间已延长，已通知 %(n)d 个组织。", n=told), form):
+        return redirect(url_for(".detail", round_id=round_id))
+    return render_template("rounds/extend_deadline.html", form=form, round=round)
 
 
 @bp.route("/<int:round_id>/publish", methods=["POST"])

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.applications import services
 from marketplace.applications.models import Application, ApplicationStatus
@@ -407,13 +407,40 @@ def test_members_withdraw_before_the_deadline(member, organisation, open_round, 
     assert application.status == ApplicationStatus.WITHDRAWN
 
 
-def test_a_withdrawn_application_cannot_be_submitted_or_withdrawn_again(member, organisation,
-                                                                        open_round):
+def test_a_withdrawn_application_cannot_be_submitted(member, organisation, open_round):
     application = make_proposal(open_round, organisation, status=ApplicationStatus.WITHDRAWN)
     with pytest.raises(NotAllowed):
         services.submit_application(member, application)
-    with pytest.raises(NotAllowed):
-        services.withdraw_application(member, application)
+
+
+def _entries(action: str) -> int:
+    return len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all())
+
+
+@pytest.mark.parametrize("action, status, template", [
+    ("submit", ApplicationStatus.SUBMITTED, "application_submitted"),
+    ("withdraw", ApplicationStatus.WITHDRAWN, "application_withdrawn"),
+    ("return", ApplicationStatus.RETURNED, "application_returned"),
+])
+def test_repeating_a_transition_changes_nothing_the_second_time(
+        member, organisation, open_round, organizer, action, status, template):
+    application = make_proposal(open_round, organisation, status=ApplicationStatus.SUBMITTED
+                                if action == "return" else ApplicationStatus.DRAFT)
+
+    def once():
+        if action == "return":
+            services.return_application(organizer, application, "请补充预算说明")
+        else:
+            getattr(services, f"{action}_application")(member, application)
+        db.session.commit()
+
+    once()
+    mails = db.session.scalar(select(func.count(OutboxMessage.id)))
+    once()  # the double click: the same success, nothing more recorded or sent
+    assert db.session.get(Application, application.id).status == status
+    assert _entries(f"application.{action}") == 1
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == mails
+    assert len(_mails(template)) == mails
 
 
 def test_transitions_table_lists_the_next_actions(member, organisation, open_round, organizer):

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from marketplace.accounts.models import Role
 from marketplace.applications import services
 from marketplace.applications.models import Application, ApplicationStatus, Attachment
 from marketplace.core.timeutil import utcnow
@@ -85,6 +86,56 @@ def test_save_and_submit_from_the_form(login_as, member, organisation, open_roun
     assert response.status_code == 302
     application = db.session.scalar(select(Application))
     assert application.status == ApplicationStatus.SUBMITTED
+
+
+def _start_token(html: str) -> str:
+    return html.split('name="start_token" type="hidden" value="')[1].split('"')[0]
+
+
+def test_saving_the_same_new_form_twice_opens_the_draft_the_first_save_made(
+        login_as, member, organisation, open_round):
+    client = login_as(member)
+    url = f"/applications/new?round_id={open_round.id}"
+    token = _start_token(client.get(url).get_data(as_text=True))
+    first = client.post(url, data=form_data(start_token=token))
+    second = client.post(url, data=form_data(start_token=token, title="第二次保存"))
+    application = db.session.scalar(select(Application))
+    assert db.session.query(Application).count() == 1
+    assert first.headers["Location"] == second.headers["Location"]
+    assert application.title == "第二次保存"  # the latest click's content is kept
+    other_tab = _start_token(client.get(url).get_data(as_text=True))
+    assert other_tab != token  # a fresh form starts a fresh draft
+    client.post(url, data=form_data(start_token=other_tab))
+    assert db.session.query(Application).count() == 2
+
+
+def test_a_second_submit_from_the_new_form_shows_the_same_success(login_as, member,
+                                                                 organisation, open_round):
+    client = login_as(member)
+    url = f"/applications/new?round_id={open_round.id}"
+    data = form_data(start_token=_start_token(client.get(url).get_data(as_text=True)),
+                     action="submit")
+    first = client.post(url, data=data)
+    second = client.post(url, data=data)
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    html = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "申报书已提交" in html
+    assert db.session.query(Application).count() == 1
+
+
+def test_a_second_submit_from_the_edit_form_shows_the_same_success(login_as, member,
+                                                                  organisation, open_round):
+    application = make_proposal(open_round, organisation)
+    client = login_as(member)
+    url = f"/applications/{application.id}/edit"
+    first = client.post(url, data=form_data(action="submit"))
+    second = client.post(url, data=form_data(action="submit"))
+    assert second.headers["Location"] == first.headers["Location"]
+    html = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "申报书已提交" in html and "不能修改" not in html
+    from marketplace.audit.models import AuditEntry
+
+    assert db.session.query(AuditEntry).filter_by(action="application.submit").count() == 1
 
 
 def test_submitting_an_incomplete_form_keeps_the_draft_and_lists_every_problem(
@@ -200,6 +251,8 @@ def test_an_attachment_is_only_reachable_through_its_own_application(login_as, m
 def test_organizers_and_assigned_reviewers_may_download(login_as, foreign, organizer,
                                                         monkeypatch):
     application, attachment, _ = foreign
+    application.status, application.submitted_at = ApplicationStatus.SUBMITTED, utcnow()
+    db.session.commit()
     url = f"/applications/{application.id}/attachments/{attachment.id}"
     assert login_as(organizer).get(url).status_code == 200
     reviewer = make_user()
@@ -208,6 +261,37 @@ def test_organizers_and_assigned_reviewers_may_download(login_as, foreign, organ
     assert login_as(reviewer).get(url).status_code == 404
     monkeypatch.setattr(policy, "reviewer_may_see", lambda user, app: user.id == reviewer.id)
     assert login_as(reviewer).get(url).status_code == 200
+
+
+def test_staff_get_404_for_a_draft_and_its_attachments(login_as, foreign, organizer):
+    application, attachment, _ = foreign
+    admin = make_user(roles=[Role.ADMIN])
+    base = f"/applications/{application.id}"
+    for staff in (organizer, admin):
+        client = login_as(staff)
+        for url in (base, f"{base}/attachments/{attachment.id}"):
+            assert client.get(url).status_code == 404, url
+        assert client.post(f"{base}/return", data={"comment": "x"}).status_code == 404
+
+
+def test_staff_do_not_find_drafts_in_lists_counts_or_exports(login_as, organizer, open_round):
+    make_proposal(open_round, make_organisation(), title="提交过的项目",
+                  status=ApplicationStatus.SUBMITTED)
+    make_proposal(open_round, make_organisation(), title="别人的草稿")
+    make_proposal(open_round, make_organisation(), title="未提交就撤回",
+                  status=ApplicationStatus.WITHDRAWN, submitted_at=None)
+    client = login_as(organizer)
+    pages = [client.get(f"/applications/?round_id={open_round.id}{extra}").get_data(as_text=True)
+             for extra in ("", "&status=draft", "&status=withdrawn")]
+    pages.append(client.get(f"/applications/export.csv?round_id={open_round.id}")
+                 .get_data(as_text=True))
+    for html in pages:
+        assert "别人的草稿" not in html and "未提交就撤回" not in html
+    assert "提交过的项目" in pages[0] and "提交过的项目" in pages[3]
+    round_page = client.get(f"/rounds/{open_round.id}").get_data(as_text=True)
+    counts = round_page.split('data-testid="round-status-counts"')[1].split("</ul>")[0]
+    assert 'data-status="draft"' not in counts and 'data-status="withdrawn"' not in counts
+    assert "已提交 1 份" in round_page
 
 
 def test_members_cannot_open_the_organizer_list(login_as, member, open_round):
@@ -432,3 +516,15 @@ def test_first_time_is_decided_by_uscc_as_in_the_statistics(login_as, organizer,
     export = client.get(f"/applications/export.csv?round_id={open_round.id}").get_data(True)
     line = next(row for row in export.splitlines() if "换名后的项目" in row)
     assert line.rstrip().endswith("否")
+
+
+def test_a_forged_start_token_is_replaced_not_a_dead_end(login_as, member, organisation,
+                                                        open_round):
+    client = login_as(member)
+    url = f"/applications/new?round_id={open_round.id}"
+    response = client.post(url, data=form_data(start_token="x" * 500))
+    assert response.status_code == 302
+    assert db.session.query(Application).count() == 1
+    html = client.post(url, data=form_data(start_token="<bad>", **{
+        "budget-0-unit_price": "12.345"})).get_data(True)  # re-shown with a cell error
+    assert "<bad>" not in html and len(_start_token(html)) >= 16

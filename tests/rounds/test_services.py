@@ -257,6 +257,24 @@ def test_challenge_cap_may_not_exceed_the_round_maximum_per_project(app):
     assert refusal.value.field == "cap_per_team"
 
 
+def test_names_longer_than_their_columns_are_refused_next_to_the_field(app):
+    staff = organizer()
+    with pytest.raises(NotAllowed) as refusal:
+        services.create_round(staff, round_data(title="长" * 10_000))
+    assert refusal.value.field == "title" and "200" in refusal.value.reason
+    db.session.rollback()
+    round = make_round(status=RoundStatus.DRAFT)
+    with pytest.raises(NotAllowed) as refusal:
+        services.create_pool(staff, round, "池" * 121, PoolKind.TARGETED, Decimal("1.00"),
+                             ["岱山县"])
+    assert refusal.value.field == "name" and "120" in refusal.value.reason
+    db.session.rollback()
+    with pytest.raises(NotAllowed) as refusal:
+        services.create_challenge(staff, round, ChallengeData(
+            title="题" * 201, cap_per_team=Decimal("100.00"), pool_id=round.pools[0].id))
+    assert refusal.value.field == "title" and "200" in refusal.value.reason
+
+
 # --- publishing ---------------------------------------------------------------------------
 
 def test_publishing_opens_the_round_and_audits(app):
@@ -428,6 +446,18 @@ def test_only_eligible_verified_organisations_can_be_invited(app):
     with pytest.raises(NotAllowed):
         services.invite_organisations(staff, challenge, [make_organisation(
             region="嵊泗县", status=OrganisationStatus.PENDING)])
+
+
+def test_staff_cannot_invite_their_own_organisation(app):
+    staff = organizer()
+    challenge = make_challenge(make_round())
+    own = make_organisation(staff)
+    with pytest.raises(NotAllowed, match="自己所在的组织") as refusal:
+        services.invite_organisations(staff, challenge, [make_organisation(), own])
+    assert refusal.value.field == "organisations"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(ChallengeInvitation.id))) == 0
+    assert not _mails("challenge_invitation")
 
 
 def test_declining_an_invitation_requires_a_reason(app):

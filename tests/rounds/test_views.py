@@ -242,6 +242,21 @@ def test_invitation_shows_on_home_and_decline_needs_a_reason(app, login_as):
     assert "人手不足" in page
 
 
+def test_staff_are_not_offered_and_cannot_invite_their_own_organisation(app, login_as):
+    challenge = make_challenge(make_round())
+    staff = organizer()
+    own = make_organisation(staff, name="自己的志愿服务队")
+    other = make_organisation(name="别的志愿服务队")
+    client = login_as(staff)
+    page = client.get(f"/rounds/challenges/{challenge.id}").get_data(as_text=True)
+    form = page.split(f'action="/rounds/challenges/{challenge.id}/invite"')[1].split("</form>")[0]
+    assert "别的志愿服务队" in form and "自己的志愿服务队" not in form
+    response = client.post(f"/rounds/challenges/{challenge.id}/invite",
+                           data={"organisations": [str(own.id), str(other.id)]})
+    assert "自己所在的组织" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(ChallengeInvitation)) is None
+
+
 def test_accepting_an_invitation_leads_to_the_bid_form(app, login_as):
     round = make_round()
     challenge = make_challenge(round)
@@ -338,7 +353,8 @@ def test_round_page_links_organizers_to_its_applications_and_review(client, app)
     assert f'/applications/?round_id={round.id}&amp;status=submitted' in counts
     assert ">2</span>" in submitted.split("</li>")[0]
     assert '>1</span>' in counts.split('data-status="returned"')[1].split("</li>")[0]
-    assert "已提交 3 份" in html  # drafts are not in the organizer's list
+    assert "已提交 3 份" in html
+    assert 'data-status="draft"' not in counts  # drafts belong to their groups
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "reviewer"])
