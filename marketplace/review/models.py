@@ -221,9 +221,6 @@ class Publicity(db.Model):
 
     round = relationship("Round")
 
-    def is_open_at(self, now: datetime) -> bool:
-        return self.finalised_at is None and self.starts_at <= now <= self.ends_at
-
 
 class PublicityListing(db.Model):
     """One award on the 公示 list: when it was listed and until when objections to it are

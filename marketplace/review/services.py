@@ -266,20 +266,22 @@ def _apply_to_assignments(reviewer: User, conflict: ReviewerConflict) -> None:
                _matches_declaration(conflict.declared_as))
         .options(selectinload(ReviewAssignment.review))
         .order_by(ReviewAssignment.id)).all()
-    for_organizer: dict[int, int] = {}
+    for_organizer: dict[int, list[ReviewAssignment]] = {}
     for assignment in touched:
         submitted = assignment.review is not None and \
             assignment.review.status == ReviewStatus.SUBMITTED
         if submitted or policy.is_blind(assignment.round_id):
-            for_organizer[assignment.round_id] = for_organizer.get(assignment.round_id, 0) + 1
+            for_organizer.setdefault(assignment.round_id, []).append(assignment)
         else:
             _recuse(assignment, _l("申报了与该组织的利益关系"), reviewer)
-    for round_id, count in for_organizer.items():
+    for round_id, assignments in for_organizer.items():
         round_ = db.session.get(Round, round_id)
         link = _link("review.manage_round", round_id=round_id)
-        for organizer in _organizers():
+        groups = {a.application.organisation_id for a in assignments}
+        for organizer in _organizers(outside=groups):
             queue_mail(organizer.email, "review_conflict", organizer.locale, reviewer=reviewer,
-                       round=round_, count=count, declared_as=conflict.declared_as, link=link)
+                       round=round_, count=len(assignments),
+                       declared_as=conflict.declared_as, link=link)
 
 
 def withdraw_conflict(reviewer: User, conflict: ReviewerConflict) -> None:
@@ -466,10 +468,16 @@ def remove_assignment(assignment: ReviewAssignment, actor: User) -> None:
                   "reviewer_id": assignment.reviewer_id})
 
 
-def _organizers() -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.ORGANIZER, User.disabled_at.is_(None)).order_by(User.id)))
+def _organizers(outside: set[int] = frozenset()) -> list[User]:
+    """League staff to tell about something, leaving out members of the organisations in
+    `outside`: news about a project's reviewers or objections is not for its own group."""
+    query = (select(User).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == Role.ORGANIZER, User.disabled_at.is_(None)))
+    if outside:
+        query = query.where(~select(Membership.id).where(
+            Membership.user_id == User.id,
+            Membership.organisation_id.in_(outside)).exists())
+    return list(db.session.scalars(query.order_by(User.id)))
 
 
 def _recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
@@ -480,7 +488,7 @@ def _recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
            after={"application_id": assignment.application_id})
     application = assignment.application
     link = _link("review.manage_round", round_id=application.round_id)
-    for organizer in _organizers():
+    for organizer in _organizers(outside={application.organisation_id}):
         queue_mail(organizer.email, "review_recused", organizer.locale, reviewer=actor,
                    application=application, note=str(note), link=link)
 
@@ -827,7 +835,8 @@ def file_objection(round_: Round, data: ObjectionData, ip: str | None = None,
     if EMAIL.match(objection.contact):
         _mail_receipt(objection, round_)
     link = _link("review.objections", round_id=round_.id)
-    for organizer in _organizers():
+    group = objection.application.organisation_id if objection.application else None
+    for organizer in _organizers(outside={group} - {None}):
         queue_mail(organizer.email, "objection_filed", organizer.locale, objection=objection,
                    round=round_, link=link)
     return objection

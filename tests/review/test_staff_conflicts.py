@@ -154,3 +154,20 @@ def test_organizer_outside_the_group_decides_as_before(scene):
     colleague, application = scene["people"]["colleague"], scene["application"]
     services.reject_application(application, "服务对象不够明确", colleague)
     assert application.status == ApplicationStatus.REJECTED
+
+
+def test_insider_is_not_mailed_about_the_groups_reviewers_or_objections(scene):
+    from marketplace.notify.models import OutboxMessage
+
+    insider, colleague = scene["people"]["insider"], scene["people"]["colleague"]
+    application = scene["application"]
+    reviewer = make_reviewer()
+    services.recuse(make_assignment(application, reviewer), "我是该组织的顾问", reviewer)
+    services.approve_application(application, Decimal("1000"), colleague)
+    services.publish_publicity(application.round, colleague)
+    services.file_objection(application.round, services.ObjectionData(
+        application.id, "甲", "x", "内容足够长的一条异议文字。"))
+    db.session.commit()
+    told = {(m.template, m.to_address) for m in db.session.scalars(select(OutboxMessage))}
+    assert told == {("review_recused", colleague.email), ("objection_filed", colleague.email)}
+    assert insider.email not in {address for _, address in told}
