@@ -295,11 +295,14 @@ def manage_round(round_id: int):
         if a.status == AssignmentStatus.ACTIVE:
             loads[a.reviewer_id] = loads.get(a.reviewer_id, 0) + 1
     publicity = services.publicity_of(round_)
+    own = policy.member_organisation_ids(current_user)
+    # Who reviews the organizer's own group's projects is not theirs to see.
+    conflicted = [(a, declared) for a, declared in services.conflicted_assignments(round_id)
+                  if a.application.organisation_id not in own]
     return render_template(
         "review/manage_round.html", round=round_, settings=settings,
         settings_form=_settings_form(round_), settings_frozen=services.settings_frozen(round_),
-        applications=applications, own=policy.member_organisation_ids(current_user),
-        conflicted=services.conflicted_assignments(round_id),
+        applications=applications, own=own, conflicted=conflicted,
         objections_end=services.objections_end(round_, publicity) if publicity else None,
         deadline_form=ReviewDeadlineForm(
             review_ends_at=to_local(round_.review_ends_at).replace(tzinfo=None)

@@ -131,13 +131,18 @@ def test_insider_may_neither_publish_nor_finalise_a_list_with_the_groups_project
 def test_insider_pages_hide_who_reviewed_or_objected_to_the_groups_project(scene, login_as):
     insider, colleague = scene["people"]["insider"], scene["people"]["colleague"]
     application, review = scene["application"], scene["review"]
-    reviewer_name = review.assignment.reviewer.name
+    reviewer = review.assignment.reviewer
+    services.declare_conflict(reviewer, application.organisation.name)  # a submitted review
+    db.session.commit()
+    assert "需处理的回避声明" in login_as(colleague).get(
+        f"/review/rounds/{application.round_id}").get_data(as_text=True)
     client = login_as(insider)
     assert client.get(f"/review/decisions/{application.id}").status_code == 404
     manage = client.get(f"/review/rounds/{application.round_id}").get_data(as_text=True)
+    assert "需处理的回避声明" not in manage
     row = manage[manage.index(application.title):]
     row = row[:row.index("</tr>")]
-    assert "回避" in row and reviewer_name not in row
+    assert "回避" in row and reviewer.name not in row
 
     services.approve_application(application, Decimal("1000"), colleague)
     services.publish_publicity(application.round, colleague)
