@@ -75,7 +75,10 @@ def _list_existing_awards():
         .where(award.c.imported == sa.false())).all()
     for (publicity_id, starts_at, ends_at, published_at, finalised_at, days, award_id,
          approved_at) in rows:
-        if finalised_at is not None or approved_at is None or approved_at <= published_at:
+        # Within a minute of the publication is the publication's own batch (a seeder may
+        # stamp the publication with the moment it started, before its approvals).
+        if finalised_at is not None or approved_at is None \
+                or approved_at <= published_at + timedelta(minutes=1):
             listed_at, until = starts_at, ends_at
         else:
             listed_at = max(starts_at, approved_at)
