@@ -5,8 +5,9 @@ Every movement is a LedgerEntry written by `add_entry`; balances are sums of ent
 new entry. Invariants are checked after locking the rows they depend on, in the same
 transaction as the insert, so they hold under concurrent requests:
 
-- lock order, always the same (no deadlocks): round → pool → challenge → award
-  (`lock_for_money`). On PostgreSQL these are `SELECT … FOR NO KEY UPDATE`. SQLite has no
+- lock order, always the same (no deadlocks): round → pool → challenge → award, and for a
+  decision on an application the application last (`lock_for_money`, `lock_in_order`;
+  docs/architecture.md). On PostgreSQL these are `SELECT … FOR NO KEY UPDATE`. SQLite has no
   row locks and its driver starts a transaction only at the first write, so there a no-op
   UPDATE of the round row takes SQLite's write lock first: writers are then serialised and
   the sums read afterwards cannot change until we commit.
@@ -18,6 +19,7 @@ with NotAllowed, then `add_entry(LedgerKind.RELEASE, ...)` with an idempotency k
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -57,13 +59,26 @@ def lock_for_money(round_id: int, pool_id: int | None = None, challenge_id: int 
                    award_id: int | None = None) -> None:
     """Lock the rows a money check depends on, always in the order round, pool, challenge,
     award. Call before summing the ledger, in the transaction that writes the entry."""
+    lock_in_order(round_id, pool_ids=[pool_id], challenge_ids=[challenge_id],
+                  award_ids=[award_id])
+
+
+def lock_in_order(round_id: int, *, pool_ids: Iterable[int | None] = (),
+                  challenge_ids: Iterable[int | None] = (), award_ids: Iterable[int | None] = (),
+                  application_ids: Iterable[int | None] = ()) -> None:
+    """Lock rows in the one order every money change and every decision uses: round →
+    pools → challenges → awards → applications, each kind by ascending id. Two transactions
+    that lock overlapping rows this way wait for each other instead of deadlocking; taking
+    the round first also serialises every decision of a round (docs/architecture.md,
+    "Lock order for decisions")."""
     db.session.flush()
     _lock(Round, round_id)
     if db.session.get_bind().dialect.name == "sqlite":
         return  # the database write lock already serialises every writer
-    _lock(Pool, pool_id)
-    _lock(Challenge, challenge_id)
-    _lock(Award, award_id)
+    for model, ids in ((Pool, pool_ids), (Challenge, challenge_ids), (Award, award_ids),
+                       (Application, application_ids)):
+        for row_id in sorted({i for i in ids if i is not None}):
+            _lock(model, row_id)
 
 
 # --- balances (sums of entries) -------------------------------------------------------------
@@ -149,26 +164,48 @@ def organisation_region(application: Application) -> str:
     return application.region or ""
 
 
+def check_pool_funds(pool: Pool, application: Application) -> None:
+    """Which pool may pay for which application, refused with the reason: a bid only from its
+    own challenge's pool; a challenge's pool only bids on that challenge (an open-call project
+    would otherwise take its money without using a slot); a targeted pool only organisations
+    in its regions."""
+    challenge = application.challenge if application.challenge_id else None
+    if challenge is not None:
+        if challenge.pool_id is None:
+            raise NotAllowed(_l("命题“%(title)s”还没有资金池，揭榜项目无法立项。",
+                                title=challenge.title), field="pool_id")
+        if pool.id != challenge.pool_id:
+            raise NotAllowed(_l("揭榜项目只能从命题“%(title)s”的资金池立项。",
+                                title=challenge.title), field="pool_id")
+    elif pool.kind == PoolKind.CHALLENGE:
+        raise NotAllowed(_l("命题资金池“%(pool)s”只资助该命题的揭榜项目。", pool=pool.name),
+                         field="pool_id")
+    region = organisation_region(application)
+    if pool.kind == PoolKind.TARGETED and not pool.admits_region(region):
+        raise NotAllowed(_l("申报组织所在地（%(region)s）不在定向扶持资金池“%(pool)s”的范围内。",
+                            region=region or "—", pool=pool.name), field="pool_id")
+
+
 def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -> Award:
     """Create the Award (status approved) and its COMMIT entry, if the money fits.
 
-    Refused (NotAllowed, field "amount") when the pool, the round's budget, the challenge's
-    slots or cap per team would be exceeded, or the organisation is outside a targeted
-    pool's regions. Permission and timing are the calling service's (review.services).
+    Refused (NotAllowed) when the pool may not fund the application (`check_pool_funds`),
+    or the pool, the round's budget, the challenge's slots or cap per team would be
+    exceeded. Permission and timing are the calling service's (review.services).
     """
     amount_fen = to_fen(amount)
     if amount_fen <= 0:
         raise NotAllowed(_l("立项金额必须大于零。"), field="amount")
     if pool is None or pool.round_id != application.round_id:
         raise NotAllowed(_l("请选择本年度项目的资金池。"), field="pool_id")
-    if pool.kind == PoolKind.TARGETED and not pool.admits_region(organisation_region(application)):
-        raise NotAllowed(_l("申报组织所在地（%(region)s）不在定向扶持资金池“%(pool)s”的范围内。",
-                            region=organisation_region(application) or "—", pool=pool.name),
-                         field="pool_id")
     challenge = application.challenge if application.challenge_id else None
 
     lock_for_money(application.round_id, pool.id, challenge.id if challenge else None)
     # Read again after the lock: the amounts may have changed since the page was loaded.
+    db.session.refresh(pool)
+    if challenge is not None:
+        db.session.refresh(challenge)
+    check_pool_funds(pool, application)
     round_budget = db.session.scalar(
         select(Round.total_budget_fen).where(Round.id == application.round_id))
     pool_amount = db.session.scalar(select(Pool.amount_fen).where(Pool.id == pool.id))

@@ -169,10 +169,8 @@ def seed_publicity_round(context: dict) -> dict:
         made.append((application, decision, scores))
     db.session.flush()
 
+    _review_settings(round_, organizer, blind=True)  # settings freeze when review starts
     services.start_review(round_, organizer, now=now)
-    settings = services.settings_for(round_)
-    settings.reviewers_per_application = 2
-    settings.blind = True
     for application, _, _ in made:
         for reviewer in reviewers:
             services._assign(round_.id, application.id, reviewer.id, organizer)
@@ -431,8 +429,8 @@ def seed_reviewing_round(context: dict) -> dict:
             made.append((application, work))
     db.session.flush()
 
-    services.start_review(round_, organizer, now=_day(-5, 9))
     _review_settings(round_, organizer, blind=False)
+    services.start_review(round_, organizer, now=_day(-5, 9))
     services.auto_assign(round_, organizer)
     for application, work in made:
         for reviewer, item in zip(reviewers, work, strict=True):
@@ -572,8 +570,8 @@ def seed_delivery_round(context: dict) -> dict:
     if not made:
         return {"delivery_round": round_}
 
-    services.start_review(round_, organizer, now=_day(-59, 9))
     _review_settings(round_, organizer, blind=False)
+    services.start_review(round_, organizer, now=_day(-59, 9))
     services.auto_assign(round_, organizer)
     for application, per_reviewer, decision in made:
         for reviewer, scores in zip(reviewers, per_reviewer, strict=True):

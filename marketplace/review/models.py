@@ -63,20 +63,23 @@ class Criterion(db.Model):
 
 
 class ReviewerConflict(db.Model):
-    """A reviewer's standing conflict: an organisation they belong to or advise."""
+    """A reviewer's standing conflict: what they typed, an organisation's exact name or USCC.
+
+    Stored as typed, not resolved to an organisation, so that declaring tells the reviewer
+    nothing about which organisations exist, and so that it also covers an organisation
+    that registers later under that name or code. `services.excluded_pairs` matches it.
+    """
 
     __tablename__ = "reviewer_conflict"
-    __table_args__ = (UniqueConstraint("reviewer_id", "organisation_id"),)
+    __table_args__ = (UniqueConstraint("reviewer_id", "declared_as"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
                                              index=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    # Trimmed; a USCC-shaped entry is upper-cased (codes are stored upper-case).
+    declared_as: Mapped[str] = mapped_column(String(120))
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    organisation = relationship("Organisation")
 
 
 class AssignmentStatus(str, enum.Enum):
@@ -218,8 +221,25 @@ class Publicity(db.Model):
 
     round = relationship("Round")
 
+
+class PublicityListing(db.Model):
+    """One award on the 公示 list: when it was listed and until when objections to it are
+    accepted. Awards approved before the 公示 share its period; a waitlisted project
+    approved during the 公示 gets a full period of its own from the moment it is listed,
+    and the round is not finalised before every listed award's period has ended."""
+
+    __tablename__ = "publicity_listing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publicity_id: Mapped[int] = mapped_column(ForeignKey("publicity.id", ondelete="CASCADE"),
+                                              index=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("award.id", ondelete="CASCADE"),
+                                          unique=True)
+    listed_at: Mapped[datetime]
+    objections_until: Mapped[datetime]
+
     def is_open_at(self, now: datetime) -> bool:
-        return self.finalised_at is None and self.starts_at <= now <= self.ends_at
+        return self.listed_at <= now <= self.objections_until
 
 
 class ObjectionStatus(str, enum.Enum):

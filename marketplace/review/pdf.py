@@ -1,5 +1,6 @@
 """The ranking table (评审汇总表) as an A4 landscape PDF with Chinese text. Pure: data in,
-bytes out."""
+bytes out. Every text goes in through `core.pdf.paragraph`: titles are the applicants' own
+text and must not be read as ReportLab markup."""
 from __future__ import annotations
 
 import io
@@ -12,7 +13,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+from marketplace.core.pdf import paragraph
 
 _registered: dict[str, str] = {}
 
@@ -44,12 +47,12 @@ def render_ranking(title: str, subtitle: str, header: Sequence[str],
                             rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
                             title=title)
     cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
-    story = [Paragraph(title, ParagraphStyle("t", fontName=font, fontSize=16, leading=22)),
-             Paragraph(subtitle, ParagraphStyle("s", fontName=font, fontSize=10, leading=14,
+    story = [paragraph(title, ParagraphStyle("t", fontName=font, fontSize=16, leading=22)),
+             paragraph(subtitle, ParagraphStyle("s", fontName=font, fontSize=10, leading=14,
                                                 textColor=colors.grey)),
              Spacer(1, 4 * mm)]
-    data = [[Paragraph(str(h), cell) for h in header]]
-    data += [[Paragraph(str(v), cell) for v in row] for row in rows]
+    data = [[paragraph(h, cell) for h in header]]
+    data += [[paragraph(v, cell) for v in row] for row in rows]
     widths = [12 * mm, 70 * mm, 22 * mm, 18 * mm, 24 * mm, 28 * mm, 28 * mm, 28 * mm, 26 * mm]
     table = Table(data, colWidths=widths[:len(header)], repeatRows=1)
     table.setStyle(TableStyle([

@@ -1,15 +1,38 @@
 """Review, decisions and 公示. Each function checks who and when, changes, audits and queues its
-mail; none commits (the view or CLI commits once)."""
+mail; none commits (the view or CLI commits once).
+
+Standing conflicts (回避声明). A reviewer types an organisation's exact name or USCC on
+/review/conflicts; `declare_conflict` stores what was typed (`ReviewerConflict.declared_as`)
+without looking it up, and answers the same whether or not such an organisation exists, so the
+page is no oracle of who is registered or who applied. The declaration is matched whenever it
+matters (`excluded_pairs`, `conflicted_assignments`): against an organisation's name or USCC
+now, including organisations that register after the declaration. Its effect:
+
+- future assignments: automatic and manual assignment never give the reviewer a project of a
+  matching organisation;
+- existing assignments, only in rounds still in review and only where the review is not yet
+  submitted (a submitted score changes only through the organizer's reopen): in an open
+  (non-blind) round they are recused at once; in a blind round nothing visible happens for the
+  reviewer, since a vanishing proposal would tell them whose it was. The organizer is told
+  instead and sees on the round's page which assignments the declaration touches (submitted
+  ones too), and reassigns;
+- rounds past review (公示, delivery) are not touched.
+
+Decisions lock in one order (docs/architecture.md, "Lock order for decisions") and re-read
+the application under the lock, so of two overlapping decisions exactly one is made.
+"""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User, UserRole
@@ -22,8 +45,10 @@ from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.funds import services as funds
 from marketplace.funds.models import Award, AwardStatus
+from marketplace.notify.models import OutboxMessage
 from marketplace.notify.services import queue_mail
 from marketplace.organisations.models import MemberRole, Membership, Organisation
+from marketplace.organisations.uscc import is_valid_uscc, normalise_uscc
 from marketplace.review import policy
 from marketplace.review.assignment import plan_assignments
 from marketplace.review.models import (
@@ -34,6 +59,7 @@ from marketplace.review.models import (
     ObjectionStatus,
     OthersScores,
     Publicity,
+    PublicityListing,
     Review,
     ReviewAssignment,
     ReviewerConflict,
@@ -86,6 +112,15 @@ class SettingsData:
     disagreement_points: int
 
 
+def settings_frozen(round_: Round) -> bool:
+    """Review settings hold from the start of review on: switching blind mode, the number of
+    reviewers or the scoring method mid-review would change what reviewers saw or how the
+    scores already given count."""
+    settings = db.session.get(RoundReviewSettings, round_.id)
+    return round_.status not in (RoundStatus.DRAFT, RoundStatus.OPEN) or bool(
+        settings is not None and settings.review_started_at is not None)
+
+
 def update_settings(round_: Round, data: SettingsData, actor: User) -> RoundReviewSettings:
     require(policy.can_manage_review(actor, round_))
     if not 1 <= data.reviewers_per_application <= 15:
@@ -93,6 +128,12 @@ def update_settings(round_: Round, data: SettingsData, actor: User) -> RoundRevi
                          field="reviewers_per_application")
     if not 0 <= data.disagreement_points <= 100:
         raise NotAllowed(_l("分歧阈值应在 0 到 100 分之间。"), field="disagreement_points")
+    # Under the round lock, so a change cannot slip in while the review is being started.
+    funds.lock_in_order(round_.id)
+    db.session.refresh(round_)
+    if settings_frozen(round_):
+        raise NotAllowed(_l("评审已经开始，评审设置（匿名评审、每个项目的专家人数、计分方法等）"
+                            "不能再修改。"))
     settings = settings_for(round_)
     before = {f: getattr(settings, f) for f in vars(data)}
     for name, value in vars(data).items():
@@ -177,66 +218,111 @@ def save_rubric(round_: Round, criteria: list[CriterionData], actor: User,
 
 # --- reviewers' standing conflicts ----------------------------------------------------------
 
-def declare_conflict(reviewer: User, organisation: Organisation, note: str = ""
-                     ) -> ReviewerConflict:
-    """A reviewer declares an organisation they belong to or advise; never assigned to it."""
+def _declared_form(name_or_uscc: str) -> str:
+    """What a declaration is stored and matched as: a valid USCC in the form organisations
+    store it, anything else as a name is stored (NFKC, trimmed)."""
+    text = unicodedata.normalize("NFKC", name_or_uscc or "").strip()
+    code = normalise_uscc(text)
+    return code if is_valid_uscc(code) else text[:120]
+
+
+def _matches_declaration(declared_as):
+    """SQL condition: the organisation is the one a declaration names (by name or USCC)."""
+    return or_(Organisation.name == declared_as, Organisation.uscc == declared_as)
+
+
+def declare_conflict(reviewer: User, name_or_uscc: str, note: str = "") -> ReviewerConflict:
+    """A reviewer declares an organisation they belong to or advise (see the module
+    docstring): never assigned its projects again; unsubmitted assignments in rounds under
+    review are recused (open rounds) or shown to the organizer (blind rounds)."""
     if not policy.is_reviewer(reviewer):
         raise NotAllowed(_l("只有评审专家可以申报回避。"))
+    declared = _declared_form(name_or_uscc)
+    if not declared:
+        raise NotAllowed(_l("请填写组织名称或统一社会信用代码。"), field="organisation")
     conflict = db.session.scalar(select(ReviewerConflict).where(
         ReviewerConflict.reviewer_id == reviewer.id,
-        ReviewerConflict.organisation_id == organisation.id))
+        ReviewerConflict.declared_as == declared))
     if conflict is None:
-        conflict = ReviewerConflict(reviewer_id=reviewer.id, organisation_id=organisation.id,
+        conflict = ReviewerConflict(reviewer_id=reviewer.id, declared_as=declared,
                                     note=(note or "").strip()[:200])
         db.session.add(conflict)
+        db.session.flush()
         record("review.conflict_declare", conflict, actor=reviewer,
-               after={"organisation_id": organisation.id})
-    # Existing assignments on that organisation's proposals end now.
-    for assignment in db.session.scalars(
-            select(ReviewAssignment).join(Application)
-            .where(ReviewAssignment.reviewer_id == reviewer.id,
-                   ReviewAssignment.status == AssignmentStatus.ACTIVE,
-                   Application.organisation_id == organisation.id)):
-        _recuse(assignment, _l("申报了与该组织的利益关系"), reviewer)
+               after={"declared_as": declared})
+    _apply_to_assignments(reviewer, conflict)
     return conflict
 
 
-def find_organisations(name_or_uscc: str) -> list[Organisation]:
-    """Organisations whose exact name or USCC was typed (several teams may share a USCC)."""
-    text = (name_or_uscc or "").strip()
-    if not text:
-        return []
-    return list(db.session.scalars(select(Organisation).where(
-        (Organisation.name == text) | (Organisation.uscc == text.upper()))
-        .order_by(Organisation.id)))
-
-
-def declare_conflicts(reviewer: User, name_or_uscc: str, note: str = ""
-                      ) -> list[ReviewerConflict]:
-    organisations = find_organisations(name_or_uscc)
-    if not organisations:
-        raise NotAllowed(_l("没有找到这个组织，请填写完整的组织名称或统一社会信用代码。"),
-                         field="organisation")
-    return [declare_conflict(reviewer, o, note) for o in organisations]
+def _apply_to_assignments(reviewer: User, conflict: ReviewerConflict) -> None:
+    touched = db.session.scalars(
+        select(ReviewAssignment)
+        .join(Application, Application.id == ReviewAssignment.application_id)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .join(Round, Round.id == ReviewAssignment.round_id)
+        .where(ReviewAssignment.reviewer_id == reviewer.id,
+               ReviewAssignment.status == AssignmentStatus.ACTIVE,
+               Round.status == RoundStatus.REVIEWING,
+               _matches_declaration(conflict.declared_as))
+        .options(selectinload(ReviewAssignment.review))
+        .order_by(ReviewAssignment.id)).all()
+    for_organizer: dict[int, list[ReviewAssignment]] = {}
+    for assignment in touched:
+        submitted = assignment.review is not None and \
+            assignment.review.status == ReviewStatus.SUBMITTED
+        if submitted or policy.is_blind(assignment.round_id):
+            for_organizer.setdefault(assignment.round_id, []).append(assignment)
+        else:
+            _recuse(assignment, _l("申报了与该组织的利益关系"), reviewer)
+    for round_id, assignments in for_organizer.items():
+        round_ = db.session.get(Round, round_id)
+        link = _link("review.manage_round", round_id=round_id)
+        groups = {a.application.organisation_id for a in assignments}
+        for organizer in _organizers(outside=groups):
+            queue_mail(organizer.email, "review_conflict", organizer.locale, reviewer=reviewer,
+                       round=round_, count=len(assignments),
+                       declared_as=conflict.declared_as, link=link)
 
 
 def withdraw_conflict(reviewer: User, conflict: ReviewerConflict) -> None:
     if conflict.reviewer_id != reviewer.id:
         raise NotAllowed(_l("找不到这条回避声明。"))
     record("review.conflict_withdraw", conflict, actor=reviewer,
-           before={"organisation_id": conflict.organisation_id})
+           before={"declared_as": conflict.declared_as})
     db.session.delete(conflict)
 
 
 def excluded_pairs(reviewer_ids: list[int]) -> set[tuple[int, int]]:
     """(reviewer_id, organisation_id): declared conflicts and the reviewers' own groups."""
     pairs = set(db.session.execute(
-        select(ReviewerConflict.reviewer_id, ReviewerConflict.organisation_id)
+        select(ReviewerConflict.reviewer_id, Organisation.id)
+        .join(Organisation, _matches_declaration(ReviewerConflict.declared_as))
         .where(ReviewerConflict.reviewer_id.in_(reviewer_ids))))
     pairs |= set(db.session.execute(
         select(Membership.user_id, Membership.organisation_id)
         .where(Membership.user_id.in_(reviewer_ids))))
     return pairs
+
+
+def conflicted_assignments(round_id: int) -> list[tuple[ReviewAssignment, str]]:
+    """Active assignments of the round whose reviewer has declared a conflict with the
+    applying organisation, with what they declared: the organizer's to resolve."""
+    rows = db.session.execute(
+        select(ReviewAssignment, ReviewerConflict.declared_as)
+        .join(Application, Application.id == ReviewAssignment.application_id)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .join(ReviewerConflict, and_(ReviewerConflict.reviewer_id == ReviewAssignment.reviewer_id,
+                                     _matches_declaration(ReviewerConflict.declared_as)))
+        .where(ReviewAssignment.round_id == round_id,
+               ReviewAssignment.status == AssignmentStatus.ACTIVE)
+        .options(selectinload(ReviewAssignment.reviewer), selectinload(ReviewAssignment.review),
+                 selectinload(ReviewAssignment.application))
+        .order_by(ReviewAssignment.id, ReviewerConflict.id)).all()
+    # A reviewer may have declared the same organisation by name and by USCC: list it once.
+    once: dict[int, tuple[ReviewAssignment, str]] = {}
+    for assignment, declared in rows:
+        once.setdefault(assignment.id, (assignment, declared))
+    return list(once.values())
 
 
 # --- starting review and assigning ------------------------------------------------------------
@@ -245,6 +331,9 @@ def start_review(round_: Round, actor: User, now: datetime | None = None) -> int
     """open → reviewing after the deadline; submitted applications go into review."""
     require(policy.can_manage_review(actor, round_))
     now = now or utcnow()
+    # A double click starts once; a settings change waits (settings freeze from here on).
+    funds.lock_in_order(round_.id)
+    db.session.refresh(round_)
     if round_.status != RoundStatus.OPEN:
         raise NotAllowed(_l("只有征集中的年度项目可以开始评审。"))
     if round_.deadline_at is None or now <= round_.deadline_at:
@@ -289,15 +378,24 @@ def set_review_deadline(round_: Round, ends_at: datetime, actor: User) -> None:
            after={"review_ends_at": ends_at})
 
 
-def auto_assign(round_: Round, actor: User) -> tuple[int, dict[int, int]]:
-    """Give every application in review k reviewers. Returns (assignments made,
-    {application_id: reviewers still missing})."""
+class AutoAssignOutcome(NamedTuple):
+    made: int                   # assignments made
+    short: dict[int, int]       # application_id -> reviewers still missing
+    left_to_others: int         # projects of the organizer's own groups, not touched
+
+
+def auto_assign(round_: Round, actor: User) -> AutoAssignOutcome:
+    """Give every application in review k reviewers. Projects of a group the organizer
+    belongs to are left for a colleague (policy.can_assign_reviewers)."""
     require(policy.can_manage_review(actor, round_))
     _require_reviewing(round_)
     k = settings_for(round_).reviewers_per_application
+    own = policy.member_organisation_ids(actor)
     apps = db.session.execute(select(Application.id, Application.organisation_id).where(
         Application.round_id == round_.id,
         Application.status == ApplicationStatus.IN_REVIEW)).all()
+    left_to_others = sum(1 for _, org_id in apps if org_id in own)
+    apps = [(app_id, org_id) for app_id, org_id in apps if org_id not in own]
     reviewer_ids = [u.id for u in reviewers()]
     rows = db.session.execute(select(ReviewAssignment.application_id,
                                      ReviewAssignment.reviewer_id, ReviewAssignment.status)
@@ -316,8 +414,9 @@ def auto_assign(round_: Round, actor: User) -> tuple[int, dict[int, int]]:
     for app_id, reviewer_id in plan.pairs:
         _assign(round_.id, app_id, reviewer_id, actor)
     record("review.auto_assign", round_, actor=actor,
-           after={"made": len(plan.pairs), "short": plan.short})
-    return len(plan.pairs), plan.short
+           after={"made": len(plan.pairs), "short": plan.short,
+                  "left_to_others": left_to_others})
+    return AutoAssignOutcome(len(plan.pairs), plan.short, left_to_others)
 
 
 def _assign(round_id: int, application_id: int, reviewer_id: int, actor: User
@@ -337,7 +436,7 @@ def _assign(round_id: int, application_id: int, reviewer_id: int, actor: User
 
 def add_assignment(application: Application, reviewer: User, actor: User) -> ReviewAssignment:
     """Manual assignment by the organizer; conflicts and own groups are refused."""
-    require(policy.can_manage_review(actor, application.round))
+    require(policy.can_assign_reviewers(actor, application))
     _require_reviewing(application.round)
     if application.status != ApplicationStatus.IN_REVIEW:
         raise NotAllowed(_l("这个项目不在评审中。"))
@@ -359,7 +458,8 @@ def add_assignment(application: Application, reviewer: User, actor: User) -> Rev
 
 
 def remove_assignment(assignment: ReviewAssignment, actor: User) -> None:
-    require(policy.can_manage_review(actor, assignment.application.round))
+    require(policy.can_assign_reviewers(actor, assignment.application))
+    _require_reviewing(assignment.application.round)
     if assignment.review is not None and assignment.review.status == ReviewStatus.SUBMITTED:
         raise NotAllowed(_l("专家已提交评分，不能撤销分配。"))
     assignment.status = AssignmentStatus.REMOVED
@@ -368,10 +468,16 @@ def remove_assignment(assignment: ReviewAssignment, actor: User) -> None:
                   "reviewer_id": assignment.reviewer_id})
 
 
-def _organizers() -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.ORGANIZER, User.disabled_at.is_(None)).order_by(User.id)))
+def _organizers(outside: set[int] = frozenset()) -> list[User]:
+    """League staff to tell about something, leaving out members of the organisations in
+    `outside`: news about a project's reviewers or objections is not for its own group."""
+    query = (select(User).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == Role.ORGANIZER, User.disabled_at.is_(None)))
+    if outside:
+        query = query.where(~select(Membership.id).where(
+            Membership.user_id == User.id,
+            Membership.organisation_id.in_(outside)).exists())
+    return list(db.session.scalars(query.order_by(User.id)))
 
 
 def _recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
@@ -382,7 +488,7 @@ def _recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
            after={"application_id": assignment.application_id})
     application = assignment.application
     link = _link("review.manage_round", round_id=application.round_id)
-    for organizer in _organizers():
+    for organizer in _organizers(outside={application.organisation_id}):
         queue_mail(organizer.email, "review_recused", organizer.locale, reviewer=actor,
                    application=application, note=str(note), link=link)
 
@@ -486,7 +592,7 @@ def save_review(assignment: ReviewAssignment, scores: list[ScoreData], overall_c
 
 def reopen_review(review: Review, reason: str, actor: User) -> Review:
     """Only the organizer reopens a submitted review, with a recorded reason."""
-    require(policy.can_manage_review(actor, review.assignment.application.round))
+    require(policy.can_reopen_review(actor, review))
     _require_reviewing(review.assignment.application.round)
     reason = (reason or "").strip()
     if not reason:
@@ -513,9 +619,31 @@ def others_visible(assignment: ReviewAssignment) -> bool:
 
 
 # --- decisions ---------------------------------------------------------------------------------
+# Every decision on an application takes the same locks in the same order, round → pool →
+# challenge → award → application (funds.lock_in_order), then re-reads what it depends on.
+# The round lock comes first for all of them, so two decisions on one round never overlap; the
+# later one sees the earlier one's result and is refused instead of overwriting it.
 
-def _require_decidable(application: Application, actor: User) -> None:
-    require(policy.can_decide(actor, application))
+def _lock_for_decision(application: Application, pool: Pool | None = None) -> None:
+    """Lock for a decision on the application and re-read it and its round. Refused when
+    someone else decided on it since it was loaded for this request."""
+    seen = application.status
+    award = db.session.execute(select(Award.id, Award.pool_id).where(
+        Award.application_id == application.id)).first()
+    chosen = pool.id if pool is not None and pool.round_id == application.round_id else None
+    funds.lock_in_order(
+        application.round_id,
+        pool_ids=[application.pool_id, chosen, award.pool_id if award else None],
+        challenge_ids=[application.challenge_id], award_ids=[award.id if award else None],
+        application_ids=[application.id])
+    db.session.refresh(application)
+    db.session.refresh(application.round)
+    if application.status != seen:
+        raise NotAllowed(_l("这个项目刚刚已被作出决定，请刷新页面。"))
+
+
+def _require_decidable(application: Application) -> None:
+    """Timing and state of a decision, read under the decision locks."""
     round_ = application.round
     if round_.status not in (RoundStatus.REVIEWING, RoundStatus.PUBLICITY):
         raise NotAllowed(_l("年度项目不在评审或公示阶段，不能作出决定。"))
@@ -528,24 +656,21 @@ def _require_decidable(application: Application, actor: User) -> None:
 
 
 def approve_application(application: Application, amount: Decimal, actor: User,
-                        pool: Pool | None = None, feedback: str = "") -> Award:
+                        pool: Pool | None = None, feedback: str = "",
+                        now: datetime | None = None) -> Award:
     """立项决定: an amount (> 0, ≤ requested) committed against the pool (default: the
-    application's pool). Refused when the money does not fit (funds.commit_award)."""
-    _require_decidable(application, actor)
+    application's pool). Refused when the money does not fit (funds.commit_award). A
+    waitlisted project approved during the 公示 is listed with an objection period of its own."""
+    require(policy.can_decide(actor, application))
     pool = pool or application.pool
     if amount is None or amount <= 0:
         raise NotAllowed(_l("立项金额必须大于零。"), field="amount")
     if to_fen(amount) > application.requested_fen:
         raise NotAllowed(_l("立项金额不能超过申请金额 %(req)s。",
                             req=from_fen(application.requested_fen)), field="amount")
-    db.session.flush()
-    # Lock the application row too (after the money rows, in the same order everywhere) so
-    # two organizers cannot decide the same application at once.
+    _lock_for_decision(application, pool)
+    _require_decidable(application)
     award = funds.commit_award(application, pool, amount, actor)
-    db.session.refresh(application, with_for_update=db.session.get_bind().dialect.name
-                       != "sqlite")
-    if application.status not in DECIDABLE_STATUSES:
-        raise NotAllowed(_l("这个项目刚刚已被作出决定，请刷新页面。"))
     before = {"status": application.status}
     application.status = ApplicationStatus.APPROVED
     application.pool_id = pool.id if pool else application.pool_id
@@ -553,15 +678,21 @@ def approve_application(application: Application, amount: Decimal, actor: User,
         application.feedback = feedback.strip()
     record("application.approve", application, actor=actor, before=before,
            after={"status": application.status, "amount": amount, "award_id": award.id})
+    if application.round.status == RoundStatus.PUBLICITY:
+        _list_late_approval(award, application.round, now or utcnow(), actor)
     return award
 
 
 def _decide_without_money(application: Application, feedback: str, actor: User,
                           status: ApplicationStatus, action: str) -> None:
-    _require_decidable(application, actor)
+    require(policy.can_decide(actor, application))
     feedback = (feedback or "").strip()
     if status == ApplicationStatus.REJECTED and not feedback:
         raise NotAllowed(_l("请填写给申报团队的反馈意见。"), field="feedback")
+    _lock_for_decision(application)
+    _require_decidable(application)
+    if status == application.status == ApplicationStatus.WAITLISTED:
+        raise NotAllowed(_l("这个项目已在候补名单上。"))
     before = {"status": application.status}
     application.status = status
     if feedback:
@@ -576,8 +707,6 @@ def reject_application(application: Application, feedback: str, actor: User) -> 
 
 
 def waitlist_application(application: Application, feedback: str, actor: User) -> None:
-    if application.status == ApplicationStatus.WAITLISTED:
-        raise NotAllowed(_l("这个项目已在候补名单上。"))
     _decide_without_money(application, feedback, actor, ApplicationStatus.WAITLISTED,
                           "application.waitlist")
 
@@ -598,18 +727,45 @@ def approved_awards(round_: Round) -> list[Award]:
         .order_by(Award.pool_id, Application.title, Award.id)))
 
 
+def listings(round_: Round) -> dict[int, PublicityListing]:
+    """{award_id: listing} of the round's 公示."""
+    return {listing.award_id: listing for listing in db.session.scalars(
+        select(PublicityListing).join(Publicity, Publicity.id == PublicityListing.publicity_id)
+        .where(Publicity.round_id == round_.id))}
+
+
+def _list_late_approval(award: Award, round_: Round, now: datetime, actor: User) -> None:
+    """A project approved during the 公示 is public from now (or the 公示's start) for a full
+    period of its own: objections to it are accepted until then, and finalising waits."""
+    publicity = publicity_of(round_)
+    listed_at = max(now, publicity.starts_at)
+    listing = PublicityListing(publicity_id=publicity.id, award_id=award.id, listed_at=listed_at,
+                               objections_until=listed_at
+                               + timedelta(days=round_.publicity_days or 7))
+    db.session.add(listing)
+    db.session.flush()
+    record("publicity.list", award, actor=actor,
+           after={"listed_at": listing.listed_at, "objections_until": listing.objections_until})
+
+
 def publish_publicity(round_: Round, actor: User, starts_at: datetime | None = None,
                       now: datetime | None = None) -> Publicity:
     """reviewing → publicity: approvals are listed publicly for the round's publicity_days."""
     require(policy.can_manage_review(actor, round_))
     now = now or utcnow()
+    # Under the round lock: no decision can slip in between the count below and the listing.
+    funds.lock_in_order(round_.id)
+    db.session.refresh(round_)
     _require_reviewing(round_)
     undecided = db.session.scalar(select(func.count(Application.id)).where(
         Application.round_id == round_.id, Application.status == ApplicationStatus.IN_REVIEW))
     if undecided:
         raise NotAllowed(_l("还有 %(n)d 个项目没有作出决定。", n=undecided))
-    if not approved_awards(round_):
+    awards = approved_awards(round_)
+    if not awards:
         raise NotAllowed(_l("还没有拟立项的项目，无法公示。"))
+    require(policy.can_list_approvals(actor, round_,
+                                      {a.application.organisation_id for a in awards}))
     starts_at = starts_at or now
     if starts_at < now - timedelta(days=1):
         raise NotAllowed(_l("公示开始时间不能早于今天。"), field="starts_at")
@@ -617,6 +773,11 @@ def publish_publicity(round_: Round, actor: User, starts_at: datetime | None = N
                           ends_at=starts_at + timedelta(days=round_.publicity_days or 7),
                           published_at=now, published_by_id=actor.id)
     db.session.add(publicity)
+    db.session.flush()
+    for award in awards:
+        db.session.add(PublicityListing(publicity_id=publicity.id, award_id=award.id,
+                                        listed_at=publicity.starts_at,
+                                        objections_until=publicity.ends_at))
     round_.status = RoundStatus.PUBLICITY
     record("round.publish_publicity", round_, actor=actor, before={"status": "reviewing"},
            after={"status": "publicity", "starts_at": starts_at, "ends_at": publicity.ends_at})
@@ -631,17 +792,31 @@ class ObjectionData:
     text: str
 
 
+# Receipts mailed to one address per day, however many objections name it: the objection
+# form is anonymous, so the address may be someone else's.
+RECEIPTS_PER_ADDRESS_PER_DAY = 3
+
+
+def _open_listing(round_: Round, application_id: int | None) -> PublicityListing | None:
+    return db.session.scalar(
+        select(PublicityListing).join(Award, Award.id == PublicityListing.award_id)
+        .where(Award.round_id == round_.id, Award.application_id == application_id,
+               Award.status == AwardStatus.APPROVED))
+
+
 def file_objection(round_: Round, data: ObjectionData, ip: str | None = None,
                    now: datetime | None = None) -> Objection:
-    """Anyone may object to a listed project while the 公示 is open."""
+    """Anyone may object to a listed project while its 公示 period is open."""
     now = now or utcnow()
     publicity = publicity_of(round_)
     if round_.status != RoundStatus.PUBLICITY or publicity is None \
-            or not publicity.is_open_at(now):
+            or publicity.finalised_at is not None:
         raise NotAllowed(_l("不在公示期内，不能提出异议。"))
-    listed = {a.application_id for a in approved_awards(round_)}
-    if data.application_id not in listed:
+    listing = _open_listing(round_, data.application_id)
+    if listing is None:
         raise NotAllowed(_l("请选择公示名单中的项目。"), field="application_id")
+    if not listing.is_open_at(now):
+        raise NotAllowed(_l("不在公示期内，不能提出异议。"))
     name, contact, text = (data.name or "").strip(), (data.contact or "").strip(), \
         (data.text or "").strip()
     if not name:
@@ -658,27 +833,55 @@ def file_objection(round_: Round, data: ObjectionData, ip: str | None = None,
     record("objection.file", objection, actor=None,
            after={"application_id": data.application_id})
     if EMAIL.match(objection.contact):
-        queue_mail(objection.contact, "objection_received", None, objection=objection,
-                   round=round_, link=_link("review.publicity", round_id=round_.id))
+        _mail_receipt(objection, round_)
     link = _link("review.objections", round_id=round_.id)
-    for organizer in _organizers():
+    group = objection.application.organisation_id if objection.application else None
+    for organizer in _organizers(outside={group} - {None}):
         queue_mail(organizer.email, "objection_filed", organizer.locale, objection=objection,
                    round=round_, link=link)
     return objection
 
 
-def _require_open_objection(objection: Objection, actor: User, reply: str) -> str:
+def _mail_receipt(objection: Objection, round_: Round) -> None:
+    """A neutral receipt: the address was typed by whoever filed the objection and is not
+    confirmed, so the mail carries nothing they chose (no name, no text, no title) — only the
+    reference and the 公示 page — and an address gets only a few a day."""
+    address = objection.contact
+    sent = db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        func.lower(OutboxMessage.to_address) == address.lower(),
+        OutboxMessage.template == "objection_received",
+        OutboxMessage.created_at >= utcnow() - timedelta(days=1)))
+    if sent >= RECEIPTS_PER_ADDRESS_PER_DAY:
+        return
+    queue_mail(address, "objection_received", None, reference=objection.reference,
+               link=_link("review.publicity", round_id=round_.id))
+
+
+def _lock_objection(objection: Objection, actor: User, reply: str) -> str:
+    """Permission, the reply, the decision locks (for the project objected to), and the
+    objection and round re-read under them."""
     require(policy.can_answer_objection(actor, objection))
-    if objection.status != ObjectionStatus.OPEN:
-        raise NotAllowed(_l("这条异议已经答复。"))
     reply = (reply or "").strip()
     if not reply:
         raise NotAllowed(_l("请填写答复内容。"), field="reply")
+    if objection.status != ObjectionStatus.OPEN:
+        raise NotAllowed(_l("这条异议已经答复。"))
+    if objection.application is not None:
+        _lock_for_decision(objection.application)
+    else:
+        funds.lock_in_order(objection.round_id)
+    db.session.refresh(objection)
+    if objection.status != ObjectionStatus.OPEN:
+        raise NotAllowed(_l("这条异议刚刚已被答复，请刷新页面。"))
+    round_ = db.session.get(Round, objection.round_id)
+    db.session.refresh(round_)
+    if round_.status != RoundStatus.PUBLICITY:
+        raise NotAllowed(_l("年度项目不在公示阶段，不能再答复异议。"))
     return reply
 
 
 def dismiss_objection(objection: Objection, reply: str, actor: User) -> None:
-    reply = _require_open_objection(objection, actor, reply)
+    reply = _lock_objection(objection, actor, reply)
     objection.status = ObjectionStatus.DISMISSED
     objection.reply = reply
     objection.answered_at = utcnow()
@@ -689,12 +892,13 @@ def dismiss_objection(objection: Objection, reply: str, actor: User) -> None:
 def uphold_objection(objection: Objection, reply: str, actor: User) -> None:
     """The approval is withdrawn: award withdrawn, DECOMMIT entry, money back to the pool.
     The next on the waiting list may then be approved (approve_application)."""
-    reply = _require_open_objection(objection, actor, reply)
+    reply = _lock_objection(objection, actor, reply)
     application = objection.application
-    award = db.session.scalar(select(Award).where(Award.application_id == application.id))
+    award = None if application is None else db.session.scalar(
+        select(Award).where(Award.application_id == application.id)
+        .execution_options(populate_existing=True))
     if award is None or award.status != AwardStatus.APPROVED:
         raise NotAllowed(_l("这个项目没有待公示的立项，无法撤销。"))
-    require(policy.can_decide(actor, application))
     funds.decommit_award(award, f"异议成立：{reply}", actor)
     before = {"status": application.status}
     application.status = ApplicationStatus.REJECTED
@@ -709,35 +913,58 @@ def uphold_objection(objection: Objection, reply: str, actor: User) -> None:
            after={"status": application.status})
 
 
+def objections_end(round_: Round, publicity: Publicity) -> datetime:
+    """When the last listed project's objection period ends (late approvals run longer)."""
+    ends = [listing.objections_until for listing in db.session.scalars(
+        select(PublicityListing).join(Award, Award.id == PublicityListing.award_id)
+        .where(PublicityListing.publicity_id == publicity.id,
+               Award.status == AwardStatus.APPROVED))]
+    return max([publicity.ends_at, *ends])
+
+
 def finalise_round(round_: Round, actor: User, now: datetime | None = None) -> int:
     """After the 公示, every objection answered: approvals become awards (立项), the round
     moves to delivery, every applicant is e-mailed the decision with the feedback."""
     require(policy.can_manage_review(actor, round_))
     now = now or utcnow()
-    # A double click finalises once: the second waits for the first, then sees delivery.
-    funds.lock_for_money(round_.id)
+    # The round first, as every decision: a double click finalises once, and no decision or
+    # answer can run alongside. The awards and applications it changes are locked after it.
+    funds.lock_in_order(round_.id)
     db.session.refresh(round_)
     publicity = publicity_of(round_)
     if round_.status != RoundStatus.PUBLICITY or publicity is None:
         raise NotAllowed(_l("年度项目不在公示阶段。"))
-    if now <= publicity.ends_at:
+    awards = db.session.scalars(
+        select(Award).where(Award.round_id == round_.id, Award.status == AwardStatus.APPROVED)
+        .options(selectinload(Award.application))
+        .execution_options(populate_existing=True).order_by(Award.id)).all()
+    require(policy.can_list_approvals(actor, round_,
+                                      {a.application.organisation_id for a in awards}))
+    end = objections_end(round_, publicity)
+    if now <= end:
         raise NotAllowed(_l("公示期到 %(end)s 结束，之后才能确认立项。",
-                            end=publicity.ends_at.strftime("%Y-%m-%d %H:%M UTC")))
+                            end=to_local(end).strftime("%Y-%m-%d %H:%M")))
     open_objections = db.session.scalar(select(func.count(Objection.id)).where(
         Objection.round_id == round_.id, Objection.status == ObjectionStatus.OPEN))
     if open_objections:
         raise NotAllowed(_l("还有 %(n)d 条异议没有答复。", n=open_objections))
+    waitlisted = db.session.scalars(select(Application).where(
+        Application.round_id == round_.id,
+        Application.status == ApplicationStatus.WAITLISTED)
+        .execution_options(populate_existing=True).order_by(Application.id)).all()
+    funds.lock_in_order(round_.id, pool_ids=[a.pool_id for a in awards],
+                        challenge_ids=[a.application.challenge_id for a in awards],
+                        award_ids=[a.id for a in awards],
+                        application_ids=[a.application_id for a in awards]
+                        + [a.id for a in waitlisted])
     awarded = 0
-    for award in db.session.scalars(select(Award).where(
-            Award.round_id == round_.id, Award.status == AwardStatus.APPROVED)):
+    for award in awards:
         award.status = AwardStatus.AWARDED
         award.awarded_at = now
         award.application.status = ApplicationStatus.AWARDED
         record("award.award", award, actor=actor, after={"awarded_at": now})
         awarded += 1
-    for application in db.session.scalars(select(Application).where(
-            Application.round_id == round_.id,
-            Application.status == ApplicationStatus.WAITLISTED)):
+    for application in waitlisted:
         application.status = ApplicationStatus.REJECTED
     publicity.finalised_at = now
     publicity.finalised_by_id = actor.id

@@ -33,7 +33,7 @@ from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db, limiter
 from marketplace.funds.models import Award
-from marketplace.funds.services import pool_remaining_fen
+from marketplace.funds.services import check_pool_funds, pool_remaining_fen
 from marketplace.review import policy, results, services
 from marketplace.review.forms import (
     ActionForm,
@@ -123,8 +123,8 @@ def conflicts():
     _reviewer_required()
     form = ConflictForm()
     if form.validate_on_submit() and perform(
-            lambda: services.declare_conflicts(current_user, form.organisation.data,
-                                               form.note.data),
+            lambda: services.declare_conflict(current_user, form.organisation.data,
+                                              form.note.data),
             _("已登记回避关系，今后不会再分配这个组织的项目给你。"), form):
         return redirect(url_for(".conflicts"))
     mine = db.session.scalars(select(ReviewerConflict).where(
@@ -294,15 +294,22 @@ def manage_round(round_id: int):
     for a in assignments:
         if a.status == AssignmentStatus.ACTIVE:
             loads[a.reviewer_id] = loads.get(a.reviewer_id, 0) + 1
+    publicity = services.publicity_of(round_)
+    own = policy.member_organisation_ids(current_user)
+    # Who reviews the organizer's own group's projects is not theirs to see.
+    conflicted = [(a, declared) for a, declared in services.conflicted_assignments(round_id)
+                  if a.application.organisation_id not in own]
     return render_template(
         "review/manage_round.html", round=round_, settings=settings,
-        settings_form=_settings_form(round_), applications=applications,
+        settings_form=_settings_form(round_), settings_frozen=services.settings_frozen(round_),
+        applications=applications, own=own, conflicted=conflicted,
+        objections_end=services.objections_end(round_, publicity) if publicity else None,
         deadline_form=ReviewDeadlineForm(
             review_ends_at=to_local(round_.review_ends_at).replace(tzinfo=None)
             if round_.review_ends_at else None),
         by_application=by_application, assign_form=assign_form, action_form=ActionForm(),
         publish_form=PublishForm(), reviewers=services.reviewers(), loads=loads,
-        publicity=services.publicity_of(round_), pools=round_.pools, now=utcnow(),
+        publicity=publicity, pools=round_.pools, now=utcnow(),
         rubric=rubric)
 
 
@@ -396,10 +403,13 @@ def auto_assign(round_id: int):
     round_ = _organizer_round(round_id)
     if ActionForm().validate_on_submit():
         assigned = perform(lambda: services.auto_assign(round_, current_user),
-                           lambda result: _("已自动分配 %(n)d 份评审任务。", n=result[0]))
-        if assigned and assigned.value[1]:
+                           lambda result: _("已自动分配 %(n)d 份评审任务。", n=result.made))
+        if assigned and assigned.value.short:
             flash(_("有 %(n)d 个项目的评审专家人数不足，请增加专家或手动调整。",
-                    n=len(assigned.value[1])), "warning")
+                    n=len(assigned.value.short)), "warning")
+        if assigned and assigned.value.left_to_others:
+            flash(_("有 %(n)d 个项目是你所在组织申报的，没有分配，请由其他工作人员安排评审专家。",
+                    n=assigned.value.left_to_others), "warning")
     return redirect(url_for(".manage_round", round_id=round_id))
 
 
@@ -432,9 +442,21 @@ def remove_assignment(assignment_id: int):
 
 # --- organizer: one application's reviews and the decision ----------------------------------
 
+def _pools_for(application: Application) -> list[Pool]:
+    """The pools that may fund the application (funds.check_pool_funds says why not)."""
+    fitting = []
+    for pool in application.round.pools:
+        try:
+            check_pool_funds(pool, application)
+        except NotAllowed:
+            continue
+        fitting.append(pool)
+    return fitting
+
+
 def _decision_form(application: Application) -> DecisionForm:
     form = DecisionForm()
-    form.pool_id.choices = [SelectChoice(p.id, p.name) for p in application.round.pools]
+    form.pool_id.choices = [SelectChoice(p.id, p.name) for p in _pools_for(application)]
     if request.method == "GET":
         form.pool_id.data = application.pool_id
         form.amount.data = str(application.requested)
@@ -448,6 +470,7 @@ def decide(application_id: int):
     application = db.session.get(Application, application_id)
     visible_or_404(application is not None)
     round_ = _organizer_round(application.round_id)
+    visible_or_404(policy.can_see_review_details(current_user, application))
     form = _decision_form(application)
     if form.validate_on_submit():
         action = form.action.data
@@ -529,7 +552,8 @@ def ranking(round_id: int):
     pool = _ranking_pool(round_)
     _, _, rows = _ranking_table(round_, pool)
     return render_template("review/ranking.html", round=round_, pool=pool, rows=rows,
-                           settings=settings, remaining=from_fen(pool_remaining_fen(pool)))
+                           settings=settings, remaining=from_fen(pool_remaining_fen(pool)),
+                           own=policy.member_organisation_ids(current_user))
 
 
 @bp.route("/review/rounds/<int:round_id>/ranking.xlsx")
@@ -600,9 +624,12 @@ def objections(round_id: int):
                                .order_by(Objection.status != ObjectionStatus.OPEN,
                                          Objection.id)).all()
     waitlisted = results.waitlist(round_)
+    publicity = services.publicity_of(round_)
     return render_template("review/objections.html", round=round_, objections=items,
-                           answer_form=AnswerForm(), publicity=services.publicity_of(round_),
-                           waitlisted=waitlisted)
+                           answer_form=AnswerForm(), publicity=publicity,
+                           objections_end=services.objections_end(round_, publicity)
+                           if publicity else None,
+                           waitlisted=waitlisted, own=policy.member_organisation_ids(current_user))
 
 
 @bp.route("/review/objections/<int:objection_id>/answer", methods=["POST"])
@@ -645,28 +672,41 @@ def _public_round(round_id: int) -> Round:
     return round_
 
 
-def _objection_form(round_: Round, awards) -> ObjectionForm:
+def _objection_form(awards, open_ids: set[int]) -> ObjectionForm:
     form = ObjectionForm()
     form.application_id.choices = [SelectChoice(a.application_id, a.application.title)
-                                   for a in awards]
+                                   for a in awards if a.id in open_ids]
     return form
+
+
+def _publicity_page(round_: Round, form: ObjectionForm | None = None, status: int = 200):
+    """The public list with each project's objection period; the form offers the projects
+    whose period is open now."""
+    awards = services.approved_awards(round_)
+    listed = services.listings(round_)
+    publicity, now = services.publicity_of(round_), utcnow()
+    open_ids = set()
+    if round_.status == RoundStatus.PUBLICITY and publicity.finalised_at is None:
+        open_ids = {a.id for a in awards if a.id in listed and listed[a.id].is_open_at(now)}
+    form = form or _objection_form(awards, open_ids)
+    return render_template("review/publicity.html", round=round_, awards=awards,
+                           listings=listed, publicity=publicity, now=now, open_ids=open_ids,
+                           form=form), status
 
 
 @bp.route("/publicity/<int:round_id>")
 def publicity(round_id: int):
-    round_ = _public_round(round_id)
-    awards = services.approved_awards(round_)
-    return render_template("review/publicity.html", round=round_, awards=awards,
-                           publicity=services.publicity_of(round_), now=utcnow(),
-                           form=_objection_form(round_, awards))
+    return _publicity_page(_public_round(round_id))
 
 
 @bp.route("/publicity/<int:round_id>/objections", methods=["POST"])
 @limiter.limit("5/hour", methods=["POST"])
 def object_to(round_id: int):
     round_ = _public_round(round_id)
-    awards = services.approved_awards(round_)
-    form = _objection_form(round_, awards)
+    form = ObjectionForm()
+    # Every listed project is a valid choice here; the service says whether its period is open.
+    form.application_id.choices = [SelectChoice(a.application_id, a.application.title)
+                                   for a in services.approved_awards(round_)]
     if form.validate_on_submit():
         try:
             objection = services.file_objection(round_, services.ObjectionData(
@@ -679,6 +719,4 @@ def object_to(round_id: int):
             db.session.commit()
             return render_template("review/objection_received.html", round=round_,
                                    objection=objection)
-    return render_template("review/publicity.html", round=round_, awards=awards,
-                           publicity=services.publicity_of(round_), now=utcnow(),
-                           form=form), 422
+    return _publicity_page(round_, form, 422)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.applications.models import ApplicationStatus
 from marketplace.extensions import db
 from marketplace.review import services
-from marketplace.review.models import Publicity
+from marketplace.review.models import Publicity, PublicityListing
 from marketplace.rounds.models import RoundStatus
 from tests.factories import (
     make_application,
@@ -126,6 +126,10 @@ def test_review_decision_publicity_objection_and_finalisation(live_server, e2e_d
     publicity = db.session.scalar(select(Publicity).where(Publicity.round_id == round_.id))
     publicity.starts_at -= timedelta(days=8)  # the seven days have passed
     publicity.ends_at -= timedelta(days=8)
+    for listing in db.session.scalars(select(PublicityListing).where(
+            PublicityListing.publicity_id == publicity.id)):
+        listing.listed_at -= timedelta(days=8)
+        listing.objections_until -= timedelta(days=8)
     db.session.commit()
     page.goto(f"{live_server.url}/review/rounds/{round_.id}")
     page.get_by_role("button", name="公示结束，确认立项").click()

@@ -184,3 +184,37 @@ def test_ledger_balance_equals_live_awards_and_never_exceeds_the_pool(app):
         live = sum(a.amount_fen for a in db.session.scalars(select(Award).where(
             Award.status == AwardStatus.APPROVED)))
         assert funds.pool_committed_fen(pool.id) == live <= pool.amount_fen
+
+
+def test_open_call_project_is_refused_from_a_challenge_pool(app):
+    round_ = make_review_round()
+    challenge = make_challenge(round_)
+    application = make_application(round_, requested="10000")
+    with pytest.raises(NotAllowed, match="只资助该命题的揭榜项目") as refused:
+        services.approve_application(application, Decimal("10000"), make_organizer(),
+                                     pool=challenge.pool)
+    assert refused.value.field == "pool_id"
+    assert _ledger(round_.id) == []
+
+
+def test_bid_is_funded_only_from_its_own_challenges_pool(app):
+    round_ = make_review_round()
+    challenge, other = make_challenge(round_), make_challenge(round_)
+    organizer = make_organizer()
+    bid = make_application(round_, challenge=challenge, requested="10000")
+    for wrong in (round_.pools[0], other.pool):
+        with pytest.raises(NotAllowed, match="只能从命题"):
+            services.approve_application(bid, Decimal("10000"), organizer, pool=wrong)
+    services.approve_application(bid, Decimal("10000"), organizer, pool=challenge.pool)
+    assert bid.status == ApplicationStatus.APPROVED
+
+
+def test_decision_form_offers_only_the_pools_that_may_fund_the_project(app, login_as):
+    round_ = make_review_round()
+    challenge = make_challenge(round_)
+    targeted = make_pool(round_, kind=PoolKind.TARGETED, regions=["嵊泗县"])
+    application = make_application(round_, make_organisation(region="定海区"))
+    page = login_as(make_organizer()).get(f"/review/decisions/{application.id}")
+    html = page.get_data(as_text=True)
+    assert round_.pools[0].name in html
+    assert challenge.pool.name not in html and targeted.name not in html

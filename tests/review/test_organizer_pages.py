@@ -1,4 +1,5 @@
 """Organizer pages: rubric, settings, manual assignment, decisions through the form, access."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,13 +9,20 @@ from marketplace.applications.models import ApplicationStatus
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.review import services
-from marketplace.review.models import AssignmentStatus, ReviewAssignment, ScoringMethod
+from marketplace.review.models import (
+    AssignmentStatus,
+    OthersScores,
+    ReviewAssignment,
+    ScoringMethod,
+)
+from marketplace.rounds.models import RoundStatus
 from tests.factories import (
     make_application,
     make_challenge,
     make_organizer,
     make_review_round,
     make_reviewer,
+    make_round,
     make_submitted_review,
 )
 
@@ -59,7 +67,7 @@ def test_rubric_cannot_change_once_scored(app):
 
 def test_organizer_edits_rubric_and_settings_through_the_pages(app, login_as):
     organizer = make_organizer()
-    round_ = make_review_round()
+    round_ = make_round()  # open: settings freeze once review starts
     client = login_as(organizer)
     data = {"criteria-0-name": "公益性", "criteria-0-weight": "50", "criteria-0-max_score": "10",
             "criteria-1-name": "可行性", "criteria-1-weight": "50", "criteria-1-max_score": "10"}
@@ -137,3 +145,28 @@ def test_reviewer_page_works_in_english(app, login_as):
     client.set_cookie("lang", "en")
     page = client.get(f"/review/applications/{application.id}").get_data(True)
     assert "Submit review" in page and "Overall comment" in page
+
+
+@pytest.mark.parametrize("status", [RoundStatus.REVIEWING, RoundStatus.PUBLICITY])
+def test_review_settings_are_frozen_once_review_starts(app, login_as, status):
+    organizer = make_organizer()
+    round_ = make_round()
+    services.settings_for(round_)
+    services.start_review(round_, organizer, now=round_.deadline_at + timedelta(seconds=1))
+    round_.status = status
+    db.session.commit()
+    with pytest.raises(NotAllowed, match="不能再修改"):
+        services.update_settings(round_, services.SettingsData(
+            reviewers_per_application=1, blind=True, others_scores=OthersScores.NEVER,
+            scoring_method=ScoringMethod.ZSCORE, disagreement_points=5), organizer)
+    db.session.rollback()  # as a refused request does: the round lock is let go
+    client = login_as(organizer)
+    client.post(f"/review/rounds/{round_.id}/settings", data={
+        "reviewers_per_application": "1", "blind": "y", "others_scores": "never",
+        "scoring_method": "zscore", "disagreement_points": "5"})
+    db.session.expire_all()
+    settings = services.settings_for(round_)
+    assert not settings.blind and settings.reviewers_per_application == 3
+    assert settings.scoring_method == ScoringMethod.MEAN
+    page = client.get(f"/review/rounds/{round_.id}").get_data(as_text=True)
+    assert 'name="blind"' not in page and "不能再修改" in page

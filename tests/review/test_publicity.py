@@ -136,7 +136,9 @@ def test_objection_with_an_email_contact_is_acknowledged_by_mail(app, client):
         "text": "该项目与去年资助的项目内容重复。"})
     mail = db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.to_address == "citizen@example.org"))
-    assert "异议已收到" in mail.subject and approved.title in mail.body_text
+    objection = db.session.scalar(select(Objection))
+    assert "异议已收到" in mail.subject and objection.reference in mail.subject + mail.body_text
+    assert f"/publicity/{round_.id}" in mail.body_text
 
 
 def test_objections_are_rate_limited_per_address(app, client):
@@ -216,3 +218,53 @@ def test_organizer_pages_render(app, login_as):
                 f"/review/rounds/{round_.id}/objections", f"/review/rounds/{round_.id}/rubric",
                 f"/review/decisions/{approved.id}"]:
         assert client.get(url).status_code == 200, url
+
+
+def test_objection_receipt_carries_nothing_the_filer_typed(app, client):
+    _, round_, _, approved, _, _ = _round_in_publicity()
+    bait = "中奖通知 请点击 http://evil.example/claim 领取"
+    client.post(f"/publicity/{round_.id}/objections", data={
+        "application_id": approved.id, "name": bait, "contact": "victim@example.org",
+        "text": f"{bait}，该项目与去年资助的项目内容重复。"})
+    mail = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.to_address == "victim@example.org"))
+    objection = db.session.scalar(select(Objection))
+    assert objection.name == bait  # the organizer still sees what was filed
+    whole = mail.subject + mail.body_text
+    assert objection.reference in whole and f"/publicity/{round_.id}" in whole
+    for typed in ("evil.example", "中奖", approved.title):
+        assert typed not in whole
+
+
+def test_objection_receipts_to_one_address_are_limited_whatever_the_ip(app):
+    _, round_, _, approved, _, _ = _round_in_publicity()
+    for n in range(5):
+        services.file_objection(round_, services.ObjectionData(
+            approved.id, "甲", "Victim@Example.org" if n % 2 else "victim@example.org",
+            "内容足够长的一条异议文字。"), ip=f"10.0.0.{n}")
+    db.session.commit()
+    receipts = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.template == "objection_received")).all()
+    assert len(receipts) == 3
+    assert len(db.session.scalars(select(Objection)).all()) == 5
+
+
+def test_project_approved_during_publicity_gets_an_objection_period_of_its_own(app, client):
+    organizer, round_, publicity, approved, waiting, _ = _round_in_publicity(
+        now=utcnow() - timedelta(days=3))
+    services.approve_application(waiting, Decimal("20000"), organizer)
+    db.session.commit()
+    after_general_end = publicity.ends_at + timedelta(minutes=1)
+
+    with pytest.raises(NotAllowed, match="不在公示期"):
+        services.file_objection(round_, services.ObjectionData(
+            approved.id, "甲", "x", "内容足够长的一条异议文字。"), now=after_general_end)
+    objection = services.file_objection(round_, services.ObjectionData(
+        waiting.id, "甲", "x", "内容足够长的一条异议文字。"), now=after_general_end)
+    services.dismiss_objection(objection, "不成立", organizer)
+    with pytest.raises(NotAllowed, match="结束"):
+        services.finalise_round(round_, organizer, now=after_general_end)
+    page = client.get(f"/publicity/{round_.id}").get_data(as_text=True)
+    assert "递补公示" in page
+    assert services.finalise_round(round_, organizer,
+                                   now=utcnow() + timedelta(days=7, minutes=1)) == 2
