@@ -8,7 +8,7 @@ Invitations get `sent_at` (the per-inviter and per-address limits count by it), 
 `created_at` for existing rows, and an index on `invited_by_id`.
 
 Revision ID: 0008b_org_verified_region
-Revises: 0007_merge
+Revises: 0008a_review_integrity
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008b_org_verified_region'
-down_revision = '0007_merge'
+down_revision = '0008a_review_integrity'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ saved on PostgreSQL. Every `*_fen` column becomes BIGINT; existing amounts are k
 are (PostgreSQL widens in place, SQLite's batch mode copies the table).
 
 Revision ID: 0008c_money_bigint
-Revises: 0007_merge
+Revises: 0008b_org_verified_region
 Create Date: 2026-11-24 10:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008c_money_bigint'
-down_revision = '0007_merge'
+down_revision = '0008b_org_verified_region'
 branch_labels = None
 depends_on = None
 

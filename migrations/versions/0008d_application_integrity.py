@@ -1,7 +1,7 @@
 """application start token: a repeated first save opens the draft the first one made
 
 Revision ID: 0008d_application_integrity
-Revises: 0007_merge
+Revises: 0008c_money_bigint
 Create Date: 2026-11-24 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008d_application_integrity'
-down_revision = '0007_merge'
+down_revision = '0008c_money_bigint'
 branch_labels = None
 depends_on = None
 

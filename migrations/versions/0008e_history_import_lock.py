@@ -6,7 +6,7 @@ they are merged into the first (rows imported twice are dropped, the others move
 with their awards and challenges), so the index can be built and the year counts once.
 
 Revision ID: 0008e_history_import_lock
-Revises: 0007_merge
+Revises: 0008d_application_integrity
 Create Date: 2026-12-01 12:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008e_history_import_lock'
-down_revision = '0007_merge'
+down_revision = '0008d_application_integrity'
 branch_labels = None
 depends_on = None
 

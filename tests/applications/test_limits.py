@@ -95,10 +95,10 @@ def test_a_count_beyond_any_real_project_is_refused(member, organisation, open_r
 
 
 @pytest.mark.parametrize("lines", [
-    [line(quantity="9999999999", price="999999999")],   # one line beyond the int column
-    [line(quantity="1", price="6000000")] * 2,          # a total beyond it
+    [line(quantity="9999999999", price="999999999")],   # one line beyond the maximum
+    [line(quantity="1", price="600000000")] * 2,        # a total beyond it
     [line(quantity="10000000000", price="0")],          # quantity beyond Numeric(12, 2)
-    [line(quantity="0.01", price="999999999")],         # a unit price beyond the int column
+    [line(quantity="0.01", price="1000000000")],        # a unit price beyond the maximum
 ])
 def test_amounts_the_columns_cannot_hold_are_refused(member, organisation, open_round, lines):
     application = make_proposal(open_round, organisation)
@@ -180,7 +180,10 @@ def test_a_forged_region_is_refused_next_to_the_field_keeping_what_was_typed(
 
 
 def test_a_service_refusal_about_budget_lines_shows_above_the_budget_table(
-        login_as, member, organisation, open_round):
+        login_as, member, organisation, open_round, monkeypatch):
+    # The form refuses what the service would at the same maximum; a lower one in the service
+    # alone shows where a refusal the form cannot foresee is displayed.
+    monkeypatch.setattr(services, "MAX_AMOUNT", Decimal("10000000"))
     client = login_as(member)
     data = {**BASE, "budget-0-item": "大额", "budget-0-category": "materials",
             "budget-0-quantity": "2", "budget-0-unit_price": "6000000"}

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import _create_pg_database, _drop_pg_database, make_test_app
 
-BEFORE = "0007_merge"
+BEFORE = "0008a_review_integrity"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
