@@ -89,6 +89,15 @@ class DecisionForm(FlaskForm):
     pool_id = SelectField(_l("资金池"), coerce=int, validators=[Optional()])
     feedback = TextAreaField(_l("给申报团队的反馈"), validators=[Optional(), Length(max=5000)])
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.action.data != "approve" and self.amount.errors:
+            # The amount box is only read when approving: a slip in it must not stop a
+            # rejection or a place on the waiting list.
+            self.amount.errors = []
+            valid = not any(field.errors for field in self)
+        return valid
+
 
 class PublishForm(FlaskForm):
     starts_on = DateField(_l("公示开始日期"), validators=[Optional(), DateInRange()])

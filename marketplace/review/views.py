@@ -28,7 +28,7 @@ from marketplace.applications.models import Application, Attachment
 from marketplace.core.actions import perform
 from marketplace.core.exports import xlsx_response
 from marketplace.core.forms import apply_refusal
-from marketplace.core.money import MoneyError, format_yuan, from_fen, to_decimal
+from marketplace.core.money import format_yuan, from_fen
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db, limiter
@@ -476,10 +476,9 @@ def decide(application_id: int):
         action = form.action.data
         try:
             if action == "approve":
-                try:
-                    amount = to_decimal(form.amount.data or "")
-                except MoneyError:
-                    raise NotAllowed(_("请填写金额，最多两位小数。"), field="amount") from None
+                amount = form.amount.amount
+                if amount is None:
+                    raise NotAllowed(_("请填写金额，最多两位小数。"), field="amount")
                 pool = db.session.get(Pool, form.pool_id.data) if form.pool_id.data else None
                 services.approve_application(application, amount, current_user, pool=pool,
                                              feedback=form.feedback.data or "")

@@ -126,6 +126,17 @@ def test_decision_form_refuses_one_fen_over_the_pool_with_a_message(app, login_a
     assert application.status == ApplicationStatus.APPROVED
 
 
+def test_a_slip_in_the_amount_box_does_not_stop_a_rejection(app, login_as):
+    round_ = make_review_round()
+    application = make_application(round_)
+    login_as(make_organizer()).post(
+        f"/review/decisions/{application.id}",
+        data={"action": "reject", "amount": "1e309", "pool_id": round_.pools[0].id,
+              "feedback": "与本年度重点方向不符。"})
+    db.session.expire_all()
+    assert application.status == ApplicationStatus.REJECTED
+
+
 def test_review_management_is_404_for_reviewers_and_members(app, login_as):
     round_ = make_review_round()
     application = make_application(round_)
