@@ -53,9 +53,15 @@ def register(email: str, password: str, name: str, locale: str | None = None) ->
     return user
 
 
+# Anyone can make the site mail an address they typed (register it, ask for a reset), so
+# these mails carry nothing the requester chose (no name) and an address gets few a day.
+ACCOUNT_MAILS_PER_ADDRESS_PER_DAY = 5
+
+
 def send_confirmation(user: User) -> None:
     token = make_token("confirm", {"id": user.id, "email": user.email})
-    queue_mail(user.email, "confirm_email", user.locale, user=user,
+    queue_mail(user.email, "confirm_email", user.locale,
+               daily_cap=ACCOUNT_MAILS_PER_ADDRESS_PER_DAY,
                link=public_url(url_for("accounts.confirm", token=token)))
 
 
@@ -104,7 +110,8 @@ def request_password_reset(email: str) -> None:
         return
     # The hash in the token makes the link single-use: it dies once the password changes.
     token = make_token("reset", {"id": user.id, "h": user.password_hash[-16:]})
-    queue_mail(user.email, "reset_password", user.locale, user=user,
+    queue_mail(user.email, "reset_password", user.locale,
+               daily_cap=ACCOUNT_MAILS_PER_ADDRESS_PER_DAY,
                link=public_url(url_for("accounts.reset_password", token=token)))
     record("user.request_password_reset", user, actor=user)
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db, mail
@@ -17,12 +17,27 @@ from marketplace.notify.models import OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 
-def queue_mail(to: str, template: str, locale: str | None = None, **context) -> OutboxMessage:
+def mails_sent_recently(to: str, template: str, within: timedelta = timedelta(days=1)) -> int:
+    """How many mails of this template were queued for the address lately (any status)."""
+    return int(db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        func.lower(OutboxMessage.to_address) == to.lower(),
+        OutboxMessage.template == template,
+        OutboxMessage.created_at >= utcnow() - within)) or 0)
+
+
+def queue_mail(to: str, template: str, locale: str | None = None, *,
+               daily_cap: int | None = None, **context) -> OutboxMessage | None:
     """Render templates/notify/<template>.txt in the recipient's language and queue it.
 
     The first line of the rendered template is the subject, the rest the body.
     The caller's transaction commits the message together with the change.
+
+    `daily_cap`: for mail that anyone can make the site send to an address they typed (an
+    unconfirmed one): at most this many of the template per address per day, counted in the
+    outbox so the cap holds across workers; beyond it nothing is queued (None).
     """
+    if daily_cap is not None and mails_sent_recently(to, template) >= daily_cap:
+        return None
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         rendered = render_template(f"notify/{template}.txt", **context).strip()

@@ -45,7 +45,6 @@ from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.funds import services as funds
 from marketplace.funds.models import Award, AwardStatus
-from marketplace.notify.models import OutboxMessage
 from marketplace.notify.services import queue_mail
 from marketplace.organisations.models import MemberRole, Membership, Organisation
 from marketplace.organisations.uscc import is_valid_uscc, normalise_uscc
@@ -846,14 +845,8 @@ def _mail_receipt(objection: Objection, round_: Round) -> None:
     """A neutral receipt: the address was typed by whoever filed the objection and is not
     confirmed, so the mail carries nothing they chose (no name, no text, no title) — only the
     reference and the 公示 page — and an address gets only a few a day."""
-    address = objection.contact
-    sent = db.session.scalar(select(func.count(OutboxMessage.id)).where(
-        func.lower(OutboxMessage.to_address) == address.lower(),
-        OutboxMessage.template == "objection_received",
-        OutboxMessage.created_at >= utcnow() - timedelta(days=1)))
-    if sent >= RECEIPTS_PER_ADDRESS_PER_DAY:
-        return
-    queue_mail(address, "objection_received", None, reference=objection.reference,
+    queue_mail(objection.contact, "objection_received", None,
+               daily_cap=RECEIPTS_PER_ADDRESS_PER_DAY, reference=objection.reference,
                link=_link("review.publicity", round_id=round_.id))
 
 

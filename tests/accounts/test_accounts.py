@@ -158,3 +158,21 @@ def test_every_change_is_audited(client, app):
     _register(client)
     actions = [e.action for e in db.session.scalars(select(AuditEntry))]
     assert "user.register" in actions
+
+
+def test_mail_to_an_unconfirmed_address_carries_nothing_the_registrant_typed(client):
+    # Anyone may register someone else's address; the name they chose is attacker text.
+    _register(client, email="victim@example.org", name="工作人员提醒：点此领取补贴 http://evil")
+    client.post("/password/forgot", data={"email": "victim@example.org"})
+    bodies = [m.subject + m.body_text for m in db.session.scalars(select(OutboxMessage))]
+    assert len(bodies) == 2
+    assert not any("领取补贴" in body or "evil" in body for body in bodies)
+
+
+def test_account_mails_to_one_address_are_capped_per_day(client):
+    _register(client, email="victim@example.org")
+    for _ in range(services.ACCOUNT_MAILS_PER_ADDRESS_PER_DAY + 3):
+        client.post("/confirm/resend", data={"email": "victim@example.org"})
+    sent = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.to_address == "victim@example.org")).all()
+    assert len(sent) == services.ACCOUNT_MAILS_PER_ADDRESS_PER_DAY
