@@ -9,6 +9,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from marketplace.audit.models import AuditEntry
+from marketplace.core import workflow
 from marketplace.extensions import db
 
 
@@ -58,3 +59,6 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+workflow.set_recorder(record)  # every status change is audited through core.workflow
