@@ -23,6 +23,8 @@ from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from marketplace.accounts.roles import current_roles
+from marketplace.core import nav
 from marketplace.core.money import format_yuan
 from marketplace.core.timeutil import to_local
 from marketplace.extensions import db, login_manager
@@ -184,11 +186,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = _format_local
     app.jinja_env.globals["current_locale"] = lambda: str(select_locale())
 
+    # Templates ask about roles through `roles` (accounts/roles.py), never `has_role`; the
+    # bar draws the links each domain registered (core/nav.py).
+    app.jinja_env.globals["nav_sections"] = nav.SECTIONS
+    app.jinja_env.globals["nav_links"] = nav.nav_links
+
     @app.context_processor
     def _globals():
-        from marketplace.accounts.models import Role
-
-        return {"Role": Role, "LANGUAGES": app.config["LANGUAGES"], "session": session}
+        return {"roles": current_roles(), "LANGUAGES": app.config["LANGUAGES"],
+                "session": session}
 
 
 def _format_local(value, fmt: str = "%Y-%m-%d %H:%M") -> str:

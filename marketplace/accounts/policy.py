@@ -2,12 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import User
+from marketplace.accounts.roles import is_admin
 from marketplace.core.policy import ALLOW, Decision, deny
-
-
-def is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.ADMIN))
 
 
 def can_manage_roles(user) -> Decision:

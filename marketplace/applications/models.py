@@ -46,6 +46,11 @@ class ApplicationStatus(str, enum.Enum):
     def label(self) -> str:
         return str(APPLICATION_STATUS_LABELS[self])
 
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return APPLICATION_STATUS_TONES[self]
+
 
 APPLICATION_STATUS_LABELS = {
     ApplicationStatus.DRAFT: _l("草稿"),
@@ -60,6 +65,21 @@ APPLICATION_STATUS_LABELS = {
     ApplicationStatus.ACCEPTED: _l("已结项"),
     ApplicationStatus.FAILED: _l("验收不合格"),
     ApplicationStatus.TERMINATED: _l("已终止"),
+}
+
+APPLICATION_STATUS_TONES = {
+    ApplicationStatus.DRAFT: "secondary",
+    ApplicationStatus.SUBMITTED: "primary",
+    ApplicationStatus.RETURNED: "warning",
+    ApplicationStatus.WITHDRAWN: "secondary",
+    ApplicationStatus.IN_REVIEW: "info",
+    ApplicationStatus.REJECTED: "danger",
+    ApplicationStatus.WAITLISTED: "warning",
+    ApplicationStatus.APPROVED: "success",
+    ApplicationStatus.AWARDED: "success",
+    ApplicationStatus.ACCEPTED: "success",
+    ApplicationStatus.FAILED: "danger",
+    ApplicationStatus.TERMINATED: "dark",
 }
 
 

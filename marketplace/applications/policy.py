@@ -21,11 +21,12 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
 
+from marketplace.accounts.roles import is_signed_in, is_staff
 from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.core.policy import ALLOW, Decision, deny
 from marketplace.core.timeutil import utcnow
 from marketplace.organisations.models import Membership
-from marketplace.organisations.policy import is_staff, membership_of
+from marketplace.organisations.policy import membership_of
 from marketplace.rounds.models import Round, RoundStatus
 
 # Members may change the proposal only in these states.
@@ -81,7 +82,7 @@ def was_submitted_clause() -> ColumnElement[bool]:
 
 
 def can_view(user, application: Application) -> Decision:
-    if not (user and user.is_authenticated):
+    if not is_signed_in(user):
         return deny(NOT_FOUND)
     if is_member(user, application):
         return ALLOW
@@ -158,7 +159,7 @@ def visible_applications(user) -> Select:
     domain's own lists (can_view lets them in one by one).
     """
     stmt = select(Application)
-    if not (user and user.is_authenticated):
+    if not is_signed_in(user):
         return stmt.where(False)
     member_orgs = select(Membership.organisation_id).where(Membership.user_id == user.id)
     own = Application.organisation_id.in_(member_orgs)

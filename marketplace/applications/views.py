@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace.accounts import roles
 from marketplace.applications import policy, services
 from marketplace.applications.forms import ActionForm, ApplicationForm, ReturnForm, UploadForm
 from marketplace.applications.models import (
@@ -29,6 +30,7 @@ from marketplace.applications.models import (
     ApplicationStatus,
     Attachment,
 )
+from marketplace.core import nav
 from marketplace.core.actions import perform
 from marketplace.core.exports import csv_response, xlsx_response
 from marketplace.core.forms import apply_refusal
@@ -468,13 +470,6 @@ def budget_category_label(key: str) -> str:
         return key
 
 
-@bp.app_template_global("applications_nav_links")
-def applications_nav_links() -> list[tuple[str, str, str]]:
-    """Nav entries for signed-in users (kept here so their strings sit in this domain's
-    catalog)."""
-    if not current_user.is_authenticated:
-        return []
-    links = [(url_for("applications.mine"), _("我的申报"), "mine")]
-    if policy.is_staff(current_user):
-        links.append((url_for("applications.index"), _("申报管理"), "staff"))
-    return links
+nav.register("mine", _l("我的申报"), "applications.mine", visible=roles.is_signed_in, order=30)
+nav.register("staff", _l("申报管理"), "applications.index",
+             visible=policy.can_manage_round_list, order=30)

@@ -40,6 +40,18 @@ class AwardStatus(str, enum.Enum):
     WITHDRAWN = "withdrawn"  # approval withdrawn before 立项 (objection upheld)
     TERMINATED = "terminated"
 
+    @property
+    def label(self) -> str:
+        return str({AwardStatus.APPROVED: _l("拟立项"), AwardStatus.AWARDED: _l("已立项"),
+                    AwardStatus.WITHDRAWN: _l("已撤销立项"),
+                    AwardStatus.TERMINATED: _l("已终止")}[self])
+
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return {AwardStatus.APPROVED: "success", AwardStatus.AWARDED: "success",
+                AwardStatus.WITHDRAWN: "danger", AwardStatus.TERMINATED: "dark"}[self]
+
 
 class Award(db.Model):
     """The decision to fund one application from one pool with an amount and a tranche plan."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, flash, render_template, url_for
+from flask import Blueprint, Response, flash, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
 
 from marketplace.applications.models import Application
+from marketplace.core import nav
 from marketplace.core.exports import neutralise
 from marketplace.core.money import from_fen
 from marketplace.core.policy import visible_or_404
@@ -31,12 +33,7 @@ from marketplace.rounds.models import Challenge, Round
 bp = Blueprint("history", __name__, url_prefix="/history")
 
 
-@bp.app_template_global("history_nav_links")
-def history_nav_links() -> list[tuple[str, str, str]]:
-    """Nav entries for base.html (labels live in this domain's catalog)."""
-    if policy.can_import(current_user):
-        return [(url_for("history.upload"), _("历史数据"), "staff")]
-    return []
+nav.register("staff", _l("历史数据"), "history.upload", visible=policy.can_import, order=40)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,6 +15,17 @@ class OutboxStatus(str, enum.Enum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str({OutboxStatus.PENDING: _l("待发送"), OutboxStatus.SENT: _l("已发送"),
+                    OutboxStatus.FAILED: _l("发送失败")}[self])
+
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return {OutboxStatus.PENDING: "warning", OutboxStatus.SENT: "success",
+                OutboxStatus.FAILED: "danger"}[self]
 
 
 class OutboxMessage(db.Model):

@@ -44,6 +44,12 @@ class OrganisationStatus(str, enum.Enum):
     def label(self) -> str:
         return str(ORGANISATION_STATUS_LABELS[self])
 
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return {OrganisationStatus.PENDING: "warning", OrganisationStatus.VERIFIED: "success",
+                OrganisationStatus.REJECTED: "danger"}[self]
+
 
 ORGANISATION_STATUS_LABELS = {
     OrganisationStatus.PENDING: _l("待审核"),
@@ -130,6 +136,17 @@ class InvitationStatus(str, enum.Enum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return str({InvitationStatus.PENDING: _l("已邀请"), InvitationStatus.ACCEPTED: _l("已加入"),
+                    InvitationStatus.REVOKED: _l("邀请已撤销")}[self])
+
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return {InvitationStatus.PENDING: "warning", InvitationStatus.ACCEPTED: "success",
+                InvitationStatus.REVOKED: "secondary"}[self]
 
 
 class Invitation(db.Model):

@@ -3,18 +3,22 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
-from marketplace.accounts.models import Role
+from marketplace.accounts import roles
+from marketplace.accounts.roles import is_signed_in, is_staff
 from marketplace.core.policy import ALLOW, Decision, deny
+from marketplace.extensions import db
 from marketplace.organisations.models import MemberRole, Membership, Organisation
 
 
-def is_staff(user) -> bool:
-    """League staff and admins see every organisation."""
-    return bool(user and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
+@roles.membership_check
+def has_a_membership(user) -> bool:
+    """Answers `roles.belongs_to_an_organisation` (`roles.member` in templates)."""
+    return is_signed_in(user) and db.session.scalar(
+        select(Membership.id).where(Membership.user_id == user.id).limit(1)) is not None
 
 
 def membership_of(user, organisation: Organisation) -> Membership | None:
-    if not (user and user.is_authenticated):
+    if not is_signed_in(user):
         return None
     for m in organisation.memberships:
         if m.user_id == user.id:

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
+from marketplace.accounts import roles
+from marketplace.core import nav
 from marketplace.core.actions import perform
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.extensions import db
@@ -20,6 +23,9 @@ from marketplace.organisations.models import (
 )
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+# Every signed-in user: it is also where a person without a group registers one.
+nav.register("mine", _l("我的组织"), "organisations.index", visible=roles.is_signed_in, order=10)
 
 
 def _load(org_id: int) -> Organisation:

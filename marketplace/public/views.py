@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.applications import services as applications_services
+from marketplace.core import nav
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.rounds import services as rounds_services
 
 bp = Blueprint("public", __name__)
+
+nav.register("public", _l("首页"), "public.home", order=0)
 
 
 @bp.route("/")

@@ -92,6 +92,12 @@ class AssignmentStatus(str, enum.Enum):
         return str({AssignmentStatus.ACTIVE: _l("评审中"), AssignmentStatus.RECUSED: _l("已回避"),
                     AssignmentStatus.REMOVED: _l("已撤销")}[self])
 
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return {AssignmentStatus.ACTIVE: "info", AssignmentStatus.RECUSED: "warning",
+                AssignmentStatus.REMOVED: "secondary"}[self]
+
 
 class ReviewAssignment(db.Model):
     __tablename__ = "review_assignment"
@@ -122,6 +128,11 @@ class ReviewStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return str(_l("草稿") if self is ReviewStatus.DRAFT else _l("已提交"))
+
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return "warning" if self is ReviewStatus.DRAFT else "success"
 
 
 class Review(db.Model):
@@ -251,6 +262,12 @@ class ObjectionStatus(str, enum.Enum):
     def label(self) -> str:
         return str({ObjectionStatus.OPEN: _l("待答复"), ObjectionStatus.DISMISSED: _l("不成立"),
                     ObjectionStatus.UPHELD: _l("成立")}[self])
+
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return {ObjectionStatus.OPEN: "warning", ObjectionStatus.DISMISSED: "secondary",
+                ObjectionStatus.UPHELD: "danger"}[self]
 
 
 class Objection(db.Model):

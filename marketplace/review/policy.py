@@ -4,26 +4,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.roles import is_organizer, is_reviewer, is_signed_in
 from marketplace.core.policy import ALLOW, Decision, deny
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership
 
 
-def _authenticated(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-def is_organizer(user) -> bool:
-    return _authenticated(user) and user.has_role(Role.ORGANIZER)
-
-
-def is_reviewer(user) -> bool:
-    return _authenticated(user) and user.has_role(Role.REVIEWER)
-
-
 def member_organisation_ids(user) -> set[int]:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return set()
     return set(db.session.scalars(
         select(Membership.organisation_id).where(Membership.user_id == user.id)))
@@ -61,7 +49,8 @@ def is_blind(round_id: int) -> bool:
 
 
 def can_manage_review(user, round_) -> Decision:
-    """Rubric, settings, assignment, ranking and decisions: league staff (organizer role)."""
+    """Rubric, settings, assignment, ranking and decisions: league staff (organizers, admins
+    included)."""
     if not is_organizer(user):
         return deny(_l("只有团市委工作人员可以管理评审。"))
     return ALLOW

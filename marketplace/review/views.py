@@ -18,13 +18,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from marketplace.accounts import roles
 from marketplace.accounts.models import User
 from marketplace.applications.models import Application, Attachment
+from marketplace.core import nav
 from marketplace.core.actions import perform
 from marketplace.core.exports import xlsx_response
 from marketplace.core.forms import apply_refusal
@@ -65,15 +68,9 @@ from marketplace.rounds.models import Pool, Round, RoundStatus
 bp = Blueprint("review", __name__)
 
 
-@bp.app_template_global("review_nav_links")
-def review_nav_links() -> list[tuple[str, str, str]]:
-    """Nav entries for base.html (labels live in this domain's catalog)."""
-    links = [(url_for("review.publicity_index"), _("立项公示"), "public")]
-    if policy.is_reviewer(current_user):
-        links.append((url_for("review.queue"), _("我的评审任务"), "mine"))
-    if policy.is_organizer(current_user):
-        links.append((url_for("review.rounds"), _("评审与立项"), "staff"))
-    return links
+nav.register("public", _l("立项公示"), "review.publicity_index", order=20)
+nav.register("mine", _l("我的评审任务"), "review.queue", visible=roles.is_reviewer, order=20)
+nav.register("staff", _l("评审与立项"), "review.rounds", visible=roles.is_organizer, order=20)
 
 
 def _reviewer_required():

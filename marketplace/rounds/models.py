@@ -60,6 +60,11 @@ class RoundStatus(str, enum.Enum):
     def label(self) -> str:
         return str(ROUND_STATUS_LABELS[self])
 
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return ROUND_STATUS_TONES[self]
+
 
 ROUND_STATUS_LABELS = {
     RoundStatus.DRAFT: _l("草稿"),
@@ -68,6 +73,15 @@ ROUND_STATUS_LABELS = {
     RoundStatus.PUBLICITY: _l("公示中"),
     RoundStatus.DELIVERY: _l("实施中"),
     RoundStatus.CLOSED: _l("已结束"),
+}
+
+ROUND_STATUS_TONES = {
+    RoundStatus.DRAFT: "secondary",
+    RoundStatus.OPEN: "success",
+    RoundStatus.REVIEWING: "info",
+    RoundStatus.PUBLICITY: "warning",
+    RoundStatus.DELIVERY: "primary",
+    RoundStatus.CLOSED: "dark",
 }
 
 
@@ -245,6 +259,12 @@ class InvitationAnswer(str, enum.Enum):
     def label(self) -> str:
         return str({InvitationAnswer.PENDING: _l("待答复"), InvitationAnswer.BID: _l("已揭榜"),
                     InvitationAnswer.DECLINED: _l("已婉拒")}[self])
+
+    @property
+    def tone(self) -> str:
+        """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
+        return {InvitationAnswer.PENDING: "warning", InvitationAnswer.BID: "success",
+                InvitationAnswer.DECLINED: "secondary"}[self]
 
 
 class ChallengeInvitation(db.Model):

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.roles import is_organizer
 from marketplace.core.policy import ALLOW, Decision, deny
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from marketplace.organisations.policy import can_edit as can_edit_organisation
@@ -22,11 +22,6 @@ from marketplace.rounds.models import (
 
 # A round's settings, pools and challenges may change until review starts.
 EDITABLE = (RoundStatus.DRAFT, RoundStatus.OPEN)
-
-
-def is_organizer(user) -> bool:
-    """League staff (organizers) and admins run rounds."""
-    return bool(user and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
 
 
 def can_manage_rounds(user) -> Decision:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,6 +12,7 @@ from wtforms import SelectChoice
 
 from marketplace.applications import policy as application_policy
 from marketplace.applications import services as application_services
+from marketplace.core import nav
 from marketplace.core.actions import perform
 from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
@@ -58,13 +60,9 @@ def round_phase_global(round: Round):
     return services.round_phase(round, utcnow())
 
 
-@bp.app_template_global("rounds_nav_links")
-def rounds_nav_links() -> list[tuple[str, str, str]]:
-    """Nav entries for base.html (labels live in this domain's catalog)."""
-    links = [(url_for("rounds.index"), _("创投集市"), "public")]
-    if policy.is_organizer(current_user):
-        links.append((url_for("rounds.create"), _("新建创投集市"), "staff"))
-    return links
+nav.register("public", _l("创投集市"), "rounds.index", order=10)
+nav.register("staff", _l("新建创投集市"), "rounds.create", visible=policy.can_manage_rounds,
+             order=10)
 
 
 @bp.app_template_global("rounds_preferences_label")

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.core import nav
 from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
 from marketplace.funds.models import Award
@@ -31,10 +33,7 @@ def _region_arg() -> str | None:
     return region if region in current_app.config["REGIONS"] else None
 
 
-@bp.app_template_global("stats_nav_links")
-def stats_nav_links() -> list[tuple[str, str, str]]:
-    """Nav entries for base.html (labels live in this domain's catalog)."""
-    return [(url_for("stats.dashboard"), _("数据总览"), "public")]
+nav.register("public", _l("数据总览"), "stats.dashboard", order=30)
 
 
 @bp.route("/api/v1/rounds")
