@@ -6,11 +6,8 @@ new entry. Invariants are checked after locking the rows they depend on, in the 
 transaction as the insert, so they hold under concurrent requests:
 
 - lock order, always the same (no deadlocks): round → pool → challenge → award, and for a
-  decision on an application the application last (`lock_for_money`, `lock_in_order`;
-  docs/architecture.md). On PostgreSQL these are `SELECT … FOR NO KEY UPDATE`. SQLite has no
-  row locks and its driver starts a transaction only at the first write, so there a no-op
-  UPDATE of the round row takes SQLite's write lock first: writers are then serialised and
-  the sums read afterwards cannot change until we commit.
+  decision on an application the application last (`lock_for_money`, `lock_in_order`, built
+  on `core.locks.lock_rows`; docs/architecture.md).
 - the services flush and never commit; the caller commits once.
 
 Release / payment / return (the finance engineer's part) follow the same pattern: lock with
@@ -23,10 +20,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from marketplace.applications.models import Application
 from marketplace.audit.services import record
+from marketplace.core.locks import lock_rows
 from marketplace.core.money import format_yuan, from_fen, to_fen
 from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
@@ -40,20 +38,6 @@ LIVE_AWARD_STATUSES = (AwardStatus.APPROVED, AwardStatus.AWARDED)
 
 
 # --- locks --------------------------------------------------------------------------------
-
-def _lock(model, row_id: int | None) -> None:
-    if row_id is None:
-        return
-    if db.session.get_bind().dialect.name == "sqlite":
-        # Takes SQLite's database write lock (waiting up to the busy timeout).
-        table = model.__table__
-        db.session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
-    else:
-        # FOR NO KEY UPDATE: serialises money checks on the row without blocking inserts
-        # of rows that merely reference it (foreign keys take KEY SHARE locks).
-        db.session.execute(select(model.id).where(model.id == row_id)
-                           .with_for_update(key_share=True))
-
 
 def lock_for_money(round_id: int, pool_id: int | None = None, challenge_id: int | None = None,
                    award_id: int | None = None) -> None:
@@ -72,13 +56,9 @@ def lock_in_order(round_id: int, *, pool_ids: Iterable[int | None] = (),
     the round first also serialises every decision of a round (docs/architecture.md,
     "Lock order for decisions")."""
     db.session.flush()
-    _lock(Round, round_id)
-    if db.session.get_bind().dialect.name == "sqlite":
-        return  # the database write lock already serialises every writer
-    for model, ids in ((Pool, pool_ids), (Challenge, challenge_ids), (Award, award_ids),
-                       (Application, application_ids)):
-        for row_id in sorted({i for i in ids if i is not None}):
-            _lock(model, row_id)
+    for model, ids in ((Round, [round_id]), (Pool, pool_ids), (Challenge, challenge_ids),
+                       (Award, award_ids), (Application, application_ids)):
+        lock_rows(model, ids)
 
 
 # --- balances (sums of entries) -------------------------------------------------------------
