@@ -1,8 +1,9 @@
 """Award (立项) and the round's append-only money ledger.
 
-Balances are sums of ledger entries, never stored totals: a pool's committed money is its
-COMMIT entries minus its DECOMMIT entries; an award's paid money is PAYMENT minus RETURN,
-and never exceeds what RELEASE entries released for it. A correction is a new entry.
+Balances are sums of ledger entries, never stored totals (`funds.balances`): a pool's
+committed money is its COMMIT entries minus its DECOMMIT entries; an award's paid money is
+PAYMENT minus RETURN, and never exceeds what RELEASE entries released for it. A correction is
+a new entry.
 """
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ class AwardStatus(str, enum.Enum):
     AWARDED = "awarded"      # 立项 after 公示
     WITHDRAWN = "withdrawn"  # approval withdrawn before 立项 (objection upheld)
     TERMINATED = "terminated"
+
+
+# Awards that hold money and a challenge slot: the one definition of "live".
+LIVE_AWARD_STATUSES = (AwardStatus.APPROVED, AwardStatus.AWARDED)
 
 
 class Award(db.Model):

@@ -1,9 +1,9 @@
 """Money on the round's append-only ledger (see DESIGN.md "Money").
 
 Every movement is a LedgerEntry written by `add_entry`; balances are sums of entries
-(`pool_committed_fen`, `round_committed_fen`, …), never stored totals, and a correction is a
-new entry. Invariants are checked after locking the rows they depend on, in the same
-transaction as the insert, so they hold under concurrent requests:
+(`funds.balances`), never stored totals, and a correction is a new entry. Invariants are
+checked after locking the rows they depend on, in the same transaction as the insert, so
+they hold under concurrent requests:
 
 - lock order, always the same (no deadlocks): round → pool → challenge → award, and for a
   decision on an application the application last (`lock_for_money`, `lock_in_order`, built
@@ -11,7 +11,7 @@ transaction as the insert, so they hold under concurrent requests:
 - the services flush and never commit; the caller commits once.
 
 Release / payment / return (the finance engineer's part) follow the same pattern: lock with
-`lock_for_money(round_id, pool_id, award_id=...)`, compute the balance from entries, refuse
+`lock_for_money(round_id, pool_id, award_id=...)`, read `balance(Award, award_id)`, refuse
 with NotAllowed, then `add_entry(LedgerKind.RELEASE, ...)` with an idempotency key.
 """
 from __future__ import annotations
@@ -29,13 +29,16 @@ from marketplace.core.money import format_yuan, from_fen, to_fen
 from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.funds.models import Award, AwardStatus, LedgerEntry, LedgerKind
+from marketplace.funds.balances import balance
+from marketplace.funds.models import (
+    LIVE_AWARD_STATUSES,
+    Award,
+    AwardStatus,
+    LedgerEntry,
+    LedgerKind,
+)
 from marketplace.organisations.policy import eligibility_region
 from marketplace.rounds.models import Challenge, Pool, PoolKind, Round
-
-# Awards that hold money and a challenge slot.
-LIVE_AWARD_STATUSES = (AwardStatus.APPROVED, AwardStatus.AWARDED)
-
 
 # --- locks --------------------------------------------------------------------------------
 
@@ -59,33 +62,6 @@ def lock_in_order(round_id: int, *, pool_ids: Iterable[int | None] = (),
     for model, ids in ((Round, [round_id]), (Pool, pool_ids), (Challenge, challenge_ids),
                        (Award, award_ids), (Application, application_ids)):
         lock_rows(model, ids)
-
-
-# --- balances (sums of entries) -------------------------------------------------------------
-
-def _sum(kind: LedgerKind, *conditions) -> int:
-    return int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
-                                 .where(LedgerEntry.kind == kind, *conditions)) or 0)
-
-
-def pool_committed_fen(pool_id: int) -> int:
-    """Money promised from the pool: COMMIT minus DECOMMIT entries."""
-    return (_sum(LedgerKind.COMMIT, LedgerEntry.pool_id == pool_id)
-            - _sum(LedgerKind.DECOMMIT, LedgerEntry.pool_id == pool_id))
-
-
-def round_committed_fen(round_id: int) -> int:
-    return (_sum(LedgerKind.COMMIT, LedgerEntry.round_id == round_id)
-            - _sum(LedgerKind.DECOMMIT, LedgerEntry.round_id == round_id))
-
-
-def pool_remaining_fen(pool: Pool) -> int:
-    return pool.amount_fen - pool_committed_fen(pool.id)
-
-
-def award_committed_fen(award_id: int) -> int:
-    return (_sum(LedgerKind.COMMIT, LedgerEntry.award_id == award_id)
-            - _sum(LedgerKind.DECOMMIT, LedgerEntry.award_id == award_id))
 
 
 def challenge_live_awards(challenge_id: int) -> int:
@@ -186,9 +162,6 @@ def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -
     if challenge is not None:
         db.session.refresh(challenge)
     check_pool_funds(pool, application)
-    round_budget = db.session.scalar(
-        select(Round.total_budget_fen).where(Round.id == application.round_id))
-    pool_amount = db.session.scalar(select(Pool.amount_fen).where(Pool.id == pool.id))
 
     if db.session.scalar(select(Award.id).where(Award.application_id == application.id)):
         raise NotAllowed(_l("这个项目已经有立项记录，不能重复立项。"))
@@ -199,15 +172,16 @@ def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -
         if challenge_live_awards(challenge.id) >= challenge.slots:
             raise NotAllowed(_l("命题“%(title)s”的 %(n)d 个名额已满。", title=challenge.title,
                                 n=challenge.slots), field="amount")
-    remaining = pool_amount - pool_committed_fen(pool.id)
-    if amount_fen > remaining:
+    amount = from_fen(amount_fen)
+    remaining = balance(Pool, pool.id).remaining
+    if amount > remaining:
         raise NotAllowed(_l("资金池“%(pool)s”余额不足：尚余 %(left)s，本次需要 %(need)s。",
                             pool=pool.name, left=format_yuan(remaining),
-                            need=format_yuan(amount_fen)), field="amount")
-    round_remaining = round_budget - round_committed_fen(application.round_id)
-    if amount_fen > round_remaining:
+                            need=format_yuan(amount)), field="amount")
+    round_remaining = balance(Round, application.round_id).remaining
+    if amount > round_remaining:
         raise NotAllowed(_l("超出年度总预算：尚余 %(left)s，本次需要 %(need)s。",
-                            left=format_yuan(round_remaining), need=format_yuan(amount_fen)),
+                            left=format_yuan(round_remaining), need=format_yuan(amount)),
                          field="amount")
 
     round_ = db.session.get(Round, application.round_id)
@@ -235,15 +209,15 @@ def decommit_award(award: Award, reason: str, actor) -> LedgerEntry | None:
     db.session.refresh(award)
     if award.status not in LIVE_AWARD_STATUSES:
         raise NotAllowed(_l("这项立项已经撤销或终止。"))
-    held = award_committed_fen(award.id)
+    held = balance(Award, award.id).committed
     before = {"status": award.status}
     award.status = AwardStatus.WITHDRAWN
     award.withdrawn_reason = reason
     entry = None
     if held > 0:
         entry = add_entry(LedgerKind.DECOMMIT, round_id=award.round_id, pool_id=award.pool_id,
-                          award_id=award.id, amount_fen=held, actor=actor,
+                          award_id=award.id, amount_fen=to_fen(held), actor=actor,
                           note=f"撤销立项：{reason}")
     record("award.decommit", award, actor=actor, before=before,
-           after={"status": award.status, "reason": reason, "returned": from_fen(held)})
+           after={"status": award.status, "reason": reason, "returned": held})
     return entry

@@ -452,7 +452,7 @@ def create_pool(actor, round: Round, name: str, kind: PoolKind, amount: Decimal,
 
 def update_pool(actor, pool: Pool, name: str, amount: Decimal,
                 regions: list[str] = ()) -> Pool:
-    from marketplace.funds.balances import pool_balances
+    from marketplace.funds.balances import balance
 
     require(policy.can_edit_round(actor, pool.round))
     round = lock_round(pool.round_id)
@@ -465,10 +465,10 @@ def update_pool(actor, pool: Pool, name: str, amount: Decimal,
     amount_fen = to_fen(amount)
     _refuse_over_budget(round, _pooled_fen(round.id, exclude_pool_id=pool.id), amount_fen,
                         "amount")
-    balance = pool_balances(round.id).get(pool.id)
-    if balance is not None and amount < balance.committed:
+    committed = balance(Pool, pool.id).committed
+    if amount < committed:
         raise NotAllowed(_l("该资金池已承诺 %(committed)s，金额不能低于这个数。",
-                            committed=format_yuan(balance.committed)), field="amount")
+                            committed=format_yuan(committed)), field="amount")
     before = snapshot(pool, POOL_FIELDS)
     pool.name = name
     pool.amount_fen = amount_fen

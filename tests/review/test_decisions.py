@@ -6,12 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.applications.models import ApplicationStatus
+from marketplace.core.money import to_fen
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.funds import services as funds
+from marketplace.funds.balances import balance
 from marketplace.funds.models import AwardStatus, LedgerEntry, LedgerKind
 from marketplace.review import services
-from marketplace.rounds.models import PoolKind
+from marketplace.rounds.models import Pool, PoolKind
 from tests.factories import (
     make_application,
     make_challenge,
@@ -60,7 +62,7 @@ def test_approval_that_exactly_fills_the_pool_is_allowed(app):
     services.approve_application(first, Decimal("60000"), organizer)
     services.approve_application(second, Decimal("40000"), organizer)
     db.session.commit()
-    assert funds.pool_remaining_fen(round_.pools[0]) == 0
+    assert balance(Pool, round_.pools[0].id).remaining == 0
 
 
 def test_approval_one_fen_over_the_pool_is_refused(app):
@@ -147,11 +149,11 @@ def test_decommit_returns_money_to_the_pool(app):
     application = make_application(requested="1000")
     award = services.approve_application(application, Decimal("1000"), organizer)
     pool = application.pool
-    assert funds.pool_committed_fen(pool.id) == 100_000
+    assert balance(Pool, pool.id).committed == Decimal("1000.00")
     funds.decommit_award(award, "异议成立", organizer)
     db.session.commit()
     assert award.status == AwardStatus.WITHDRAWN
-    assert funds.pool_committed_fen(pool.id) == 0
+    assert balance(Pool, pool.id).committed == 0
     assert [e.kind for e in _ledger(application.round_id)] == [LedgerKind.COMMIT,
                                                                LedgerKind.DECOMMIT]
 
@@ -183,7 +185,7 @@ def test_ledger_balance_equals_live_awards_and_never_exceeds_the_pool(app):
         db.session.commit()
         live = sum(a.amount_fen for a in db.session.scalars(select(Award).where(
             Award.status == AwardStatus.APPROVED)))
-        assert funds.pool_committed_fen(pool.id) == live <= pool.amount_fen
+        assert to_fen(balance(Pool, pool.id).committed) == live <= pool.amount_fen
 
 
 def test_open_call_project_is_refused_from_a_challenge_pool(app):
