@@ -1,7 +1,7 @@
 """Balances read from the ledger: the one place that sums ledger entries.
 
 Balances are never stored; they are sums of append-only ledger entries. `balances()` sums
-every kind of entry for a round, pool or award — or many of them at once — in ONE
+every kind of entry for a round, pool, award or tranche — or many of them at once — in ONE
 grouped query, so a page with many pools costs the same as one with a single pool, and a
 money check under a lock costs one statement.
 """
@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 
 from marketplace.core.money import from_fen
 from marketplace.extensions import db
-from marketplace.funds.models import Award, LedgerEntry, LedgerKind
+from marketplace.funds.models import Award, LedgerEntry, LedgerKind, Tranche
 from marketplace.rounds.models import Pool, Round
 
 ZERO = Decimal("0.00")
@@ -22,10 +22,10 @@ ZERO = Decimal("0.00")
 
 @dataclass(frozen=True)
 class Balance:
-    """What the ledger holds for one round, pool or award.
+    """What the ledger holds for one round, pool, award or tranche.
 
-    `amount` is the object's own figure — a round's budget, a pool's money, an award's
-    amount — against which the remainders are taken."""
+    `amount` is the object's own figure — a round's budget, a pool's money, an award's or a
+    tranche's amount — against which the remainders are taken."""
 
     amount: Decimal = ZERO
     committed: Decimal = ZERO  # COMMIT − DECOMMIT: promised and still held
@@ -54,11 +54,12 @@ _OF = {
     Round: (Round.total_budget_fen, LedgerEntry.round_id),
     Pool: (Pool.amount_fen, LedgerEntry.pool_id),
     Award: (Award.amount_fen, LedgerEntry.award_id),
+    Tranche: (Tranche.amount_fen, LedgerEntry.tranche_id),
 }
 
 
 def balances(of: type, **filters: int | list[int]) -> dict[int, Balance]:
-    """The balance of every `of` (Round, Pool or Award) matching `filters` — its
+    """The balance of every `of` (Round, Pool, Award or Tranche) matching `filters` — its
     columns, each equal to a value or in a list (`balances(Pool, round_id=3)`,
     `balances(Award, id=[4, 5])`) — by id, in ONE grouped query. Objects without entries
     are there with zeros."""

@@ -12,11 +12,13 @@ they hold under concurrent requests:
 
 Release / payment / return (the finance engineer's part) follow the same pattern: lock with
 `lock_for_money(round_id, pool_id, award_id=...)`, read `balance(Award, award_id)`, refuse
-with NotAllowed, then `add_entry(LedgerKind.RELEASE, ...)` with an idempotency key.
+with NotAllowed, then `add_entry(LedgerKind.RELEASE, ..., tranche_id=...)` with an
+idempotency key.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -36,9 +38,11 @@ from marketplace.funds.models import (
     AwardStatus,
     LedgerEntry,
     LedgerKind,
+    Tranche,
+    TrancheState,
 )
 from marketplace.organisations.policy import eligibility_region
-from marketplace.rounds.models import Challenge, Pool, PoolKind, Round
+from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, TrancheGate
 
 # --- locks --------------------------------------------------------------------------------
 
@@ -76,35 +80,57 @@ def challenge_live_awards(challenge_id: int) -> int:
 
 def add_entry(kind: LedgerKind, *, round_id: int, amount_fen: int, actor=None,
               pool_id: int | None = None, award_id: int | None = None, note: str = "",
-              tranche_index: int | None = None,
+              tranche_id: int | None = None, imported: bool = False,
               idempotency_key: str | None = None) -> LedgerEntry:
-    """Append one entry (the only way money moves). The caller has locked and checked."""
+    """Append one entry (the only way money moves on the platform; history imported from
+    before it is `record_imported_payment`). The caller has locked and checked."""
     if amount_fen <= 0:
         raise NotAllowed(_l("金额必须大于零。"), field="amount")
     entry = LedgerEntry(kind=kind, round_id=round_id, pool_id=pool_id, award_id=award_id,
-                        amount_fen=amount_fen, note=note[:500], tranche_index=tranche_index,
-                        idempotency_key=idempotency_key,
+                        amount_fen=amount_fen, note=note[:500], tranche_id=tranche_id,
+                        imported=imported, idempotency_key=idempotency_key,
                         created_by_id=getattr(actor, "id", None))
     db.session.add(entry)
     db.session.flush()
     return entry
 
 
-def tranche_plan(template: list[dict] | None, amount_fen: int) -> list[dict]:
-    """The award's tranches from the round's template; amounts sum exactly to the award,
-    the remainder fen going to the last tranche."""
-    template = [t for t in (template or []) if int(t.get("percent") or 0) > 0]
-    if not template:
-        template = [{"label": "全额拨付", "percent": 100, "gate": "on_award"}]
-    plan = []
-    for index, tranche in enumerate(template):
-        if index < len(template) - 1:
-            amount = amount_fen * int(tranche["percent"]) // 100
+FULL_PAYMENT = {"label": "全额拨付", "percent": 100, "gate": TrancheGate.ON_AWARD.value}
+
+
+def plan_tranches(template: list[dict] | None, amount_fen: int) -> list[Tranche]:
+    """The award's tranches from the round's template (unsaved): each its percent of the
+    amount rounded down to the fen, the last taking the remainder, so they sum exactly to
+    the award. No template: one tranche of the whole amount on award."""
+    template = [t for t in (template or []) if int(t.get("percent") or 0) > 0] or [FULL_PAYMENT]
+    tranches: list[Tranche] = []
+    for index, row in enumerate(template, start=1):
+        if index < len(template):
+            amount = amount_fen * int(row["percent"]) // 100
         else:
-            amount = amount_fen - sum(t["amount_fen"] for t in plan)
-        plan.append({"label": tranche.get("label", ""), "percent": int(tranche["percent"]),
-                     "gate": tranche.get("gate", "on_award"), "amount_fen": amount})
-    return plan
+            amount = amount_fen - sum(t.amount_fen for t in tranches)
+        tranches.append(Tranche(index=index, label=str(row.get("label", ""))[:200],
+                                percent=int(row["percent"]), amount_fen=amount,
+                                gate=TrancheGate(row.get("gate") or TrancheGate.ON_AWARD),
+                                state=TrancheState.SCHEDULED))
+    return tranches
+
+
+def record_imported_payment(award: Award, paid_at: datetime, actor=None) -> None:
+    """An award imported from before the platform (a finished project of a closed round) was
+    paid in full: it gets one paid tranche of its whole amount and its COMMIT, RELEASE and
+    PAYMENT entries, marked imported, so that balances are sums of entries for every year.
+    Added to the session, not flushed: an import adds many at once."""
+    tranche = Tranche(index=1, label=FULL_PAYMENT["label"], percent=100,
+                      amount_fen=award.amount_fen, gate=TrancheGate.ON_AWARD,
+                      state=TrancheState.PAID)
+    award.tranches.append(tranche)
+    for kind in (LedgerKind.COMMIT, LedgerKind.RELEASE, LedgerKind.PAYMENT):
+        db.session.add(LedgerEntry(
+            kind=kind, round=award.round, pool_id=award.pool_id, award=award,
+            tranche=None if kind == LedgerKind.COMMIT else tranche,
+            amount_fen=award.amount_fen, imported=True, note="历史数据导入：全额拨付",
+            created_at=paid_at, created_by_id=getattr(actor, "id", None)))
 
 
 def organisation_region(application: Application) -> str:
@@ -187,7 +213,7 @@ def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -
     round_ = db.session.get(Round, application.round_id)
     award = Award(application_id=application.id, round_id=application.round_id,
                   pool_id=pool.id, amount_fen=amount_fen, status=AwardStatus.APPROVED,
-                  tranche_plan=tranche_plan(round_.tranche_template, amount_fen),
+                  tranches=plan_tranches(round_.tranche_template, amount_fen),
                   approved_at=utcnow(), approved_by_id=getattr(actor, "id", None))
     db.session.add(award)
     db.session.flush()

@@ -78,7 +78,9 @@ def default_tranche_template() -> list[dict]:
 
 TRANCHE_GATE_LABELS = {
     TrancheGate.ON_AWARD: _l("立项后"),
+    TrancheGate.AFTER_AGREEMENT: _l("项目协议签订后"),
     TrancheGate.AFTER_REPORT: _l("中期报告通过后"),
+    TrancheGate.AFTER_MIDTERM: _l("中期评估合格后"),
     TrancheGate.AFTER_ACCEPTANCE: _l("验收合格后"),
 }
 

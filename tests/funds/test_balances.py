@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from marketplace.extensions import db
 from marketplace.funds.balances import Balance, balance, balances, round_summary
-from marketplace.funds.models import Award, AwardStatus, LedgerEntry, LedgerKind
+from marketplace.funds.models import Award, AwardStatus, LedgerEntry, LedgerKind, Tranche
 from marketplace.rounds.models import Pool, Round
 from tests.factories import make_application, make_pool, make_review_round
 
@@ -15,16 +15,21 @@ C, D, REL, PAY, RET = (LedgerKind.COMMIT, LedgerKind.DECOMMIT, LedgerKind.RELEAS
 def _award(round_, pool, amount_fen):
     application = make_application(round_)
     award = Award(application_id=application.id, round_id=round_.id, pool_id=pool.id,
-                  amount_fen=amount_fen, status=AwardStatus.AWARDED)
+                  amount_fen=amount_fen, status=AwardStatus.AWARDED,
+                  tranches=[Tranche(index=1, label="一", percent=60,
+                                    amount_fen=amount_fen * 6 // 10),
+                            Tranche(index=2, label="二", percent=40,
+                                    amount_fen=amount_fen - amount_fen * 6 // 10)])
     db.session.add(award)
     db.session.flush()
     return award
 
 
 def _entries(*rows):
-    for award, kind, fen in rows:
+    for award, kind, fen, tranche in rows:
         db.session.add(LedgerEntry(round_id=award.round_id, pool_id=award.pool_id,
-                                   award_id=award.id, kind=kind, amount_fen=fen))
+                                   award_id=award.id, kind=kind, amount_fen=fen,
+                                   tranche_id=tranche.id if tranche else None))
     db.session.commit()
 
 
@@ -37,9 +42,11 @@ def _ledger():
     first.amount_fen = 10_000_000
     second = make_pool(round_, amount_fen=5_000_000)
     a, b = _award(round_, first, 3_000_000), _award(round_, first, 2_000_000)
-    _entries((a, C, 3_000_000), (a, REL, 1_800_000), (a, PAY, 1_000_000), (a, PAY, 800_000),
-             (a, RET, 200_000),
-             (b, C, 2_000_000), (b, D, 500_000), (b, REL, 900_000), (b, PAY, 400_000))
+    _entries((a, C, 3_000_000, None), (a, REL, 1_800_000, a.tranches[0]),
+             (a, PAY, 1_000_000, a.tranches[0]), (a, PAY, 800_000, a.tranches[0]),
+             (a, RET, 200_000, a.tranches[0]),
+             (b, C, 2_000_000, None), (b, D, 500_000, None), (b, REL, 900_000, b.tranches[0]),
+             (b, PAY, 400_000, b.tranches[0]))
     return round_, first, second, a, b
 
 
@@ -77,6 +84,16 @@ def test_a_round_balance_is_against_its_budget(app):
     whole = balance(Round, round_.id)
     assert (whole.amount, whole.committed, whole.remaining) == (
         Decimal("200000.00"), Decimal("45000.00"), Decimal("155000.00"))
+
+
+def test_tranche_balances_count_their_own_releases_and_payments(app):
+    _, _, _, a, b = _ledger()
+    tranches = balances(Tranche, award_id=[a.id, b.id])
+    assert len(tranches) == 4
+    paid_first = tranches[a.tranches[0].id]
+    assert (paid_first.amount, paid_first.released, paid_first.paid, paid_first.unpaid) == (
+        Decimal("18000.00"), Decimal("18000.00"), Decimal("16000.00"), Decimal("2000.00"))
+    assert tranches[a.tranches[1].id] == Balance(amount=Decimal("12000.00"))
 
 
 def test_filters_take_a_value_or_a_list(app):
