@@ -60,7 +60,7 @@ class TrancheState(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({TrancheState.SCHEDULED: _l("待拨付"), TrancheState.RELEASABLE: _l("可下达"),
+        return str({TrancheState.SCHEDULED: _l("计划中"), TrancheState.RELEASABLE: _l("可下达"),
                     TrancheState.RELEASE_REQUESTED: _l("已申请下达"),
                     TrancheState.RELEASED: _l("已下达"), TrancheState.PAID: _l("已拨付"),
                     TrancheState.CANCELLED: _l("已取消")}[self])
