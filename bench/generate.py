@@ -94,8 +94,7 @@ def generate(database_url: str, seed: int = 20261123) -> dict:
                         "id": award_id, "application_id": app_id, "round_id": r + 1,
                         "amount_fen": requested - rnd.randrange(0, requested // 200) * 100,
                         "status": AwardStatus.AWARDED, "approved_at": datetime(year, 6, 1),
-                        "awarded_at": datetime(year, 6, 15), "imported": not current,
-                        "tranche_plan": []})
+                        "awarded_at": datetime(year, 6, 15), "imported": not current})
         db.session.execute(insert(Round), rounds)
         db.session.execute(insert(Challenge), challenges)
         db.session.execute(insert(Application), applications)

@@ -21,7 +21,7 @@ from io import BytesIO
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.applications import policy
@@ -35,6 +35,7 @@ from marketplace.applications.models import (
 )
 from marketplace.audit.services import record
 from marketplace.core.files import remove_after_commit, remove_on_rollback
+from marketplace.core.locks import lock_rows
 from marketplace.core.money import FEN, MAX_AMOUNT, from_fen, to_fen
 from marketplace.core.policy import Decision, NotAllowed, require
 from marketplace.core.timeutil import utcnow
@@ -536,29 +537,16 @@ def pool_for(application: Application) -> Pool | None:
 
 def lock_organisation(organisation_id: int) -> None:
     """Serialise submissions of one organisation, so two at once cannot both slip under the
-    round's limit per organisation. PostgreSQL: a row lock (FOR NO KEY UPDATE); SQLite has no
-    row locks, so a no-op write takes the database write lock before counting."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        table = Organisation.__table__
-        db.session.execute(update(table).where(table.c.id == organisation_id)
-                           .values(id=table.c.id))
-    db.session.execute(select(Organisation.id).where(Organisation.id == organisation_id)
-                       .with_for_update(key_share=True))
+    round's limit per organisation."""
+    lock_rows(Organisation, [organisation_id])
 
 
 def lock_application(application: Application) -> Application:
     """Lock the application's row for this transaction and read it again (status, rows), so
     two requests on one application (a double click, a retry) run one after the other and
-    the second one sees what the first did. PostgreSQL: FOR NO KEY UPDATE (rows that merely
-    refer to the application are not blocked); SQLite has no row locks, so a no-op write
-    takes the database write lock."""
+    the second one sees what the first did."""
     db.session.flush()
-    if db.session.get_bind().dialect.name == "sqlite":
-        table = Application.__table__
-        db.session.execute(update(table).where(table.c.id == application.id)
-                           .values(id=table.c.id, updated_at=table.c.updated_at))
-    db.session.execute(select(Application.id).where(Application.id == application.id)
-                       .with_for_update(key_share=True))
+    lock_rows(Application, [application.id])
     db.session.expire(application)
     return application
 

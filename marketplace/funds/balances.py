@@ -1,30 +1,98 @@
-"""Pool balances read from the ledger: amount, committed (COMMIT − DECOMMIT), remaining.
+"""Balances read from the ledger: the one place that sums ledger entries.
 
-Balances are never stored; they are sums of append-only ledger entries, computed in one
-grouped query per round so a page with many pools costs the same as one with a single pool.
+Balances are never stored; they are sums of append-only ledger entries. `balances()` sums
+every kind of entry for a round, pool, award or tranche — or many of them at once — in ONE
+grouped query, so a page with many pools costs the same as one with a single pool, and a
+money check under a lock costs one statement.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from marketplace.core.money import from_fen
 from marketplace.extensions import db
-from marketplace.funds.models import LedgerEntry, LedgerKind
+from marketplace.funds.models import Award, LedgerEntry, LedgerKind, Tranche
 from marketplace.rounds.models import Pool, Round
+
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
-class PoolBalance:
-    pool_id: int
-    amount: Decimal
-    committed: Decimal
+class Balance:
+    """What the ledger holds for one round, pool, award or tranche.
+
+    `amount` is the object's own figure — a round's budget, a pool's money, an award's or a
+    tranche's amount — against which the remainders are taken."""
+
+    amount: Decimal = ZERO
+    committed: Decimal = ZERO  # COMMIT − DECOMMIT: promised and still held
+    released: Decimal = ZERO   # RELEASE: may be paid
+    paid: Decimal = ZERO       # PAYMENT − RETURN: with the group
+    returned: Decimal = ZERO   # RETURN: paid back by the group
 
     @property
     def remaining(self) -> Decimal:
+        """Not committed: free in a pool or a round's budget (0 for a live award)."""
         return self.amount - self.committed
+
+    @property
+    def unreleased(self) -> Decimal:
+        """Committed but not yet released."""
+        return self.committed - self.released
+
+    @property
+    def unpaid(self) -> Decimal:
+        """Released but not (or no longer) with the group."""
+        return self.released - self.paid
+
+
+# What can be balanced: its amount, and the ledger's column that points at it.
+_OF = {
+    Round: (Round.total_budget_fen, LedgerEntry.round_id),
+    Pool: (Pool.amount_fen, LedgerEntry.pool_id),
+    Award: (Award.amount_fen, LedgerEntry.award_id),
+    Tranche: (Tranche.amount_fen, LedgerEntry.tranche_id),
+}
+
+
+def balances(of: type, **filters: int | list[int]) -> dict[int, Balance]:
+    """The balance of every `of` (Round, Pool, Award or Tranche) matching `filters` — its
+    columns, each equal to a value or in a list (`balances(Pool, round_id=3)`,
+    `balances(Award, id=[4, 5])`) — by id, in ONE grouped query. Objects without entries
+    are there with zeros."""
+    amount_column, points_at = _OF[of]
+
+    def total(kind: LedgerKind):
+        return func.coalesce(func.sum(case((LedgerEntry.kind == kind, LedgerEntry.amount_fen),
+                                           else_=0)), 0)
+
+    kinds = list(LedgerKind)
+    stmt = (select(of.id, amount_column, *(total(kind) for kind in kinds))
+            .select_from(of).outerjoin(LedgerEntry, points_at == of.id)
+            .group_by(of.id, amount_column))
+    for name, value in filters.items():
+        column = getattr(of, name)
+        stmt = stmt.where(column.in_(value) if isinstance(value, list | tuple | set)
+                          else column == value)
+    result = {}
+    for object_id, amount_fen, *sums in db.session.execute(stmt):
+        # A PostgreSQL SUM of BIGINT is NUMERIC: back to int fen first.
+        fen = dict(zip(kinds, (int(s) for s in sums), strict=True))
+        result[object_id] = Balance(
+            amount=from_fen(amount_fen),
+            committed=from_fen(fen[LedgerKind.COMMIT] - fen[LedgerKind.DECOMMIT]),
+            released=from_fen(fen[LedgerKind.RELEASE]),
+            paid=from_fen(fen[LedgerKind.PAYMENT] - fen[LedgerKind.RETURN]),
+            returned=from_fen(fen[LedgerKind.RETURN]))
+    return result
+
+
+def balance(of: type, object_id: int) -> Balance:
+    """One object's balance (zeros if it does not exist)."""
+    return balances(of, id=object_id).get(object_id, Balance())
 
 
 @dataclass(frozen=True)
@@ -40,34 +108,12 @@ class RoundSummary:
         return self.budget - self.pooled
 
 
-def pool_balances(round_id: int) -> dict[int, PoolBalance]:
-    """Every pool of the round, by id, in ONE grouped SQL query."""
-    signed = case(
-        (LedgerEntry.kind == LedgerKind.COMMIT, LedgerEntry.amount_fen),
-        (LedgerEntry.kind == LedgerKind.DECOMMIT, -LedgerEntry.amount_fen),
-        else_=0,
-    )
-    stmt = (
-        select(Pool.id, Pool.amount_fen, func.coalesce(func.sum(signed), 0))
-        .select_from(Pool)
-        .outerjoin(LedgerEntry, and_(
-            LedgerEntry.pool_id == Pool.id,
-            LedgerEntry.kind.in_([LedgerKind.COMMIT, LedgerKind.DECOMMIT])))
-        .where(Pool.round_id == round_id)
-        .group_by(Pool.id, Pool.amount_fen)
-    )
-    return {
-        pool_id: PoolBalance(pool_id=pool_id, amount=from_fen(amount_fen),
-                             committed=from_fen(int(committed_fen)))
-        for pool_id, amount_fen, committed_fen in db.session.execute(stmt)
-    }
-
-
-def round_summary(round: Round, balances: dict[int, PoolBalance] | None = None) -> RoundSummary:
-    """Budget, pooled, committed and remaining for a round (pass `balances` to reuse them)."""
-    if balances is None:
-        balances = pool_balances(round.id)
-    pooled = sum((b.amount for b in balances.values()), Decimal("0.00"))
-    committed = sum((b.committed for b in balances.values()), Decimal("0.00"))
+def round_summary(round: Round, pool_balances: dict[int, Balance] | None = None) -> RoundSummary:
+    """Budget, pooled, committed and remaining for a round, from its pools' balances (pass
+    `balances(Pool, round_id=round.id)` to reuse them)."""
+    if pool_balances is None:
+        pool_balances = balances(Pool, round_id=round.id)
+    pooled = sum((b.amount for b in pool_balances.values()), ZERO)
+    committed = sum((b.committed for b in pool_balances.values()), ZERO)
     return RoundSummary(budget=round.total_budget, pooled=pooled, committed=committed,
                         remaining=pooled - committed)

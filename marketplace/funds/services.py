@@ -1,59 +1,50 @@
 """Money on the round's append-only ledger (see DESIGN.md "Money").
 
 Every movement is a LedgerEntry written by `add_entry`; balances are sums of entries
-(`pool_committed_fen`, `round_committed_fen`, …), never stored totals, and a correction is a
-new entry. Invariants are checked after locking the rows they depend on, in the same
-transaction as the insert, so they hold under concurrent requests:
+(`funds.balances`), never stored totals, and a correction is a new entry. Invariants are
+checked after locking the rows they depend on, in the same transaction as the insert, so
+they hold under concurrent requests:
 
 - lock order, always the same (no deadlocks): round → pool → challenge → award, and for a
-  decision on an application the application last (`lock_for_money`, `lock_in_order`;
-  docs/architecture.md). On PostgreSQL these are `SELECT … FOR NO KEY UPDATE`. SQLite has no
-  row locks and its driver starts a transaction only at the first write, so there a no-op
-  UPDATE of the round row takes SQLite's write lock first: writers are then serialised and
-  the sums read afterwards cannot change until we commit.
+  decision on an application the application last (`lock_for_money`, `lock_in_order`, built
+  on `core.locks.lock_rows`; docs/architecture.md).
 - the services flush and never commit; the caller commits once.
 
 Release / payment / return (the finance engineer's part) follow the same pattern: lock with
-`lock_for_money(round_id, pool_id, award_id=...)`, compute the balance from entries, refuse
-with NotAllowed, then `add_entry(LedgerKind.RELEASE, ...)` with an idempotency key.
+`lock_for_money(round_id, pool_id, award_id=...)`, read `balance(Award, award_id)`, refuse
+with NotAllowed, then `add_entry(LedgerKind.RELEASE, ..., tranche_id=...)` with an
+idempotency key.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from marketplace.applications.models import Application
 from marketplace.audit.services import record
+from marketplace.core.locks import lock_rows
 from marketplace.core.money import format_yuan, from_fen, to_fen
 from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.funds.models import Award, AwardStatus, LedgerEntry, LedgerKind
+from marketplace.funds.balances import balance
+from marketplace.funds.models import (
+    LIVE_AWARD_STATUSES,
+    Award,
+    AwardStatus,
+    LedgerEntry,
+    LedgerKind,
+    Tranche,
+    TrancheState,
+)
 from marketplace.organisations.policy import eligibility_region
-from marketplace.rounds.models import Challenge, Pool, PoolKind, Round
-
-# Awards that hold money and a challenge slot.
-LIVE_AWARD_STATUSES = (AwardStatus.APPROVED, AwardStatus.AWARDED)
-
+from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, TrancheGate
 
 # --- locks --------------------------------------------------------------------------------
-
-def _lock(model, row_id: int | None) -> None:
-    if row_id is None:
-        return
-    if db.session.get_bind().dialect.name == "sqlite":
-        # Takes SQLite's database write lock (waiting up to the busy timeout).
-        table = model.__table__
-        db.session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
-    else:
-        # FOR NO KEY UPDATE: serialises money checks on the row without blocking inserts
-        # of rows that merely reference it (foreign keys take KEY SHARE locks).
-        db.session.execute(select(model.id).where(model.id == row_id)
-                           .with_for_update(key_share=True))
-
 
 def lock_for_money(round_id: int, pool_id: int | None = None, challenge_id: int | None = None,
                    award_id: int | None = None) -> None:
@@ -72,40 +63,9 @@ def lock_in_order(round_id: int, *, pool_ids: Iterable[int | None] = (),
     the round first also serialises every decision of a round (docs/architecture.md,
     "Lock order for decisions")."""
     db.session.flush()
-    _lock(Round, round_id)
-    if db.session.get_bind().dialect.name == "sqlite":
-        return  # the database write lock already serialises every writer
-    for model, ids in ((Pool, pool_ids), (Challenge, challenge_ids), (Award, award_ids),
-                       (Application, application_ids)):
-        for row_id in sorted({i for i in ids if i is not None}):
-            _lock(model, row_id)
-
-
-# --- balances (sums of entries) -------------------------------------------------------------
-
-def _sum(kind: LedgerKind, *conditions) -> int:
-    return int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
-                                 .where(LedgerEntry.kind == kind, *conditions)) or 0)
-
-
-def pool_committed_fen(pool_id: int) -> int:
-    """Money promised from the pool: COMMIT minus DECOMMIT entries."""
-    return (_sum(LedgerKind.COMMIT, LedgerEntry.pool_id == pool_id)
-            - _sum(LedgerKind.DECOMMIT, LedgerEntry.pool_id == pool_id))
-
-
-def round_committed_fen(round_id: int) -> int:
-    return (_sum(LedgerKind.COMMIT, LedgerEntry.round_id == round_id)
-            - _sum(LedgerKind.DECOMMIT, LedgerEntry.round_id == round_id))
-
-
-def pool_remaining_fen(pool: Pool) -> int:
-    return pool.amount_fen - pool_committed_fen(pool.id)
-
-
-def award_committed_fen(award_id: int) -> int:
-    return (_sum(LedgerKind.COMMIT, LedgerEntry.award_id == award_id)
-            - _sum(LedgerKind.DECOMMIT, LedgerEntry.award_id == award_id))
+    for model, ids in ((Round, [round_id]), (Pool, pool_ids), (Challenge, challenge_ids),
+                       (Award, award_ids), (Application, application_ids)):
+        lock_rows(model, ids)
 
 
 def challenge_live_awards(challenge_id: int) -> int:
@@ -120,35 +80,57 @@ def challenge_live_awards(challenge_id: int) -> int:
 
 def add_entry(kind: LedgerKind, *, round_id: int, amount_fen: int, actor=None,
               pool_id: int | None = None, award_id: int | None = None, note: str = "",
-              tranche_index: int | None = None,
+              tranche_id: int | None = None, imported: bool = False,
               idempotency_key: str | None = None) -> LedgerEntry:
-    """Append one entry (the only way money moves). The caller has locked and checked."""
+    """Append one entry (the only way money moves on the platform; history imported from
+    before it is `record_imported_payment`). The caller has locked and checked."""
     if amount_fen <= 0:
         raise NotAllowed(_l("金额必须大于零。"), field="amount")
     entry = LedgerEntry(kind=kind, round_id=round_id, pool_id=pool_id, award_id=award_id,
-                        amount_fen=amount_fen, note=note[:500], tranche_index=tranche_index,
-                        idempotency_key=idempotency_key,
+                        amount_fen=amount_fen, note=note[:500], tranche_id=tranche_id,
+                        imported=imported, idempotency_key=idempotency_key,
                         created_by_id=getattr(actor, "id", None))
     db.session.add(entry)
     db.session.flush()
     return entry
 
 
-def tranche_plan(template: list[dict] | None, amount_fen: int) -> list[dict]:
-    """The award's tranches from the round's template; amounts sum exactly to the award,
-    the remainder fen going to the last tranche."""
-    template = [t for t in (template or []) if int(t.get("percent") or 0) > 0]
-    if not template:
-        template = [{"label": "全额拨付", "percent": 100, "gate": "on_award"}]
-    plan = []
-    for index, tranche in enumerate(template):
-        if index < len(template) - 1:
-            amount = amount_fen * int(tranche["percent"]) // 100
+FULL_PAYMENT = {"label": "全额拨付", "percent": 100, "gate": TrancheGate.ON_AWARD.value}
+
+
+def plan_tranches(template: list[dict] | None, amount_fen: int) -> list[Tranche]:
+    """The award's tranches from the round's template (unsaved): each its percent of the
+    amount rounded down to the fen, the last taking the remainder, so they sum exactly to
+    the award. No template: one tranche of the whole amount on award."""
+    template = [t for t in (template or []) if int(t.get("percent") or 0) > 0] or [FULL_PAYMENT]
+    tranches: list[Tranche] = []
+    for index, row in enumerate(template, start=1):
+        if index < len(template):
+            amount = amount_fen * int(row["percent"]) // 100
         else:
-            amount = amount_fen - sum(t["amount_fen"] for t in plan)
-        plan.append({"label": tranche.get("label", ""), "percent": int(tranche["percent"]),
-                     "gate": tranche.get("gate", "on_award"), "amount_fen": amount})
-    return plan
+            amount = amount_fen - sum(t.amount_fen for t in tranches)
+        tranches.append(Tranche(index=index, label=str(row.get("label", ""))[:200],
+                                percent=int(row["percent"]), amount_fen=amount,
+                                gate=TrancheGate(row.get("gate") or TrancheGate.ON_AWARD),
+                                state=TrancheState.SCHEDULED))
+    return tranches
+
+
+def record_imported_payment(award: Award, paid_at: datetime, actor=None) -> None:
+    """An award imported from before the platform (a finished project of a closed round) was
+    paid in full: it gets one paid tranche of its whole amount and its COMMIT, RELEASE and
+    PAYMENT entries, marked imported, so that balances are sums of entries for every year.
+    Added to the session, not flushed: an import adds many at once."""
+    tranche = Tranche(index=1, label=FULL_PAYMENT["label"], percent=100,
+                      amount_fen=award.amount_fen, gate=TrancheGate.ON_AWARD,
+                      state=TrancheState.PAID)
+    award.tranches.append(tranche)
+    for kind in (LedgerKind.COMMIT, LedgerKind.RELEASE, LedgerKind.PAYMENT):
+        db.session.add(LedgerEntry(
+            kind=kind, round=award.round, pool_id=award.pool_id, award=award,
+            tranche=None if kind == LedgerKind.COMMIT else tranche,
+            amount_fen=award.amount_fen, imported=True, note="历史数据导入：全额拨付",
+            created_at=paid_at, created_by_id=getattr(actor, "id", None)))
 
 
 def organisation_region(application: Application) -> str:
@@ -206,9 +188,6 @@ def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -
     if challenge is not None:
         db.session.refresh(challenge)
     check_pool_funds(pool, application)
-    round_budget = db.session.scalar(
-        select(Round.total_budget_fen).where(Round.id == application.round_id))
-    pool_amount = db.session.scalar(select(Pool.amount_fen).where(Pool.id == pool.id))
 
     if db.session.scalar(select(Award.id).where(Award.application_id == application.id)):
         raise NotAllowed(_l("这个项目已经有立项记录，不能重复立项。"))
@@ -219,21 +198,22 @@ def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -
         if challenge_live_awards(challenge.id) >= challenge.slots:
             raise NotAllowed(_l("命题“%(title)s”的 %(n)d 个名额已满。", title=challenge.title,
                                 n=challenge.slots), field="amount")
-    remaining = pool_amount - pool_committed_fen(pool.id)
-    if amount_fen > remaining:
+    amount = from_fen(amount_fen)
+    remaining = balance(Pool, pool.id).remaining
+    if amount > remaining:
         raise NotAllowed(_l("资金池“%(pool)s”余额不足：尚余 %(left)s，本次需要 %(need)s。",
                             pool=pool.name, left=format_yuan(remaining),
-                            need=format_yuan(amount_fen)), field="amount")
-    round_remaining = round_budget - round_committed_fen(application.round_id)
-    if amount_fen > round_remaining:
+                            need=format_yuan(amount)), field="amount")
+    round_remaining = balance(Round, application.round_id).remaining
+    if amount > round_remaining:
         raise NotAllowed(_l("超出年度总预算：尚余 %(left)s，本次需要 %(need)s。",
-                            left=format_yuan(round_remaining), need=format_yuan(amount_fen)),
+                            left=format_yuan(round_remaining), need=format_yuan(amount)),
                          field="amount")
 
     round_ = db.session.get(Round, application.round_id)
     award = Award(application_id=application.id, round_id=application.round_id,
                   pool_id=pool.id, amount_fen=amount_fen, status=AwardStatus.APPROVED,
-                  tranche_plan=tranche_plan(round_.tranche_template, amount_fen),
+                  tranches=plan_tranches(round_.tranche_template, amount_fen),
                   approved_at=utcnow(), approved_by_id=getattr(actor, "id", None))
     db.session.add(award)
     db.session.flush()
@@ -255,15 +235,15 @@ def decommit_award(award: Award, reason: str, actor) -> LedgerEntry | None:
     db.session.refresh(award)
     if award.status not in LIVE_AWARD_STATUSES:
         raise NotAllowed(_l("这项立项已经撤销或终止。"))
-    held = award_committed_fen(award.id)
+    held = balance(Award, award.id).committed
     before = {"status": award.status}
     award.status = AwardStatus.WITHDRAWN
     award.withdrawn_reason = reason
     entry = None
     if held > 0:
         entry = add_entry(LedgerKind.DECOMMIT, round_id=award.round_id, pool_id=award.pool_id,
-                          award_id=award.id, amount_fen=held, actor=actor,
+                          award_id=award.id, amount_fen=to_fen(held), actor=actor,
                           note=f"撤销立项：{reason}")
     record("award.decommit", award, actor=actor, before=before,
-           after={"status": award.status, "reason": reason, "returned": from_fen(held)})
+           after={"status": award.status, "reason": reason, "returned": held})
     return entry

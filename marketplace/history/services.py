@@ -1,5 +1,8 @@
 """Importing past rounds. All or nothing: any bad row and nothing is written.
 
+An imported awarded project was finished and paid in full: its award gets one paid tranche
+and COMMIT, RELEASE and PAYMENT ledger entries marked imported (funds.record_imported_payment).
+
 Rows are matched on (year, USCC, project title): a row already imported is left as it is,
 so importing the same file twice changes nothing, also when two uploads run at once: imports
 take one named lock before reading what exists, so the second sees what the first wrote.
@@ -22,6 +25,7 @@ from marketplace.core.policy import require
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.funds.models import Award, AwardStatus
+from marketplace.funds.services import record_imported_payment
 from marketplace.history import policy
 from marketplace.history.rows import (
     HistoryFileError,
@@ -234,10 +238,12 @@ class _Plan:
                 categories[row.year].append(row.category)
             if row.status == "awarded":
                 amount_fen = to_fen(row.awarded)
-                db.session.add(Award(
+                award = Award(
                     application=application, round=round_, amount_fen=amount_fen,
                     status=AwardStatus.AWARDED, approved_at=_on(row.year),
-                    approved_by_id=actor_id, awarded_at=_on(row.year), imported=True))
+                    approved_by_id=actor_id, awarded_at=_on(row.year), imported=True)
+                db.session.add(award)
+                record_imported_payment(award, _on(row.year), actor)
                 budget_added[row.year] += amount_fen
         for year, fen in budget_added.items():
             self.rounds[year].total_budget_fen += fen

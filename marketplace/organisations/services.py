@@ -1,7 +1,6 @@
 """Organisation changes. Each checks, changes, audits and queues mail; the caller commits."""
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -9,12 +8,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.models import User
 from marketplace.accounts.tokens import make_token, read_token
 from marketplace.audit.services import record, snapshot
+from marketplace.core.locks import lock_rows, named_lock
 from marketplace.core.policy import NotAllowed, require
 from marketplace.core.timeutil import to_local, utcnow
 from marketplace.core.urls import public_url
@@ -168,19 +168,9 @@ def _lock_invitations(actor: User, email: str) -> None:
     """Serialise invitations by the same user or to the same address, so that the counts
     read next cannot change before this request commits."""
     db.session.flush()
-    if db.session.get_bind().dialect.name == "sqlite":
-        # The driver starts a transaction at the first write: a no-op update takes SQLite's
-        # database write lock (waiting up to the busy timeout), serialising every writer.
-        users = User.__table__
-        db.session.execute(update(users).where(users.c.id == actor.id).values(id=users.c.id))
-        return
-    db.session.execute(select(User.id).where(User.id == actor.id)
-                       .with_for_update(key_share=True))
-    # No row stands for an address that has never been invited: a transaction-scoped
-    # advisory lock on a stable 64-bit key of it does.
-    digest = hashlib.sha256(f"organisation.invite:{email}".encode()).digest()
-    db.session.execute(select(func.pg_advisory_xact_lock(
-        int.from_bytes(digest[:8], "big", signed=True))))
+    lock_rows(User, [actor.id])
+    # No row stands for an address that has never been invited: a lock named after it does.
+    named_lock(f"organisation.invite:{email}")
 
 
 def _invitations_sent_since(since: datetime, *conditions) -> int:

@@ -1,5 +1,6 @@
 """Results: each application's score by the round's method, and the ranking table
-(评审汇总表) per pool, with the running total of what would be committed."""
+(评审汇总表) per pool, with the running total of what would be committed: the pool's
+committed money (from the ledger) and, down the ranking, the requests still open."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,15 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.applications.models import Application, ApplicationStatus
-from marketplace.core.money import from_fen
 from marketplace.extensions import db
-from marketplace.funds.models import Award, AwardStatus
+from marketplace.funds.balances import balance
+from marketplace.funds.models import LIVE_AWARD_STATUSES, Award
 from marketplace.review import scoring
 from marketplace.review.models import AssignmentStatus, Review, ReviewAssignment, ReviewStatus
 from marketplace.review.services import REVIEWED_STATUSES, settings_for
 from marketplace.rounds.models import Pool, Round
 
-LIVE = (AwardStatus.APPROVED, AwardStatus.AWARDED)
 IN_CONTENTION = (ApplicationStatus.IN_REVIEW, ApplicationStatus.WAITLISTED)
 
 
@@ -37,10 +37,9 @@ class RankingRow:
 
     @property
     def would_commit(self) -> Decimal:
-        """What this row adds to the pool: its award, or its request while still open."""
-        if self.award is not None:
-            return self.award.amount
-        if self.application.status in IN_CONTENTION:
+        """What approving down to this row adds to the pool's commitments: its request while
+        still open (an award is committed already, wherever it ranks)."""
+        if self.award is None and self.application.status in IN_CONTENTION:
             return self.application.requested
         return Decimal("0.00")
 
@@ -56,7 +55,8 @@ def submitted_reviews(round_id: int) -> list[tuple[int, int, Decimal]]:
     return [(r, a, Decimal(t)) for r, a, t in rows]
 
 
-def ranking(round_: Round, pool: Pool) -> list[RankingRow]:
+def _ranked(round_: Round, pool: Pool) -> list[RankingRow]:
+    """The pool's applications in review or decided, best score first, ranked."""
     settings = settings_for(round_)
     reviews = submitted_reviews(round_.id)
     scores = scoring.application_scores(settings.scoring_method.value, reviews)
@@ -73,7 +73,7 @@ def ranking(round_: Round, pool: Pool) -> list[RankingRow]:
         Application.status.in_(REVIEWED_STATUSES))
         .options(selectinload(Application.organisation))).all()
     awards = {a.application_id: a for a in db.session.scalars(select(Award).where(
-        Award.round_id == round_.id, Award.status.in_(LIVE)))}
+        Award.round_id == round_.id, Award.status.in_(LIVE_AWARD_STATUSES)))}
     rows = [RankingRow(application=a, score=scores.get(a.id), totals=sorted(totals[a.id]),
                        done=len(totals[a.id]), assigned=assigned.get(a.id, 0),
                        disagreement=scoring.disagrees(totals[a.id],
@@ -81,18 +81,28 @@ def ranking(round_: Round, pool: Pool) -> list[RankingRow]:
                        award=awards.get(a.id))
             for a in applications]
     rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.application.id))
-    running = Decimal("0.00")
     for position, row in enumerate(rows, start=1):
         row.rank = position if row.score is not None else None
+    return rows
+
+
+def ranking(round_: Round, pool: Pool) -> list[RankingRow]:
+    """The ranking with money: each row's running total is the pool's committed money (the
+    ledger's) plus the open requests down to it, its remainder what the pool would have left
+    if those were approved."""
+    rows = _ranked(round_, pool)
+    pool_balance = balance(Pool, pool.id)
+    running = pool_balance.committed
+    for row in rows:
         running += row.would_commit
         row.running_total = running
-        row.remainder = from_fen(pool.amount_fen) - running
+        row.remainder = pool_balance.amount - running
     return rows
 
 
 def waitlist(round_: Round) -> list[RankingRow]:
     """候补名单: waitlisted applications of the round, best score first, per pool order."""
-    rows = [row for pool in round_.pools for row in ranking(round_, pool)
+    rows = [row for pool in round_.pools for row in _ranked(round_, pool)
             if row.application.status == ApplicationStatus.WAITLISTED]
     rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.application.id))
     return rows

@@ -44,7 +44,7 @@ from marketplace.core.timeutil import to_local, utcnow
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.funds import services as funds
-from marketplace.funds.models import Award, AwardStatus
+from marketplace.funds.models import LIVE_AWARD_STATUSES, Award, AwardStatus
 from marketplace.notify.services import queue_mail
 from marketplace.organisations.models import MemberRole, Membership, Organisation
 from marketplace.organisations.uscc import is_valid_uscc, normalise_uscc
@@ -720,7 +720,7 @@ def approved_awards(round_: Round) -> list[Award]:
     return list(db.session.scalars(
         select(Award).join(Application, Application.id == Award.application_id)
         .where(Award.round_id == round_.id,
-               Award.status.in_((AwardStatus.APPROVED, AwardStatus.AWARDED)))
+               Award.status.in_(LIVE_AWARD_STATUSES))
         .options(selectinload(Award.application).selectinload(Application.organisation),
                  selectinload(Award.pool))
         .order_by(Award.pool_id, Application.title, Award.id)))

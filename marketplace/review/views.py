@@ -31,12 +31,13 @@ from marketplace.core import nav
 from marketplace.core.actions import perform
 from marketplace.core.exports import xlsx_response
 from marketplace.core.forms import apply_refusal
-from marketplace.core.money import format_yuan, from_fen
+from marketplace.core.money import format_yuan
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db, limiter
+from marketplace.funds.balances import balance
 from marketplace.funds.models import Award
-from marketplace.funds.services import check_pool_funds, pool_remaining_fen
+from marketplace.funds.services import check_pool_funds
 from marketplace.review import policy, results, services
 from marketplace.review.forms import (
     ActionForm,
@@ -548,7 +549,7 @@ def ranking(round_id: int):
     pool = _ranking_pool(round_)
     _, _, rows = _ranking_table(round_, pool)
     return render_template("review/ranking.html", round=round_, pool=pool, rows=rows,
-                           settings=settings, remaining=from_fen(pool_remaining_fen(pool)),
+                           settings=settings, remaining=balance(Pool, pool.id).remaining,
                            own=policy.member_organisation_ids(current_user))
 
 

@@ -89,7 +89,9 @@ class TrancheGate(str, enum.Enum):
     """When a tranche of an award may be released."""
 
     ON_AWARD = "on_award"
+    AFTER_AGREEMENT = "after_agreement"    # after the project agreement (项目协议书) is signed
     AFTER_REPORT = "after_report"          # after the mid-term progress report is approved
+    AFTER_MIDTERM = "after_midterm"        # after the mid-term evaluation (中期评估) passes
     AFTER_ACCEPTANCE = "after_acceptance"  # after 验收
 
 

@@ -15,12 +15,13 @@ from decimal import Decimal
 import nh3
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import record, snapshot
+from marketplace.core.locks import lock_rows
 from marketplace.core.money import format_yuan, to_fen
 from marketplace.core.policy import NotAllowed, require
 from marketplace.core.timeutil import to_local, utcnow
@@ -77,7 +78,9 @@ def default_tranche_template() -> list[dict]:
 
 TRANCHE_GATE_LABELS = {
     TrancheGate.ON_AWARD: _l("立项后"),
+    TrancheGate.AFTER_AGREEMENT: _l("项目协议签订后"),
     TrancheGate.AFTER_REPORT: _l("中期报告通过后"),
+    TrancheGate.AFTER_MIDTERM: _l("中期评估合格后"),
     TrancheGate.AFTER_ACCEPTANCE: _l("验收合格后"),
 }
 
@@ -226,15 +229,11 @@ def create_round(actor, data: RoundData) -> Round:
 
 def lock_round(round_id: int) -> Round:
     """Lock the round's row for this transaction and re-read it: every change to its money
-    goes through here, one at a time. PostgreSQL: FOR NO KEY UPDATE (the same lock
-    funds.services takes on the round first, so the two never deadlock, and inserts of rows
-    that merely reference the round are not blocked). SQLite has no row locks: a no-op
-    write takes the database write lock up front instead of failing at the first insert."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        table = Round.__table__
-        db.session.execute(update(table).where(table.c.id == round_id).values(id=table.c.id))
+    goes through here, one at a time. The same lock funds.services takes on the round first
+    (`core.locks.lock_rows`), so the two never deadlock."""
+    lock_rows(Round, [round_id])
     return db.session.execute(
-        select(Round).where(Round.id == round_id).with_for_update(key_share=True)
+        select(Round).where(Round.id == round_id)
         .execution_options(populate_existing=True)).scalar_one()
 
 
@@ -455,7 +454,7 @@ def create_pool(actor, round: Round, name: str, kind: PoolKind, amount: Decimal,
 
 def update_pool(actor, pool: Pool, name: str, amount: Decimal,
                 regions: list[str] = ()) -> Pool:
-    from marketplace.funds.balances import pool_balances
+    from marketplace.funds.balances import balance
 
     require(policy.can_edit_round(actor, pool.round))
     round = lock_round(pool.round_id)
@@ -468,10 +467,10 @@ def update_pool(actor, pool: Pool, name: str, amount: Decimal,
     amount_fen = to_fen(amount)
     _refuse_over_budget(round, _pooled_fen(round.id, exclude_pool_id=pool.id), amount_fen,
                         "amount")
-    balance = pool_balances(round.id).get(pool.id)
-    if balance is not None and amount < balance.committed:
+    committed = balance(Pool, pool.id).committed
+    if amount < committed:
         raise NotAllowed(_l("该资金池已承诺 %(committed)s，金额不能低于这个数。",
-                            committed=format_yuan(balance.committed)), field="amount")
+                            committed=format_yuan(committed)), field="amount")
     before = snapshot(pool, POOL_FIELDS)
     pool.name = name
     pool.amount_fen = amount_fen
@@ -778,14 +777,11 @@ def answer_invitation(actor, invitation: ChallengeInvitation, bid: bool, reason:
 
 def _lock_invitation(invitation: ChallengeInvitation) -> ChallengeInvitation:
     """Lock the invitation's row and read it again, so two answers at once run one after the
-    other (SQLite: a no-op write takes the database write lock)."""
-    table = ChallengeInvitation.__table__
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(table).where(table.c.id == invitation.id)
-                           .values(id=table.c.id))
+    other."""
+    lock_rows(ChallengeInvitation, [invitation.id])
     return db.session.execute(
         select(ChallengeInvitation).where(ChallengeInvitation.id == invitation.id)
-        .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
+        .execution_options(populate_existing=True)).scalar_one()
 
 
 def _notify_invitation_answered(invitation: ChallengeInvitation) -> None:

@@ -18,7 +18,7 @@ from marketplace.core.forms import apply_refusal
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.funds.balances import pool_balances, round_summary
+from marketplace.funds.balances import balances, round_summary
 from marketplace.organisations.models import (
     Membership,
     Organisation,
@@ -125,11 +125,11 @@ def detail(round_id: int):
         select(Round).where(Round.id == round_id)
         .options(selectinload(Round.pools), selectinload(Round.challenges)))
     visible_or_404(round is not None and policy.can_view_round(current_user, round))
-    balances = pool_balances(round.id)
+    pool_balances = balances(Pool, round_id=round.id)
     now = utcnow()
     return render_template(
-        "rounds/detail.html", round=round, balances=balances,
-        summary=round_summary(round, balances), phase=services.round_phase(round, now),
+        "rounds/detail.html", round=round, balances=pool_balances,
+        summary=round_summary(round, pool_balances), phase=services.round_phase(round, now),
         accepting=round.accepts_applications_at(now),
         is_organizer=policy.is_organizer(current_user),
         can_edit=policy.can_edit_round(current_user, round),

@@ -152,6 +152,7 @@ def test_every_fen_column_is_a_bigint_fen_column(app):
 def test_a_30_million_round_budget_award_and_ledger_entry_read_back_exactly(app):
     from marketplace.extensions import db
     from marketplace.funds import services as funds
+    from marketplace.funds.balances import balance
     from marketplace.funds.models import Award, LedgerEntry
     from marketplace.rounds.models import Pool, Round
     from tests.factories import make_application, make_organizer, make_review_round
@@ -173,4 +174,4 @@ def test_a_30_million_round_budget_award_and_ledger_entry_read_back_exactly(app)
     # A sum of BIGINT fen is NUMERIC on PostgreSQL; it still reads back as int fen.
     total = db.session.scalar(select(func.sum(LedgerEntry.amount_fen)))
     assert total == 3_000_000_000 and type(total) is int
-    assert funds.pool_remaining_fen(round_.pools[0]) == 0
+    assert balance(Pool, round_.pools[0].id).remaining == 0

@@ -6,12 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.applications.models import ApplicationStatus
+from marketplace.core.money import to_fen
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.funds import services as funds
+from marketplace.funds.balances import balance
 from marketplace.funds.models import AwardStatus, LedgerEntry, LedgerKind
 from marketplace.review import services
-from marketplace.rounds.models import PoolKind
+from marketplace.rounds.models import Pool, PoolKind, TrancheGate
 from tests.factories import (
     make_application,
     make_challenge,
@@ -27,27 +29,29 @@ def _ledger(round_id):
                               .order_by(LedgerEntry.id)).all()
 
 
-def test_approval_creates_award_tranche_plan_and_commit_entry(app):
+def test_approval_creates_award_tranches_and_commit_entry(app):
     organizer = make_organizer()
     application = make_application(requested="10000.01")
     award = services.approve_application(application, Decimal("10000.01"), organizer)
     db.session.commit()
     assert application.status == ApplicationStatus.APPROVED
     assert award.status == AwardStatus.APPROVED and award.amount_fen == 1_000_001
-    assert [t["amount_fen"] for t in award.tranche_plan] == [500_000, 300_000, 200_001]
-    assert sum(t["amount_fen"] for t in award.tranche_plan) == award.amount_fen
+    assert [(t.index, t.percent, t.amount_fen, t.gate) for t in award.tranches] == [
+        (1, 50, 500_000, TrancheGate.ON_AWARD), (2, 30, 300_000, TrancheGate.AFTER_REPORT),
+        (3, 20, 200_001, TrancheGate.AFTER_ACCEPTANCE)]
+    assert sum(t.amount_fen for t in award.tranches) == award.amount_fen
     [entry] = _ledger(application.round_id)
     assert (entry.kind, entry.amount_fen, entry.award_id) == (LedgerKind.COMMIT, 1_000_001,
                                                               award.id)
 
 
-def test_tranche_plan_puts_remainder_fen_on_last_tranche():
-    plan = funds.tranche_plan([{"label": "a", "percent": 33}, {"label": "b", "percent": 33},
-                               {"label": "c", "percent": 34}], 100)
-    assert [t["amount_fen"] for t in plan] == [33, 33, 34]
-    plan = funds.tranche_plan([{"label": "a", "percent": 50}, {"label": "b", "percent": 50}], 3)
-    assert [t["amount_fen"] for t in plan] == [1, 2]
-    assert funds.tranche_plan([], 7)[0]["amount_fen"] == 7
+def test_tranches_put_remainder_fen_on_last_tranche():
+    plan = funds.plan_tranches([{"label": "a", "percent": 33}, {"label": "b", "percent": 33},
+                                {"label": "c", "percent": 34}], 100)
+    assert [t.amount_fen for t in plan] == [33, 33, 34]
+    plan = funds.plan_tranches([{"label": "a", "percent": 50}, {"label": "b", "percent": 50}], 3)
+    assert [t.amount_fen for t in plan] == [1, 2]
+    assert funds.plan_tranches([], 7)[0].amount_fen == 7
 
 
 def test_approval_that_exactly_fills_the_pool_is_allowed(app):
@@ -60,7 +64,7 @@ def test_approval_that_exactly_fills_the_pool_is_allowed(app):
     services.approve_application(first, Decimal("60000"), organizer)
     services.approve_application(second, Decimal("40000"), organizer)
     db.session.commit()
-    assert funds.pool_remaining_fen(round_.pools[0]) == 0
+    assert balance(Pool, round_.pools[0].id).remaining == 0
 
 
 def test_approval_one_fen_over_the_pool_is_refused(app):
@@ -147,11 +151,11 @@ def test_decommit_returns_money_to_the_pool(app):
     application = make_application(requested="1000")
     award = services.approve_application(application, Decimal("1000"), organizer)
     pool = application.pool
-    assert funds.pool_committed_fen(pool.id) == 100_000
+    assert balance(Pool, pool.id).committed == Decimal("1000.00")
     funds.decommit_award(award, "异议成立", organizer)
     db.session.commit()
     assert award.status == AwardStatus.WITHDRAWN
-    assert funds.pool_committed_fen(pool.id) == 0
+    assert balance(Pool, pool.id).committed == 0
     assert [e.kind for e in _ledger(application.round_id)] == [LedgerKind.COMMIT,
                                                                LedgerKind.DECOMMIT]
 
@@ -183,7 +187,7 @@ def test_ledger_balance_equals_live_awards_and_never_exceeds_the_pool(app):
         db.session.commit()
         live = sum(a.amount_fen for a in db.session.scalars(select(Award).where(
             Award.status == AwardStatus.APPROVED)))
-        assert funds.pool_committed_fen(pool.id) == live <= pool.amount_fen
+        assert to_fen(balance(Pool, pool.id).committed) == live <= pool.amount_fen
 
 
 def test_open_call_project_is_refused_from_a_challenge_pool(app):

@@ -13,12 +13,12 @@ from marketplace.applications.models import ApplicationStatus
 from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.funds import services as funds
+from marketplace.funds.balances import balance
 from marketplace.funds.models import AwardStatus, LedgerEntry, LedgerKind
 from marketplace.notify.models import OutboxMessage
 from marketplace.review import results, services
 from marketplace.review.models import Objection, ObjectionStatus
-from marketplace.rounds.models import RoundStatus
+from marketplace.rounds.models import Pool, RoundStatus
 from tests.factories import (
     make_application,
     make_organisation,
@@ -63,6 +63,27 @@ def test_ranking_orders_by_score_with_running_total_and_remainder(app):
                                                Decimal("111000.00")]
     assert rows[1].remainder == Decimal("-10000.00")
     assert rows[2].rank is None
+
+
+def test_ranking_counts_committed_awards_before_any_open_request(app):
+    """The running total starts from what the pool has committed (the ledger), wherever the
+    award ranks: approving a better-scored open request would overdraw the pool."""
+    round_ = make_review_round()
+    pool = round_.pools[0]
+    pool.amount_fen = 10_000_000  # 100,000 yuan
+    db.session.commit()
+    open_ = make_application(round_, requested="50000", title="待定项目")
+    approved = make_application(round_, requested="60000", title="已立项项目")
+    reviewer = make_reviewer()
+    make_submitted_review(open_, reviewer, [20, 20, 25, 20, 15])
+    make_submitted_review(approved, reviewer, [10, 10, 10, 10, 10])
+    services.approve_application(approved, Decimal("60000"), make_organizer())
+    db.session.commit()
+    rows = results.ranking(round_, pool)
+    assert [r.application.id for r in rows] == [open_.id, approved.id]
+    assert [(r.running_total, r.remainder) for r in rows] == [
+        (Decimal("110000.00"), Decimal("-10000.00")),
+        (Decimal("110000.00"), Decimal("-10000.00"))]
 
 
 def test_ranking_exports_xlsx_neutralised_and_chinese_pdf(app, login_as):
@@ -179,7 +200,7 @@ def test_upheld_objection_withdraws_approval_and_waitlisted_may_be_approved(app)
     assert award.status == ApplicationStatus.REJECTED
     kinds = db.session.scalars(select(LedgerEntry.kind).order_by(LedgerEntry.id)).all()
     assert kinds == [LedgerKind.COMMIT, LedgerKind.DECOMMIT]
-    assert funds.pool_committed_fen(pool.id) == 0
+    assert balance(Pool, pool.id).committed == 0
     assert results.waitlist(round_)[0].application.id == waiting.id
     services.approve_application(waiting, Decimal("20000"), organizer)
     assert waiting.status == ApplicationStatus.APPROVED

@@ -11,7 +11,7 @@ from marketplace.audit.models import AuditEntry
 from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.funds.balances import pool_balances, round_summary
+from marketplace.funds.balances import balances, round_summary
 from marketplace.funds.models import LedgerEntry, LedgerKind
 from marketplace.notify.models import OutboxMessage
 from marketplace.organisations.models import OrganisationStatus, OrganisationType
@@ -20,6 +20,7 @@ from marketplace.rounds.models import (
     ChallengeInvitation,
     InvitationAnswer,
     MatchNotice,
+    Pool,
     PoolKind,
     Round,
     RoundStatus,
@@ -215,13 +216,13 @@ def test_pool_balances_are_commits_minus_decommits_in_one_query(app, count_queri
     db.session.commit()
     round_id = round.id
     with count_queries() as counter:
-        balances = pool_balances(round_id)
+        pool_balances = balances(Pool, round_id=round_id)
     assert counter.count == 1
-    assert balances[general.id].committed == Decimal("6500.00")
-    assert balances[general.id].remaining == Decimal("493500.00")
-    assert balances[targeted.id].committed == Decimal("10000.00")
-    assert balances[empty.id].committed == Decimal("0.00")
-    summary = round_summary(round, balances)
+    assert pool_balances[general.id].committed == Decimal("6500.00")
+    assert pool_balances[general.id].remaining == Decimal("493500.00")
+    assert pool_balances[targeted.id].committed == Decimal("10000.00")
+    assert pool_balances[empty.id].committed == Decimal("0.00")
+    summary = round_summary(round, pool_balances)
     assert summary.pooled == Decimal("610001.00")
     assert summary.committed == Decimal("16500.00")
     assert summary.remaining == summary.pooled - summary.committed
