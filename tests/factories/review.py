@@ -91,9 +91,8 @@ def make_submitted_review(application, reviewer, scores: list, comment: str = "æ
         application_id=application.id, reviewer_id=reviewer.id).one_or_none()
     if assignment is None:
         assignment = make_assignment(application, reviewer, commit=False)
-    review = services.review_for(assignment)
-    data = [services.ScoreData(s.criterion_id, str(v), "") for s, v in
-            zip(review.scores, scores, strict=True)]
-    services.save_review(assignment, data, comment, reviewer, submit=True)
+    data = [services.ScoreData(c.id, str(v), "") for c, v in
+            zip(services.stored_rubric_for(application).criteria, scores, strict=True)]
+    review = services.save_review(assignment, data, comment, reviewer, submit=True)
     db.session.commit()
     return review
