@@ -181,7 +181,8 @@ def proposal(application_id: int):
 
 def _criteria(assignment: ReviewAssignment) -> list:
     """What the score form asks: the criteria of the rubric the review was saved against, or,
-    before its first save (no review is stored yet), of the rubric it will be scored by."""
+    before its first save (no review is stored yet), of the rubric it will be scored by —
+    stored, since a reviewer is assigned only once review has started (start_review)."""
     if assignment.review is not None:
         return list(assignment.review.rubric.criteria)
     return list(services.rubric_for(assignment.application).criteria)
