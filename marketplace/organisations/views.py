@@ -131,6 +131,7 @@ def revoke_invitation(org_id: int, invitation_id: int):
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @login_required
 def accept_invitation(token: str):
+    # Only read, but a bad or used token is refused like a change: shown, then home.
     found = perform(lambda: services.invitation_from_token(token), None)
     if not found:
         return redirect(url_for("public.home"))
