@@ -1,5 +1,6 @@
 """Request plumbing shared by every page: locale, login loading, security headers, errors,
-template helpers."""
+the unit of work (core/unit_of_work.py: one commit per request, no write on GET), template
+helpers."""
 from __future__ import annotations
 
 from itertools import chain
@@ -8,7 +9,6 @@ from flask import (
     Flask,
     abort,
     flash,
-    g,
     has_request_context,
     jsonify,
     render_template,
@@ -24,7 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from marketplace.accounts.roles import current_roles
-from marketplace.core import nav
+from marketplace.core import nav, unit_of_work
 from marketplace.core.money import format_yuan
 from marketplace.core.timeutil import to_local
 from marketplace.extensions import db, login_manager
@@ -47,7 +47,7 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background work: mail sets its own locale
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = getattr(g, "locale_override", None) or request.cookies.get(LOCALE_COOKIE)
+    chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in languages:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
@@ -78,6 +78,14 @@ def render_error(error: HTTPException):
     return render_template("errors/error.html", code=code, error=error), code
 
 
+def server_error_response():
+    """The 500 answer: after an unhandled error, or when a request's commit failed."""
+    db.session.rollback()
+    if _wants_json():
+        return jsonify({"error": "internal server error"}), 500
+    return render_template("errors/error.html", code=500, error=InternalServerError()), 500
+
+
 def refuse_nul_bytes():
     """A NUL character (%00) in the path, a query string, a form field or a file name is
     refused with 400 before any view runs. PostgreSQL cannot store or even compare text with
@@ -97,6 +105,13 @@ def refuse_nul_bytes():
         return jsonify({"error": message, "fields": {name: message for name in fields}}), 400
     flash(message, "danger")
     return render_template("errors/error.html", code=400, error=BadRequest()), 400
+
+
+def _commit_failed():
+    """A request whose commit failed: the 500 page says that nothing was saved."""
+    if not _wants_json():
+        flash(_("操作没有保存成功，请稍后重试。"), "danger")
+    return server_error_response()
 
 
 def _names_a_row_or_page(name: str) -> bool:
@@ -161,6 +176,9 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    # After the other after_request hooks: it runs before them (see unit_of_work.init_app).
+    unit_of_work.init_app(app, lambda: app.make_response(_commit_failed()))
+
     for code in ERROR_CODES:
         app.register_error_handler(code, render_error)
 
@@ -171,10 +189,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(error):
-        db.session.rollback()
-        if _wants_json():
-            return jsonify({"error": "internal server error"}), 500
-        return render_template("errors/error.html", code=500, error=InternalServerError()), 500
+        return server_error_response()
 
     @app.teardown_request
     def _rollback_unfinished(exc):

@@ -34,7 +34,7 @@ def test_demo_logins_work(client, app):
 def test_language_choice_is_remembered_for_the_account(client, app):
     user = make_user(locale="zh_CN")
     client.post("/login", data={"email": user.email, "password": PASSWORD})
-    response = client.get("/language/en?next=/organisations/")
+    response = client.post("/language", data={"locale": "en", "next": "/organisations/"})
     assert response.headers["Location"] == "/organisations/"
     assert db.session.get(User, user.id).locale == "en"
     html = client.get("/organisations/").get_data(as_text=True)
@@ -43,7 +43,7 @@ def test_language_choice_is_remembered_for_the_account(client, app):
 
 def test_language_chosen_before_login_is_kept_and_saved(client, app):
     user = make_user(locale="zh_CN")
-    client.get("/language/en")
+    client.post("/language", data={"locale": "en"})
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
     assert db.session.get(User, user.id).locale == "en"

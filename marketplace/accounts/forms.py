@@ -60,3 +60,7 @@ class LogoutForm(FlaskForm):
 class LanguageForm(FlaskForm):
     locale = SelectField(choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")])
     next = HiddenField()
+
+
+class ConfirmEmailForm(FlaskForm):
+    pass

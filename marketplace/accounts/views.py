@@ -5,8 +5,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -20,17 +18,18 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.accounts import services
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.forms import (
+    ConfirmEmailForm,
     ForgotPasswordForm,
+    LanguageForm,
     LoginForm,
     LogoutForm,
     RegisterForm,
     ResendConfirmationForm,
     ResetPasswordForm,
 )
-from marketplace.core.forms import apply_refusal
-from marketplace.core.policy import NotAllowed
+from marketplace.core.actions import form_status, perform
 from marketplace.core.urls import safe_next
-from marketplace.extensions import db, limiter
+from marketplace.extensions import limiter
 from marketplace.web import LOCALE_COOKIE
 
 bp = Blueprint("accounts", __name__)
@@ -52,25 +51,21 @@ def register():
         return redirect(url_for("public.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register(form.email.data, form.password.data, form.name.data)
-        except NotAllowed as refusal:
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            return render_template("accounts/check_email.html", email=user.email)
-    return render_template("accounts/register.html", form=form)
+        registered = perform(lambda: services.register(
+            form.email.data, form.password.data, form.name.data), None, form)
+        if registered:
+            return render_template("accounts/check_email.html", email=registered.value.email)
+    return render_template("accounts/register.html", form=form), form_status()
 
 
-@bp.route("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
-    try:
-        services.confirm_email(token)
-    except NotAllowed as refusal:
-        flash(refusal.reason, "danger")
-        return redirect(url_for("accounts.login"))
-    db.session.commit()
-    flash(_("邮箱已确认，请登录。"), "success")
+    """The link in the confirmation mail shows a button; only pressing it (a POST) confirms,
+    so a mail scanner or a link preview that follows the link confirms nothing."""
+    form = ConfirmEmailForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm_email.html", form=form), form_status()
+    perform(lambda: services.confirm_email(token), _("邮箱已确认，请登录。"))
     return redirect(url_for("accounts.login"))
 
 
@@ -82,7 +77,6 @@ def resend_confirmation():
         user = services.find_user_by_email(request.form.get("email", ""))
         if user and not user.is_confirmed:
             services.send_confirmation(user)
-            db.session.commit()
     flash(_("如果该邮箱已注册且尚未确认，我们已重新发送确认邮件。"), "info")
     return redirect(url_for("accounts.login"))
 
@@ -113,14 +107,13 @@ def login():
             chosen = request.cookies.get(LOCALE_COOKIE)
             if chosen in current_app.config["LANGUAGES"]:
                 services.set_locale(user, chosen)
-            db.session.commit()
             response = redirect(safe_next(form.next.data, url_for("public.home")))
             response.set_cookie(LOCALE_COOKIE, user.locale, max_age=60 * 60 * 24 * 365,
                                 samesite="Lax", httponly=True,
                                 secure=current_app.config["SESSION_COOKIE_SECURE"])
             return response
     return render_template("accounts/login.html", form=form, unconfirmed_email=unconfirmed_email,
-                           resend_form=ResendConfirmationForm())
+                           resend_form=ResendConfirmationForm()), form_status()
 
 
 @bp.route("/logout", methods=["POST"])
@@ -128,7 +121,6 @@ def login():
 def logout():
     if LogoutForm().validate_on_submit():
         services.logout(current_user._get_current_object())
-        db.session.commit()
         logout_user()
         session.clear()
         flash(_("已退出登录。"), "info")
@@ -141,41 +133,36 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         # The same answer whether or not the address is registered.
         flash(_("如果该邮箱已注册，重置密码的链接已发送，请查收。"), "info")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+    return render_template("accounts/forgot_password.html", form=form), form_status()
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except NotAllowed as refusal:
-            if refusal.field:
-                apply_refusal(form, refusal)
-            else:
-                flash(refusal.reason, "danger")
-                return redirect(url_for("accounts.forgot_password"))
-        else:
-            db.session.commit()
-            flash(_("密码已重置，请用新密码登录。"), "success")
+        reset = perform(lambda: services.reset_password(token, form.password.data),
+                        _("密码已重置，请用新密码登录。"), form)
+        if reset:
             return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+        if not reset.refusal.field:  # the link itself is bad: ask for a new one
+            return redirect(url_for("accounts.forgot_password"))
+    return render_template("accounts/reset_password.html", form=form), form_status()
 
 
-@bp.route("/language/<code>")
-def set_language(code: str):
-    if code not in current_app.config["LANGUAGES"]:
-        abort(404)
-    g.locale_override = code
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The language switch in the navbar (a form, so that following a link changes nothing):
+    the cookie for everyone, the account's language too for a signed-in user."""
+    form = LanguageForm()
+    if not form.validate_on_submit() or form.locale.data not in current_app.config["LANGUAGES"]:
+        abort(400)
+    code = form.locale.data
     if current_user.is_authenticated:
         services.set_locale(current_user._get_current_object(), code)
-        db.session.commit()
-    response = make_response(redirect(safe_next(request.args.get("next"), url_for("public.home"))))
+    response = redirect(safe_next(form.next.data, url_for("public.home")))
     response.set_cookie(LOCALE_COOKIE, code, max_age=60 * 60 * 24 * 365, samesite="Lax",
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

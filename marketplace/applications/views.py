@@ -30,11 +30,10 @@ from marketplace.applications.models import (
     ApplicationStatus,
     Attachment,
 )
-from marketplace.core import nav
-from marketplace.core.actions import perform
+from marketplace.core import nav, unit_of_work
+from marketplace.core.actions import attempt, form_status, perform, show_refusal
 from marketplace.core.exports import csv_response, xlsx_response
-from marketplace.core.forms import apply_refusal
-from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.core.policy import visible_or_404
 from marketplace.core.timeutil import to_local
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
@@ -122,28 +121,26 @@ def new():
         if chosen is None:
             form.organisation_id.errors = [_("请选择申报组织。")]
         else:
-            try:
-                application = services.start_application(
-                    current_user, chosen, round_, challenge,
-                    token=form.start_token.data or None)
+            started = perform(lambda: services.start_application(
+                current_user, chosen, round_, challenge, token=form.start_token.data or None),
+                None, form)
+            if started:
+                application = started.value
                 editable = policy.can_edit(current_user, application)
                 if not editable:
-                    # A repeat of a request whose draft went further since (submitted).
-                    db.session.rollback()
+                    # A repeat of a request whose draft went further since (submitted): the
+                    # draft was found by its token, nothing was started.
                     return _went_further(application, editable.reason)
-                services.save_draft(current_user, application, form.to_data())
-            except NotAllowed as refusal:
-                db.session.rollback()
-                apply_refusal(form, refusal)
-            else:
-                return _after_save(application, form)
+                if perform(lambda: services.save_draft(current_user, application,
+                                                       form.to_data()), None, form):
+                    return _after_save(application, form)
     if not form.start_token.data:
         form.start_token.data = services.new_start_token()
     form.add_blank_rows()
     return render_template("applications/form.html", form=form, application=None,
                            round=round_, challenge=challenge, problems=[],
                            choose_organisation=len(verified) > 1,
-                           organisation=verified[0])
+                           organisation=verified[0]), form_status()
 
 
 @bp.route("/<int:app_id>/edit", methods=["GET", "POST"])
@@ -167,17 +164,14 @@ def edit(app_id: int):
             flash(warning, "warning")
     form.organisation_id.data = application.organisation_id
     if form.validate_on_submit():
-        try:
-            services.save_draft(current_user, application, form.to_data())
-        except NotAllowed as refusal:
-            db.session.rollback()
-            if not policy.can_edit(current_user, application):
-                return _went_further(application, refusal.reason)
-            apply_refusal(form, refusal)
-        else:
+        saved = attempt(lambda: services.save_draft(current_user, application, form.to_data()))
+        if saved:
             return _after_save(application, form)
+        if not policy.can_edit(current_user, application):
+            return _went_further(application, saved.refusal.reason)
+        show_refusal(saved.refusal, form)
     form.add_blank_rows()
-    return _render_form(form, application)
+    return _render_form(form, application, status=form_status())
 
 
 def _submitted_message() -> str:
@@ -207,27 +201,30 @@ def _render_form(form, application, problems=(), status=200):
 
 
 def _after_save(application: Application, form):
-    """Commit the saved draft; with the submit button, submit it too (or list every problem)."""
-    db.session.commit()
+    """The draft is saved; with the submit button, submit it too (or list every problem)."""
     if request.form.get("action") != "submit":
         flash(_("草稿已保存。"), "success")
         return redirect(url_for(".edit", app_id=application.id))
-    try:
-        services.submit_application(current_user, application)
-    except services.SubmissionRefused as refused:
-        db.session.rollback()
-        for problem in refused.problems:
-            if problem.field and hasattr(form, problem.field):
-                getattr(form, problem.field).errors = [
-                    *getattr(form, problem.field).errors, problem.reason]
-        form.add_blank_rows()
-        return _render_form(form, application, refused.problems, 422)
-    except NotAllowed as refusal:
-        db.session.rollback()
-        flash(refusal.reason, "danger")
+    # The one request that commits twice, on purpose: the draft is committed before it is
+    # submitted, for two reasons. What the member typed is kept when the submission is
+    # refused (the form comes back with every problem, 422, and only the refused submission
+    # is rolled back). And the submission takes its locks in the order every submission takes,
+    # organisation then application: still holding the application's row from the save, it
+    # would take them the other way round, and could deadlock with the 提交 button.
+    unit_of_work.commit_so_far()
+    submitted = attempt(lambda: services.submit_application(current_user, application))
+    if submitted:
+        flash(_submitted_message(), "success")
         return redirect(url_for(".detail", app_id=application.id))
-    db.session.commit()
-    flash(_submitted_message(), "success")
+    if isinstance(submitted.refusal, services.SubmissionRefused):
+        # Listed on top; those about one field next to it too.
+        for problem in submitted.refusal.problems:
+            field = getattr(form, problem.field, None) if problem.field else None
+            if field is not None:
+                field.errors = [*field.errors, problem.reason]
+        form.add_blank_rows()
+        return _render_form(form, application, submitted.refusal.problems, 422)
+    flash(submitted.refusal.reason, "danger")
     return redirect(url_for(".detail", app_id=application.id))
 
 
@@ -269,18 +266,9 @@ def _organisation_data(application: Application) -> dict:
 def submit(app_id: int):
     application = _load(app_id)
     if ActionForm().validate_on_submit():
-        try:
-            services.submit_application(current_user, application)
-        except services.SubmissionRefused as refused:
-            db.session.rollback()
-            for problem in refused.problems:
-                flash(problem.reason, "danger")
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("申报书已提交。"), "success")
+        # A refused submission shows every problem.
+        perform(lambda: services.submit_application(current_user, application),
+                _("申报书已提交。"))
     return redirect(url_for(".detail", app_id=app_id))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import case, select
 
 from marketplace.applications.models import Application
 from marketplace.core import nav
+from marketplace.core.actions import form_status
 from marketplace.core.exports import neutralise
 from marketplace.core.money import from_fen
 from marketplace.core.policy import visible_or_404
@@ -42,20 +43,22 @@ def upload():
     visible_or_404(policy.can_import(current_user))
     form = ImportForm()
     report = None
+    status = form_status()  # 422 (nothing kept) unless the file is imported or checked clean
     if form.validate_on_submit():
         data = form.file.data.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             form.file.errors = [*form.file.errors, _("文件太大：最大 5 MB。")]
         else:
+            # All or nothing: a file with any bad row is imported not at all, and a dry run
+            # writes nothing (the service checks without writing).
             report = import_history(data, current_user, dry_run=form.dry_run.data)
-            if report.ok and not report.dry_run:
-                db.session.commit()
-                flash(report.summary(), "success")
-            else:
-                db.session.rollback()
+            if report.ok:
+                status = 200
+                if not report.dry_run:
+                    flash(report.summary(), "success")
     return render_template("history/import.html", form=form, report=report,
                            columns=[(c, COLUMN_HELP[c]) for c in COLUMNS],
-                           max_rows=MAX_ROWS, blank_rows=BLANK_ROWS_END_TABLE)
+                           max_rows=MAX_ROWS, blank_rows=BLANK_ROWS_END_TABLE), status
 
 
 @bp.route("/template.csv")

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_mail import Message
 from sqlalchemy import func, select
@@ -70,7 +70,14 @@ def deliver_pending(batch_size: int = 50) -> DeliveryReport:
 
     On PostgreSQL the batch is locked FOR UPDATE SKIP LOCKED, so two senders
     running at once take disjoint batches and never send a message twice.
+
+    The one service that commits, on purpose: what was sent is marked sent for good batch by
+    batch, so a failure later in the run never sends it again. It therefore runs only in the
+    sender process (`flask outbox send`), never inside a request's unit of work.
     """
+    if has_request_context():
+        raise RuntimeError("deliver_pending commits per batch: run it with `flask outbox "
+                           "send`, not in a request")
     report = DeliveryReport()
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     while True:

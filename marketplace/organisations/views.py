@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import roles
 from marketplace.core import nav
-from marketplace.core.actions import perform
-from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.core.actions import form_status, perform
+from marketplace.core.policy import visible_or_404
 from marketplace.extensions import db
 from marketplace.organisations import policy, services
 from marketplace.organisations.forms import ActionForm, InviteForm, OrganisationForm, RejectForm
@@ -51,7 +51,7 @@ def create():
                           _("组织已创建，等待团市委审核。审核结果会发到你的邮箱。"), form)
         if created:
             return redirect(url_for(".detail", org_id=created.value.id))
-    return render_template("organisations/form.html", form=form, organisation=None)
+    return render_template("organisations/form.html", form=form, organisation=None), form_status()
 
 
 @bp.route("/<int:org_id>")
@@ -91,7 +91,8 @@ def edit(org_id: int):
             lambda: services.update_organisation(current_user, organisation, form.to_data()),
             _("组织信息已保存。"), form):
         return redirect(url_for(".detail", org_id=org_id))
-    return render_template("organisations/form.html", form=form, organisation=organisation)
+    return render_template("organisations/form.html", form=form,
+                           organisation=organisation), form_status()
 
 
 @bp.route("/<int:org_id>/invite", methods=["POST"])
@@ -136,22 +137,19 @@ def revoke_invitation(org_id: int, invitation_id: int):
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @login_required
 def accept_invitation(token: str):
-    try:
-        invitation = services.invitation_from_token(token)
-    except NotAllowed as refusal:
-        flash(refusal.reason, "danger")
+    # Only read, but a bad or used token is refused like a change: shown, then home.
+    found = perform(lambda: services.invitation_from_token(token), None)
+    if not found:
         return redirect(url_for("public.home"))
+    invitation = found.value
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            membership = services.accept_invitation(current_user, token)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("你已加入 %(name)s。", name=invitation.organisation.name), "success")
-            return redirect(url_for(".detail", org_id=membership.organisation_id))
-    return render_template("organisations/invitation.html", invitation=invitation, form=form)
+        accepted = perform(lambda: services.accept_invitation(current_user, token),
+                           _("你已加入 %(name)s。", name=invitation.organisation.name))
+        if accepted:
+            return redirect(url_for(".detail", org_id=accepted.value.organisation_id))
+    return render_template("organisations/invitation.html", invitation=invitation,
+                           form=form), form_status()
 
 
 @bp.route("/<int:org_id>/verify", methods=["POST"])

@@ -302,7 +302,7 @@ def _score(application: Application, reviewer: User, scores: list[int | None],
         ReviewAssignment.status == AssignmentStatus.ACTIVE))
     if assignment is None:
         return
-    rubric = services.rubric_for(application)
+    rubric = services.stored_rubric_for(application)
     data = [services.ScoreData(c.id, None if s is None else str(s), "")
             for c, s in zip(rubric.criteria, scores, strict=True)]
     # Demo reviews of past rounds were written before their review deadline.

@@ -90,13 +90,23 @@ def _link(endpoint: str, **values) -> str:
 
 # --- settings and rubric -----------------------------------------------------------------
 
+def _default_settings(round_: Round) -> RoundReviewSettings:
+    return RoundReviewSettings(round_id=round_.id, reviewers_per_application=3, blind=False,
+                               others_scores=OthersScores.AFTER_OWN,
+                               scoring_method=ScoringMethod.MEAN, disagreement_points=20)
+
+
 def settings_for(round_: Round) -> RoundReviewSettings:
+    """The round's review settings: its row, or until there is one (review starts, or the
+    settings are first saved) the defaults, not stored — pages only read them."""
+    return db.session.get(RoundReviewSettings, round_.id) or _default_settings(round_)
+
+
+def stored_settings(round_: Round) -> RoundReviewSettings:
+    """The round's settings row, made with the defaults if there is none yet (for changes)."""
     settings = db.session.get(RoundReviewSettings, round_.id)
     if settings is None:
-        settings = RoundReviewSettings(round_id=round_.id, reviewers_per_application=3,
-                                       blind=False, others_scores=OthersScores.AFTER_OWN,
-                                       scoring_method=ScoringMethod.MEAN,
-                                       disagreement_points=20)
+        settings = _default_settings(round_)
         db.session.add(settings)
         db.session.flush()
     return settings
@@ -133,7 +143,7 @@ def update_settings(round_: Round, data: SettingsData, actor: User) -> RoundRevi
     if settings_frozen(round_):
         raise NotAllowed(_l("评审已经开始，评审设置（匿名评审、每个项目的专家人数、计分方法等）"
                             "不能再修改。"))
-    settings = settings_for(round_)
+    settings = stored_settings(round_)
     before = {f: getattr(settings, f) for f in vars(data)}
     for name, value in vars(data).items():
         setattr(settings, name, value)
@@ -142,15 +152,31 @@ def update_settings(round_: Round, data: SettingsData, actor: User) -> RoundRevi
     return settings
 
 
+def _stored_round_rubric(round_: Round) -> Rubric | None:
+    return db.session.scalar(select(Rubric).where(Rubric.round_id == round_.id,
+                                                  Rubric.challenge_id.is_(None)))
+
+
+def _default_rubric(round_: Round) -> Rubric:
+    rubric = Rubric(round_id=round_.id, name="评分细则")
+    for position, (name, weight, max_score, guidance) in enumerate(DEFAULT_CRITERIA):
+        rubric.criteria.append(Criterion(position=position, name=name, weight=weight,
+                                         max_score=max_score, guidance=guidance))
+    return rubric
+
+
 def round_rubric(round_: Round) -> Rubric:
-    """The round's rubric, created with the default criteria the first time it is asked for."""
-    rubric = db.session.scalar(select(Rubric).where(Rubric.round_id == round_.id,
-                                                    Rubric.challenge_id.is_(None)))
+    """The round's rubric: its row, or until there is one (review starts, or the rubric is
+    first saved) the default criteria, not stored — pages only read them."""
+    return _stored_round_rubric(round_) or _default_rubric(round_)
+
+
+def stored_round_rubric(round_: Round) -> Rubric:
+    """The round's rubric row, made with the default criteria if there is none yet (for
+    changes, and for reviews, which keep the rubric they were scored by)."""
+    rubric = _stored_round_rubric(round_)
     if rubric is None:
-        rubric = Rubric(round_id=round_.id, name="评分细则")
-        for position, (name, weight, max_score, guidance) in enumerate(DEFAULT_CRITERIA):
-            rubric.criteria.append(Criterion(position=position, name=name, weight=weight,
-                                             max_score=max_score, guidance=guidance))
+        rubric = _default_rubric(round_)
         db.session.add(rubric)
         db.session.flush()
     return rubric
@@ -160,14 +186,22 @@ def challenge_rubric(challenge) -> Rubric | None:
     return db.session.scalar(select(Rubric).where(Rubric.challenge_id == challenge.id))
 
 
+def _challenge_rubric_of(application: Application) -> Rubric | None:
+    if not application.challenge_id:
+        return None
+    return db.session.scalar(select(Rubric).where(
+        Rubric.challenge_id == application.challenge_id))
+
+
 def rubric_for(application: Application) -> Rubric:
-    """A bid is scored by its challenge's own rubric when it has one, else by the round's."""
-    if application.challenge_id:
-        own = db.session.scalar(select(Rubric).where(
-            Rubric.challenge_id == application.challenge_id))
-        if own is not None:
-            return own
-    return round_rubric(application.round)
+    """A bid is scored by its challenge's own rubric when it has one, else by the round's
+    (see round_rubric: the defaults, not stored, until there is a row)."""
+    return _challenge_rubric_of(application) or round_rubric(application.round)
+
+
+def stored_rubric_for(application: Application) -> Rubric:
+    """rubric_for, stored: what a review is saved against."""
+    return _challenge_rubric_of(application) or stored_round_rubric(application.round)
 
 
 @dataclass
@@ -198,7 +232,7 @@ def save_rubric(round_: Round, criteria: list[CriterionData], actor: User,
                             name=f"{challenge.title} 评分细则")
             db.session.add(rubric)
     else:
-        rubric = round_rubric(round_)
+        rubric = stored_round_rubric(round_)
     if rubric.id and db.session.scalar(select(func.count(Review.id)).where(
             Review.rubric_id == rubric.id)):
         raise NotAllowed(_l("已有专家按这套细则评分，不能再修改。"), field="criteria")
@@ -343,8 +377,9 @@ def start_review(round_: Round, actor: User, now: datetime | None = None) -> int
     for application in applications:
         application.status = ApplicationStatus.IN_REVIEW
     round_.status = RoundStatus.REVIEWING
-    settings_for(round_).review_started_at = now
-    round_rubric(round_)
+    # The settings and the rubric are stored from here on (pages showed the defaults before).
+    stored_settings(round_).review_started_at = now
+    stored_round_rubric(round_)
     record("round.start_review", round_, actor=actor, before={"status": "open"},
            after={"status": "reviewing", "applications": len(applications)})
     return len(applications)
@@ -513,10 +548,11 @@ class ScoreData:
     comment: str = ""
 
 
-def review_for(assignment: ReviewAssignment) -> Review:
-    """The reviewer's review of the assignment, created (empty, draft) when first opened."""
+def _draft_review(assignment: ReviewAssignment) -> Review:
+    """The reviewer's review of the assignment, made (empty, draft) on its first save: opening
+    the proposal shows an empty score form from the rubric and stores nothing."""
     if assignment.review is None:
-        rubric = rubric_for(assignment.application)
+        rubric = stored_rubric_for(assignment.application)
         criteria = list(rubric.criteria)
         review = Review(assignment_id=assignment.id, application_id=assignment.application_id,
                         reviewer_id=assignment.reviewer_id, rubric_id=rubric.id,
@@ -541,7 +577,7 @@ def save_review(assignment: ReviewAssignment, scores: list[ScoreData], overall_c
         when = to_local(application.round.review_ends_at).strftime("%Y-%m-%d %H:%M")
         raise NotAllowed(_l("评审已于 %(when)s 截止，不能再保存或提交评分；"
                             "如需延长请联系团市委工作人员。", when=when))
-    review = review_for(assignment)
+    review = _draft_review(assignment)
     if review.status == ReviewStatus.SUBMITTED:
         raise NotAllowed(_l("评分已提交，不能再修改；如需修改请联系团市委工作人员重新开放。"))
     by_criterion = {s.criterion_id: s for s in review.scores}

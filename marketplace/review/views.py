@@ -28,9 +28,8 @@ from marketplace.accounts import roles
 from marketplace.accounts.models import User
 from marketplace.applications.models import Application, Attachment
 from marketplace.core import nav
-from marketplace.core.actions import perform
+from marketplace.core.actions import form_status, perform
 from marketplace.core.exports import xlsx_response
-from marketplace.core.forms import apply_refusal
 from marketplace.core.money import format_yuan
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
@@ -128,7 +127,7 @@ def conflicts():
     mine = db.session.scalars(select(ReviewerConflict).where(
         ReviewerConflict.reviewer_id == current_user.id).order_by(ReviewerConflict.id)).all()
     return render_template("review/conflicts.html", form=form, conflicts=mine,
-                           action_form=ActionForm())
+                           action_form=ActionForm()), form_status()
 
 
 @bp.route("/review/conflicts/<int:conflict_id>/withdraw", methods=["POST"])
@@ -138,9 +137,8 @@ def withdraw_conflict(conflict_id: int):
     conflict = db.session.get(ReviewerConflict, conflict_id)
     visible_or_404(conflict is not None and conflict.reviewer_id == current_user.id)
     if ActionForm().validate_on_submit():
-        services.withdraw_conflict(current_user, conflict)
-        db.session.commit()
-        flash(_("已撤回这条回避声明。"), "success")
+        perform(lambda: services.withdraw_conflict(current_user, conflict),
+                _("已撤回这条回避声明。"))
     return redirect(url_for(".conflicts"))
 
 
@@ -162,35 +160,44 @@ def _others(assignment: ReviewAssignment) -> list[Review]:
 @login_required
 def proposal(application_id: int):
     assignment = _my_assignment(application_id)
-    application = assignment.application
-    settings = services.settings_for(application.round)
-    review = services.review_for(assignment)
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         submit = request.form.get("action") == "submit"
-        data = [services.ScoreData(s.criterion_id, request.form.get(f"score_{s.criterion_id}"),
-                                   request.form.get(f"comment_{s.criterion_id}", ""))
-                for s in review.scores]
-        try:
-            services.save_review(assignment, data, request.form.get("overall_comment", ""),
-                                 current_user, submit=submit)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            flash(refusal.reason, "danger")
-            return render_template(
-                "review/proposal.html", assignment=assignment, application=application,
-                review=review, settings=settings, form=form, typed=request.form,
-                error_field=refusal.field, recuse_form=RecuseForm(), others=[],
-                attachments=_attachments(application, settings.blind)), 422
-        db.session.commit()
-        flash(_("评分已提交，谢谢！") if submit else _("草稿已保存。"), "success")
-        return redirect(url_for(".proposal", application_id=application_id))
-    db.session.commit()  # the empty draft created on first opening
-    return render_template("review/proposal.html", assignment=assignment,
-                           application=application, review=review, settings=settings,
-                           form=form, typed=None, error_field=None, recuse_form=RecuseForm(),
-                           others=_others(assignment),
-                           attachments=_attachments(application, settings.blind))
+        data = [services.ScoreData(c.id, request.form.get(f"score_{c.id}"),
+                                   request.form.get(f"comment_{c.id}", ""))
+                for c in _criteria(assignment)]
+        saved = perform(lambda: services.save_review(
+            assignment, data, request.form.get("overall_comment", ""), current_user,
+            submit=submit), _("评分已提交，谢谢！") if submit else _("草稿已保存。"))
+        if saved:
+            return redirect(url_for(".proposal", application_id=application_id))
+        # The form again with what was typed, the refused field marked.
+        return _proposal_page(assignment, form, typed=request.form,
+                              error_field=saved.refusal.field, status=422)
+    return _proposal_page(assignment, form)
+
+
+def _criteria(assignment: ReviewAssignment) -> list:
+    """What the score form asks: the criteria of the rubric the review was saved against, or,
+    before its first save (no review is stored yet), of the rubric it will be scored by —
+    stored, since a reviewer is assigned only once review has started (start_review)."""
+    if assignment.review is not None:
+        return list(assignment.review.rubric.criteria)
+    return list(services.rubric_for(assignment.application).criteria)
+
+
+def _proposal_page(assignment: ReviewAssignment, form: ActionForm, typed=None,
+                   error_field: str | None = None, status: int = 200):
+    application = assignment.application
+    settings = services.settings_for(application.round)
+    review = assignment.review
+    return render_template(
+        "review/proposal.html", assignment=assignment, application=application, review=review,
+        criteria=_criteria(assignment),
+        scores={s.criterion_id: s for s in review.scores} if review is not None else {},
+        settings=settings, form=form, typed=typed, error_field=error_field,
+        recuse_form=RecuseForm(), others=[] if typed is not None else _others(assignment),
+        attachments=_attachments(application, settings.blind)), status
 
 
 def _attachments(application: Application, blind: bool) -> list[tuple[int, str, Attachment]]:
@@ -271,10 +278,8 @@ def _settings_form(round_: Round) -> SettingsForm:
 @login_required
 def manage_round(round_id: int):
     round_ = _organizer_round(round_id)
-    # The settings row and default rubric are made on the first visit; committing them before
-    # loading the page's rows keeps those rows from being expired and reloaded one by one.
+    # Until review starts (or they are first saved) these are the defaults, not stored.
     settings, rubric = services.settings_for(round_), services.round_rubric(round_)
-    db.session.commit()
     applications = db.session.scalars(select(Application).where(
         Application.round_id == round_id,
         Application.status.in_(services.REVIEWED_STATUSES))
@@ -369,16 +374,11 @@ def rubric(round_id: int):
                                        max_score=e.form.max_score.data or 0,
                                        guidance=e.form.guidance.data or "")
                 for e in form.criteria if (e.form.name.data or "").strip()]
-        try:
-            services.save_rubric(round_, data, current_user, challenge=challenge)
-        except NotAllowed as refusal:
-            flash(refusal.reason, "danger")
-        else:
-            db.session.commit()
-            flash(_("评分细则已保存。"), "success")
+        if perform(lambda: services.save_rubric(round_, data, current_user, challenge=challenge),
+                   _("评分细则已保存。")):
             return redirect(url_for(".manage_round", round_id=round_id))
-    db.session.commit()
-    return render_template("review/rubric.html", round=round_, form=form, challenge=challenge)
+    return render_template("review/rubric.html", round=round_, form=form,
+                           challenge=challenge), form_status()
 
 
 def _post_action(round_id: int, action, success: str):
@@ -446,7 +446,7 @@ def _pools_for(application: Application) -> list[Pool]:
     for pool in application.round.pools:
         try:
             check_pool_funds(pool, application)
-        except NotAllowed:
+        except NotAllowed:  # a question, not a refused change: this pool may not pay
             continue
         fitting.append(pool)
     return fitting
@@ -470,40 +470,35 @@ def decide(application_id: int):
     round_ = _organizer_round(application.round_id)
     visible_or_404(policy.can_see_review_details(current_user, application))
     form = _decision_form(application)
-    if form.validate_on_submit():
-        action = form.action.data
-        try:
-            if action == "approve":
-                amount = form.amount.amount
-                if amount is None:
-                    raise NotAllowed(_("请填写金额，最多两位小数。"), field="amount")
-                pool = db.session.get(Pool, form.pool_id.data) if form.pool_id.data else None
-                services.approve_application(application, amount, current_user, pool=pool,
-                                             feedback=form.feedback.data or "")
-                message = _("已拟立项：%(amount)s。", amount=format_yuan(amount))
-            elif action == "reject":
-                services.reject_application(application, form.feedback.data, current_user)
-                message = _("已决定不予立项。")
-            elif action == "waitlist":
-                services.waitlist_application(application, form.feedback.data or "",
-                                              current_user)
-                message = _("已列入候补名单。")
-            else:
-                abort(400)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for(".ranking", round_id=round_.id,
-                                    pool_id=application.pool_id))
+    if form.validate_on_submit() and perform(lambda: _decide(application, form),
+                                             lambda message: message, form):
+        return redirect(url_for(".ranking", round_id=round_.id, pool_id=application.pool_id))
     reviews = db.session.scalars(select(Review).where(Review.application_id == application_id)
                                  .order_by(Review.id)).all()
     award = db.session.scalar(select(Award).where(Award.application_id == application_id))
     return render_template("review/decide.html", application=application, round=round_,
                            form=form, reviews=reviews, award=award,
-                           reopen_form=ReopenForm(), action_form=ActionForm())
+                           reopen_form=ReopenForm(), action_form=ActionForm()), form_status()
+
+
+def _decide(application: Application, form: DecisionForm) -> str:
+    """The decision the form asks for; its confirmation."""
+    action = form.action.data
+    if action == "approve":
+        amount = form.amount.amount
+        if amount is None:
+            raise NotAllowed(_("请填写金额，最多两位小数。"), field="amount")
+        pool = db.session.get(Pool, form.pool_id.data) if form.pool_id.data else None
+        services.approve_application(application, amount, current_user, pool=pool,
+                                     feedback=form.feedback.data or "")
+        return _("已拟立项：%(amount)s。", amount=format_yuan(amount))
+    if action == "reject":
+        services.reject_application(application, form.feedback.data, current_user)
+        return _("已决定不予立项。")
+    if action == "waitlist":
+        services.waitlist_application(application, form.feedback.data or "", current_user)
+        return _("已列入候补名单。")
+    abort(400)
 
 
 @bp.route("/review/reviews/<int:review_id>/reopen", methods=["POST"])
@@ -545,7 +540,6 @@ def _ranking_table(round_: Round, pool: Pool) -> tuple[list[str], list[list], li
 def ranking(round_id: int):
     round_ = _organizer_round(round_id)
     settings = services.settings_for(round_)
-    db.session.commit()  # the settings row made on a first visit, before rows are loaded
     pool = _ranking_pool(round_)
     _, _, rows = _ranking_table(round_, pool)
     return render_template("review/ranking.html", round=round_, pool=pool, rows=rows,
@@ -705,15 +699,11 @@ def object_to(round_id: int):
     form.application_id.choices = [SelectChoice(a.application_id, a.application.title)
                                    for a in services.approved_awards(round_)]
     if form.validate_on_submit():
-        try:
-            objection = services.file_objection(round_, services.ObjectionData(
-                application_id=form.application_id.data, name=form.name.data,
-                contact=form.contact.data, text=form.text.data), ip=request.remote_addr)
-        except NotAllowed as refusal:
-            db.session.rollback()
-            apply_refusal(form, refusal)
-        else:
-            db.session.commit()
+        filed = perform(lambda: services.file_objection(round_, services.ObjectionData(
+            application_id=form.application_id.data, name=form.name.data,
+            contact=form.contact.data, text=form.text.data), ip=request.remote_addr),
+            None, form)
+        if filed:
             return render_template("review/objection_received.html", round=round_,
-                                   objection=objection)
+                                   objection=filed.value)
     return _publicity_page(round_, form, 422)

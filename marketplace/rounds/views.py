@@ -2,7 +2,7 @@
 publishing, 派单), and the member side of matching (preferences, answering invitations)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,9 +13,8 @@ from wtforms import SelectChoice
 from marketplace.applications import policy as application_policy
 from marketplace.applications import services as application_services
 from marketplace.core import nav
-from marketplace.core.actions import perform
-from marketplace.core.forms import apply_refusal
-from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.core.actions import form_status, perform
+from marketplace.core.policy import visible_or_404
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.funds.balances import balances, round_summary
@@ -220,7 +219,7 @@ def create():
                               _("创投集市草稿已保存。"), form)
             if created:
                 return redirect(url_for(".detail", round_id=created.value.id))
-    return render_template("rounds/form.html", form=form, round=None)
+    return render_template("rounds/form.html", form=form, round=None), form_status()
 
 
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
@@ -238,7 +237,7 @@ def edit(round_id: int):
             if perform(lambda: services.update_round(current_user, round, data),
                        _("已保存。"), form):
                 return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/form.html", form=form, round=round)
+    return render_template("rounds/form.html", form=form, round=round), form_status()
 
 
 @bp.route("/<int:round_id>/extend-deadline", methods=["GET", "POST"])
@@ -252,7 +251,7 @@ def extend_deadline(round_id: int):
                                              form.reason.data),
             lambda told: _("申报截止时间已延长，已通知 %(n)d 个组织。", n=told), form):
         return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/extend_deadline.html", form=form, round=round)
+    return render_template("rounds/extend_deadline.html", form=form, round=round), form_status()
 
 
 @bp.route("/<int:round_id>/publish", methods=["POST"])
@@ -277,7 +276,8 @@ def new_pool(round_id: int):
             current_user, round, form.name.data, PoolKind(form.kind.data),
             form.amount.amount, form.regions.data or []), _("资金池已添加。"), form):
         return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/pool_form.html", form=form, round=round, pool=None)
+    return render_template("rounds/pool_form.html", form=form, round=round,
+                           pool=None), form_status()
 
 
 @bp.route("/pools/<int:pool_id>/edit", methods=["GET", "POST"])
@@ -298,7 +298,8 @@ def edit_pool(pool_id: int):
                                          form.regions.data or []),
             _("资金池已保存。"), form):
         return redirect(url_for(".detail", round_id=round.id))
-    return render_template("rounds/pool_form.html", form=form, round=round, pool=pool)
+    return render_template("rounds/pool_form.html", form=form, round=round,
+                           pool=pool), form_status()
 
 
 @bp.route("/pools/<int:pool_id>/delete", methods=["POST"])
@@ -327,7 +328,7 @@ def new_challenge(round_id: int):
         if created:
             return redirect(url_for(".challenge", challenge_id=created.value.id))
     return render_template("rounds/challenge_form.html", form=form, round=round,
-                           challenge=None)
+                           challenge=None), form_status()
 
 
 @bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
@@ -347,7 +348,7 @@ def edit_challenge(challenge_id: int):
             _("命题已保存。"), form):
         return redirect(url_for(".challenge", challenge_id=challenge_id))
     return render_template("rounds/challenge_form.html", form=form, round=round,
-                           challenge=challenge)
+                           challenge=challenge), form_status()
 
 
 @bp.route("/challenges/<int:challenge_id>/invite", methods=["POST"])
@@ -395,24 +396,17 @@ def invitation(invitation_id: int):
     if request.method == "POST":
         bid = request.form.get("answer") == "bid"
         valid = ActionForm().validate_on_submit() if bid else decline_form.validate_on_submit()
-        if valid:
-            try:
-                services.answer_invitation(current_user, invitation, bid=bid,
-                                           reason=decline_form.reason.data or "", now=now)
-            except NotAllowed as refusal:
-                db.session.rollback()
-                apply_refusal(decline_form, refusal)
-            else:
-                db.session.commit()
-                if bid:
-                    flash(_("已接受邀请，请填写揭榜申报书。"), "success")
-                    return redirect(services.apply_url(challenge.round_id, challenge.id))
-                flash(_("已婉拒邀请。"), "success")
-                return redirect(url_for("public.home"))
+        if valid and perform(lambda: services.answer_invitation(
+                current_user, invitation, bid=bid, reason=decline_form.reason.data or "",
+                now=now), _("已接受邀请，请填写揭榜申报书。") if bid else _("已婉拒邀请。"),
+                decline_form):
+            if bid:
+                return redirect(services.apply_url(challenge.round_id, challenge.id))
+            return redirect(url_for("public.home"))
     return render_template(
         "rounds/invitation.html", invitation=invitation, challenge=challenge,
         round=challenge.round, decline_form=decline_form, action_form=ActionForm(),
-        can_answer=policy.can_answer_invitation(current_user, invitation, now))
+        can_answer=policy.can_answer_invitation(current_user, invitation, now)), form_status()
 
 
 @bp.route("/preferences/<int:org_id>", methods=["GET", "POST"])
@@ -430,4 +424,5 @@ def preferences(org_id: int):
             current_user, organisation, form.categories.data or [], form.regions.data or []),
             _("对接偏好已保存。"), form):
         return redirect(url_for("organisations.detail", org_id=org_id))
-    return render_template("rounds/preferences.html", form=form, organisation=organisation)
+    return render_template("rounds/preferences.html", form=form,
+                           organisation=organisation), form_status()

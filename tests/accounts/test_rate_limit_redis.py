@@ -55,4 +55,4 @@ def test_login_limit_is_shared_through_redis(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     codes = eval(result.stdout.strip().splitlines()[-1])  # noqa: S307 - our own printed list
     # The second "worker" continues the first one's count: the 6th failure is refused.
-    assert codes == [200, 200, 200, 200, 200, 429]
+    assert codes == [422, 422, 422, 422, 422, 429]

@@ -31,7 +31,7 @@ def test_money_accepts_commas_and_yuan_sign():
     assert to_decimal("¥1,234.5") == Decimal("1234.50")
 
 
-def test_perform_commits_on_success_and_rolls_back_a_refusal(app):
+def test_perform_rolls_back_a_refusal_and_leaves_the_commit_to_the_request(app):
     from marketplace.accounts.models import User
     from marketplace.core.actions import perform
     from marketplace.core.policy import NotAllowed
@@ -52,8 +52,11 @@ def test_perform_commits_on_success_and_rolls_back_a_refusal(app):
             user.name = "新名字"
 
         assert perform(rename, "好")
-    db.session.expire_all()
-    assert db.session.get(User, user.id).name == "新名字"
+        assert db.session.get(User, user.id).name == "新名字"
+    # Not committed: the request's unit of work commits once, after the view (see
+    # tests/core/test_unit_of_work.py).
+    db.session.rollback()
+    assert db.session.get(User, user.id).name == "原名"
 
 
 def test_perform_shows_a_refusal_next_to_its_field_and_a_message_from_the_result(app):

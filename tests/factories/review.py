@@ -30,7 +30,8 @@ def make_reviewer(**kw):
 
 
 def make_review_round(**overrides):
-    """A round in review (deadline passed) with a general pool of 500,000 yuan."""
+    """A round in review (deadline passed) with a general pool of 500,000 yuan and, as
+    start_review leaves a round, its default rubric stored."""
     now = utcnow().replace(microsecond=0)
     fields = dict(status=RoundStatus.REVIEWING, opens_at=now - timedelta(days=30),
                   deadline_at=now - timedelta(days=1),
@@ -39,7 +40,11 @@ def make_review_round(**overrides):
                                     {"label": "结项拨付", "percent": 20,
                                      "gate": "after_acceptance"}])
     fields.update(overrides)
-    return make_round(**fields)
+    round_ = make_round(**fields)
+    services.stored_round_rubric(round_)
+    if fields.get("commit", True):
+        db.session.commit()
+    return round_
 
 
 def make_application(round_=None, organisation=None, *, status=ApplicationStatus.IN_REVIEW,
@@ -91,9 +96,8 @@ def make_submitted_review(application, reviewer, scores: list, comment: str = "�
         application_id=application.id, reviewer_id=reviewer.id).one_or_none()
     if assignment is None:
         assignment = make_assignment(application, reviewer, commit=False)
-    review = services.review_for(assignment)
-    data = [services.ScoreData(s.criterion_id, str(v), "") for s, v in
-            zip(review.scores, scores, strict=True)]
-    services.save_review(assignment, data, comment, reviewer, submit=True)
+    data = [services.ScoreData(c.id, str(v), "") for c, v in
+            zip(services.stored_rubric_for(application).criteria, scores, strict=True)]
+    review = services.save_review(assignment, data, comment, reviewer, submit=True)
     db.session.commit()
     return review

@@ -216,7 +216,7 @@ def test_the_upload_page_answers_a_too_long_file_quickly_with_the_limit(app, log
                        content_type="multipart/form-data")
     elapsed = time.perf_counter() - started
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'data-testid="import-problems"' in html
+    assert page.status_code == 422 and 'data-testid="import-problems"' in html
     assert f"最多 {MAX_ROWS} 行数据" in html
     assert elapsed < QUICKLY
 

@@ -51,7 +51,7 @@ def test_wrong_uscc_is_refused_saying_what_is_wrong_and_keeps_input(client, logi
                                                                     uscc, message):
     response = login_as(make_user()).post("/organisations/new", data=_form(uscc=uscc))
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and message in html
+    assert response.status_code == 422 and message in html
     assert "东港街道青年志愿服务队" in html  # what was typed is kept
     assert db.session.query(Organisation).count() == 0
 

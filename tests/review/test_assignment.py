@@ -67,7 +67,7 @@ def test_shortage_is_reported_when_too_few_reviewers_are_free():
 def test_auto_assign_excludes_conflicts_and_own_organisation(app):
     organizer = make_organizer()
     round_ = make_review_round()
-    services.settings_for(round_).reviewers_per_application = 2
+    services.stored_settings(round_).reviewers_per_application = 2
     declared, member, free1, free2 = (make_reviewer() for _ in range(4))
     org = make_organisation(members=[member])
     services.declare_conflict(declared, org.name)
@@ -105,7 +105,7 @@ def test_reviewer_declaring_conflict_on_assigned_proposal_is_recused_and_organiz
     assert not reviewer_may_see(reviewer, application)
     # The organizer reassigns: auto-assignment never puts the recused reviewer back.
     other = make_reviewer()
-    services.settings_for(application.round).reviewers_per_application = 1
+    services.stored_settings(application.round).reviewers_per_application = 1
     services.auto_assign(application.round, organizer)
     active = db.session.scalars(select(ReviewAssignment.reviewer_id).where(
         ReviewAssignment.status == AssignmentStatus.ACTIVE)).all()

@@ -162,7 +162,6 @@ def test_reviewer_page_works_in_english(app, login_as):
 def test_review_settings_are_frozen_once_review_starts(app, login_as, status):
     organizer = make_organizer()
     round_ = make_round()
-    services.settings_for(round_)
     services.start_review(round_, organizer, now=round_.deadline_at + timedelta(seconds=1))
     round_.status = status
     db.session.commit()

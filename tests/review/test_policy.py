@@ -74,7 +74,8 @@ def project(app):
     """A project in review with one other reviewer's draft review and an objection."""
     group = make_organisation()
     application = make_application(make_review_round(), group)
-    review = services.review_for(make_assignment(application, make_user(roles=[Role.REVIEWER])))
+    other = make_user(roles=[Role.REVIEWER])
+    review = services.save_review(make_assignment(application, other), [], "", other)
     objection = Objection(round_id=application.round_id, application=application, name="甲",
                           contact="x", text="内容足够长的一条异议文字。")
     db.session.commit()
@@ -116,7 +117,7 @@ def test_in_a_blind_round_an_assigned_reviewer_reads_the_proposal_only_in_the_wo
     reviewer = _person(ASSIGNED, project["group"])
     application = project["application"]
     make_assignment(application, reviewer)
-    services.settings_for(application.round).blind = True
+    services.stored_settings(application.round).blind = True
     db.session.commit()
     assert not policy.reviewer_may_see(reviewer, application)  # the pages naming the group
     assert policy.can_score(reviewer, application)             # the workspace hides it

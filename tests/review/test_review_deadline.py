@@ -20,8 +20,8 @@ from tests.factories import (
 
 def _draft(application, reviewer):
     assignment = make_assignment(application, reviewer)
-    review = services.review_for(assignment)
-    data = [services.ScoreData(s.criterion_id, "10", "") for s in review.scores]
+    data = [services.ScoreData(c.id, "10", "")
+            for c in services.stored_rubric_for(application).criteria]
     return assignment, data
 
 

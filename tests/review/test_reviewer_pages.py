@@ -67,7 +67,7 @@ def test_recused_reviewer_gets_404_afterwards(app, login_as):
 
 def test_blind_review_hides_identity_in_every_reviewer_page_export_and_mail(app, login_as):
     round_ = make_review_round()
-    services.settings_for(round_).blind = True
+    services.stored_settings(round_).blind = True
     organisation = make_organisation(name=SECRET_NAME, contact_name="赵联系",
                                      contact_phone="13912345678")
     application = make_application(round_, organisation, attachments=2)
@@ -93,10 +93,10 @@ def test_blind_review_hides_identity_in_every_reviewer_page_export_and_mail(app,
     assert "附件1.pdf" in download.headers["Content-Disposition"].replace("%E9%99%84%E4%BB%B6",
                                                                           "附件")
     bodies.append(download.headers["Content-Disposition"])
-    review = db.session.scalar(select(Review).where(Review.assignment_id == assignment.id))
-    form = {f"score_{s.criterion_id}": "10" for s in review.scores}
+    form = {f"score_{c.id}": "10" for c in services.rubric_for(application).criteria}
     bodies.append(client.post(base, data={**form, "action": "save"},
                               follow_redirects=True).get_data(as_text=True))
+    review = db.session.scalar(select(Review).where(Review.assignment_id == assignment.id))
     bodies.append(client.post(base, data={**form, "overall_comment": "好", "action": "submit"},
                               follow_redirects=True).get_data(as_text=True))
     assert "专家 1" in bodies[-1]  # others' totals are shown, anonymously
@@ -134,13 +134,13 @@ def test_reviewer_saves_draft_then_submits_weighted_total(app, login_as):
     make_assignment(application, reviewer)
     client = login_as(reviewer)
     base = f"/review/applications/{application.id}"
-    client.get(base)
-    review = db.session.scalar(select(Review))
-    ids = [s.criterion_id for s in review.scores]
+    assert client.get(base).status_code == 200
+    ids = [c.id for c in services.stored_rubric_for(application).criteria]
+    db.session.commit()
     scores = dict(zip(ids, ["18", "15", "20", "16", "12"], strict=True))
     draft = {f"score_{ids[0]}": "18", f"comment_{ids[0]}": "需求真实", "action": "save"}
     assert client.post(base, data=draft).status_code == 302
-    db.session.expire_all()
+    review = db.session.scalar(select(Review))
     assert review.status == ReviewStatus.DRAFT and review.scores[0].score == Decimal("18")
     incomplete = client.post(base, data={**draft, "action": "submit", "overall_comment": "好"})
     assert incomplete.status_code == 422 and "还缺" in incomplete.get_data(True)
@@ -159,7 +159,7 @@ def test_reviewer_saves_draft_then_submits_weighted_total(app, login_as):
 @pytest.mark.parametrize("setting", [OthersScores.AFTER_OWN, OthersScores.NEVER])
 def test_others_scores_hidden_until_own_submitted_or_always(app, login_as, setting):
     application = make_application()
-    services.settings_for(application.round).others_scores = setting
+    services.stored_settings(application.round).others_scores = setting
     db.session.commit()
     first, second = make_reviewer(), make_reviewer()
     make_submitted_review(application, first, [19, 19, 24, 19, 14])  # total 95.00

@@ -199,7 +199,7 @@ def test_the_edit_form_shows_the_refusal_next_to_the_deadline(app, login_as):
         deadline_at=_local(round.deadline_at + timedelta(days=2)),
         review_ends_at=_local(round.review_ends_at)))
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     deadline = html.split('id="deadline_at"')[1].split("</div>")[0]
     assert "如需延长，请使用“延长申报截止时间”" in deadline
     assert 'value="留着的标题"' in html
