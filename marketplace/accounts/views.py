@@ -154,15 +154,28 @@ def reset_password(token: str):
 
 @bp.route("/language", methods=["POST"])
 def set_language():
-    """The language switch in the navbar (a form, so that following a link changes nothing):
-    the cookie for everyone, the account's language too for a signed-in user."""
+    """The language switch of a signed-in user (a form: following a link changes nothing in
+    the database): the account's language, which its mail uses, and the cookie."""
     form = LanguageForm()
     if not form.validate_on_submit() or form.locale.data not in current_app.config["LANGUAGES"]:
         abort(400)
-    code = form.locale.data
     if current_user.is_authenticated:
-        services.set_locale(current_user._get_current_object(), code)
-    response = redirect(safe_next(form.next.data, url_for("public.home")))
+        services.set_locale(current_user._get_current_object(), form.locale.data)
+    return _language_cookie(form.locale.data, form.next.data)
+
+
+@bp.route("/language/<code>")
+def language_cookie(code: str):
+    """The language switch of a visitor: a link that sets only the cookie. Nothing is stored
+    on the server and no session is started, so public pages stay cookie-free until the
+    visitor does something that needs one."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return _language_cookie(code, request.args.get("next"))
+
+
+def _language_cookie(code: str, next_url: str | None):
+    response = redirect(safe_next(next_url, url_for("public.home")))
     response.set_cookie(LOCALE_COOKIE, code, max_age=60 * 60 * 24 * 365, samesite="Lax",
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

@@ -242,7 +242,7 @@ def test_a_review_round_page_shows_a_stored_rubric_unchanged(app, login_as):
 def test_the_language_switch_is_a_post_that_a_link_cannot_trigger(app, client, login_as):
     user = make_user(locale="zh_CN")
     client = login_as(user)
-    assert client.get("/language/en").status_code == 404
+    client.get("/language/en")  # a visitor's cookie link: it never touches the account
     assert client.get("/language").status_code == 405
     assert db.session.get(User, user.id).locale == "zh_CN"
     page = client.get("/organisations/").get_data(as_text=True)
@@ -256,6 +256,18 @@ def test_the_language_switch_is_a_post_that_a_link_cannot_trigger(app, client, l
 
 def test_an_unknown_language_is_refused(app, client):
     assert client.post("/language", data={"locale": "fr"}).status_code == 400
+    assert client.get("/language/fr").status_code == 404
+
+
+def test_a_visitor_switches_language_by_a_link_that_starts_no_session(app, client):
+    page = client.get("/")
+    assert "Set-Cookie" not in page.headers  # a public page starts no session
+    assert 'href="/language/en?next=/"' in page.get_data(as_text=True)
+    response = client.get("/language/en?next=//evil.example")
+    assert response.headers["Location"] == "/"
+    assert response.headers.getlist("Set-Cookie") == [
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang=en")]
+    assert 'data-testid="lang-switch">中文</a>' in client.get("/").get_data(as_text=True)
 
 
 def test_following_the_confirmation_link_confirms_nothing_until_the_button_is_pressed(app):
