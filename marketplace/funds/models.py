@@ -38,7 +38,6 @@ class AwardStatus(str, enum.Enum):
     APPROVED = "approved"    # decided and committed; in 公示
     AWARDED = "awarded"      # 立项 after 公示
     WITHDRAWN = "withdrawn"  # approval withdrawn before 立项 (objection upheld)
-    TERMINATED = "terminated"
 
 
 class Award(db.Model):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from marketplace.applications import services
 from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.applications.services import BudgetLineData, SubmissionRefused
+from marketplace.applications.workflow import APPLICATION
 from marketplace.audit.models import AuditEntry
 from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
@@ -443,18 +444,22 @@ def test_repeating_a_transition_changes_nothing_the_second_time(
     assert len(_mails(template)) == mails
 
 
-def test_transitions_table_lists_the_next_actions(member, organisation, open_round, organizer):
+def test_the_lifecycle_table_lists_the_next_actions(member, organisation, open_round,
+                                                    organizer):
     application = make_proposal(open_round, organisation, status=ApplicationStatus.SUBMITTED)
-    assert [t for t, _ in services.next_actions(member, application)] == [
-        ApplicationStatus.WITHDRAWN]
-    assert [t for t, _ in services.next_actions(organizer, application)] == [
-        ApplicationStatus.RETURNED]
+    assert [t.action for t in APPLICATION.next_actions(member, application, now=utcnow())] == [
+        "application.withdraw"]
+    # The organizer's: the return, and the move into review (made for the whole round by
+    # start_review, so no page offers it one by one).
+    assert [t.action for t in APPLICATION.next_actions(organizer, application, now=utcnow())
+            ] == ["application.return", "application.start_review"]
 
 
 def test_a_move_not_in_the_table_is_refused(member, organisation, open_round, organizer):
     application = make_proposal(open_round, organisation, status=ApplicationStatus.WITHDRAWN)
     with pytest.raises(NotAllowed):
-        services.transition(organizer, application, ApplicationStatus.SUBMITTED)
+        APPLICATION.move(member, application, ApplicationStatus.SUBMITTED)
+    assert application.status == ApplicationStatus.WITHDRAWN
 
 
 # ---------------------------------------------------------------- e-mails
