@@ -3,7 +3,6 @@ the application's lifecycle table (APPLICATION), never by setting the column."""
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from datetime import date
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from marketplace.extensions import db
 from marketplace.rounds.models import BudgetCategory, RoundStatus
 from tests.factories.accounts import make_organisation, make_user
 from tests.factories.review import make_review_round
+from tests.factories.rounds import shortest_path
 
 __all__ = ["application_data", "make_application", "path_to"]
 
@@ -54,22 +54,8 @@ def application_data(lines=DEFAULT_LINES, **overrides) -> ApplicationData:
 
 def path_to(target: ApplicationStatus, start: ApplicationStatus = S.DRAFT
             ) -> list[ApplicationStatus]:
-    """The shortest way through the table from `start` to `target` (the states after start)."""
-    came_from: dict[ApplicationStatus, ApplicationStatus | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        state = queue.popleft()
-        if state == target:
-            path = []
-            while came_from[state] is not None:
-                path.append(state)
-                state = came_from[state]
-            return path[::-1]
-        for move in APPLICATION.leaving(state):
-            if move.target not in came_from:
-                came_from[move.target] = state
-                queue.append(move.target)
-    raise ValueError(f"no way from {start.value} to {target.value} in the table")
+    """The states after `start` on the shortest way through the table to `target`."""
+    return shortest_path(APPLICATION, start, target)
 
 
 def make_application(round_=None, organisation=None, *, status: ApplicationStatus | None = None,
