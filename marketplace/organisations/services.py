@@ -227,9 +227,9 @@ def invitation_from_token(token: str) -> Invitation:
 def accept_invitation(user: User, token: str) -> Membership:
     invitation = invitation_from_token(token)
     organisation = invitation.organisation
-    invitation.accepted_at = utcnow()
     INVITATION.move(user, invitation, InvitationStatus.ACCEPTED,
                     audit={"organisation_id": organisation.id, "member": user.email})
+    invitation.accepted_at = utcnow()
     membership = policy.membership_of(user, organisation)
     if membership is None:
         membership = Membership(organisation=organisation, user_id=user.id, role=MemberRole.MEMBER)
