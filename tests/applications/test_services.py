@@ -18,6 +18,7 @@ from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.notify.models import OutboxMessage
 from marketplace.organisations.models import OrganisationStatus, OrganisationType
+from marketplace.organisations.workflow import VERIFICATION
 from marketplace.rounds.models import BudgetCategory, PoolKind
 from tests.factories import (
     application_data,
@@ -169,7 +170,7 @@ def test_submission_before_the_round_opens_is_refused(member, organisation):
 
 def test_submission_of_an_unverified_organisation_is_refused(member, organisation, open_round):
     application = start(member, organisation, open_round)
-    organisation.status = OrganisationStatus.PENDING
+    VERIFICATION.move(member, organisation, OrganisationStatus.PENDING)  # its identity changed
     with pytest.raises(SubmissionRefused, match="尚未通过认证"):
         services.submit_application(member, application)
 
@@ -305,7 +306,7 @@ def test_every_problem_is_listed_at_once(member, organisation):
     round_ = make_round(max_amount_per_project_fen=100, budget_rules={"personnel": 10})
     application = start(member, organisation, round_, data=application_data(
         title="", summary="", lines=[("劳务", PER, "1", "500")]))
-    organisation.status = OrganisationStatus.PENDING
+    VERIFICATION.move(member, organisation, OrganisationStatus.PENDING)
     with pytest.raises(SubmissionRefused) as refused:
         services.submit_application(member, application)
     text = reasons(refused)

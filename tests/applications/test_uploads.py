@@ -150,9 +150,10 @@ def test_members_delete_attachments_while_editable(login_as, member, application
 
 def test_attachments_cannot_be_deleted_once_submitted(member, application):
     from marketplace.applications.models import ApplicationStatus
+    from marketplace.applications.workflow import APPLICATION
 
     attachment = services.add_attachment(member, application, "a.pdf", PDF)
-    application.status = ApplicationStatus.SUBMITTED
+    APPLICATION.move(member, application, ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed):
         services.delete_attachment(member, attachment)
 
