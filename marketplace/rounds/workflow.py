@@ -33,11 +33,13 @@ def _announce(actor, round_: Round, **context) -> None:
     notify_round_published(round_)
 
 
+def _publishes(actor, round_: Round, **context):
+    return policy.can_publish(actor, round_)
+
+
 ROUND.add(
-    Transition(R.DRAFT, R.OPEN, "round.publish", lambda actor, round_, **_:
-               policy.can_publish(actor, round_),
-               label=_l("发布"), mail=_announce, endpoint="rounds.publish",
-               confirm=_l("发布后将通知匹配的组织，确定发布吗？")),
+    Transition(R.DRAFT, R.OPEN, "round.publish", _publishes, label=_l("发布"), mail=_announce,
+               endpoint="rounds.publish", confirm=_l("发布后将通知匹配的组织，确定发布吗？")),
 )
 
 
