@@ -87,8 +87,7 @@ def generate(database_url: str, seed: int = 20261123) -> dict:
                     "status": status, "title": f"项目{app_id}",
                     "category": rnd.choice(DEFAULT_CATEGORIES), "region": org["region"],
                     "requested_fen": requested})
-                if status in (ApplicationStatus.AWARDED, ApplicationStatus.ACCEPTED,
-                              ApplicationStatus.FAILED, ApplicationStatus.TERMINATED):
+                if status == ApplicationStatus.AWARDED:
                     award_id += 1
                     awards.append({
                         "id": award_id, "application_id": app_id, "round_id": r + 1,

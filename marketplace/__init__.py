@@ -61,10 +61,12 @@ def _has_module(domain: str, module: str) -> bool:
 
 
 def _register_models() -> None:
-    # Every table must be known to SQLAlchemy and Alembic, whichever page is asked for first.
-    for domain in domains():
-        if _has_module(domain, "models"):
-            importlib.import_module(f"marketplace.{domain}.models")
+    # Every table must be known to SQLAlchemy and Alembic, whichever page is asked for first;
+    # every lifecycle table complete (a domain adds rows to a lower one's workflow).
+    for module in ("models", "workflow"):
+        for domain in domains():
+            if _has_module(domain, module):
+                importlib.import_module(f"marketplace.{domain}.{module}")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,7 +6,6 @@ from marketplace.review import services as review_services
 from tests.factories import (
     make_application,
     make_organizer,
-    make_proposal,
     make_review_round,
     make_reviewer,
     make_submitted_review,
@@ -68,7 +67,7 @@ def test_my_applications_page(app, login_as, count_queries):
 
     def add(n):
         for _ in range(n):
-            make_proposal(round_, organisation)
+            make_application(round_, organisation)
 
     add(2)
     _same_count(count_queries, login_as(member), "/applications/mine", lambda: add(6))

@@ -27,7 +27,9 @@ from marketplace.rounds.models import BudgetCategory
 
 
 class ApplicationStatus(str, enum.Enum):
-    """See DESIGN.md "Lifecycle"; the allowed moves live in applications/services.py."""
+    """See DESIGN.md "Lifecycle"; the allowed moves are the table APPLICATION
+    (applications/workflow.py, with the rows review adds). Acceptance (验收) and termination
+    come with a later issue, with their states."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -38,9 +40,6 @@ class ApplicationStatus(str, enum.Enum):
     WAITLISTED = "waitlisted"  # 候补: may be approved when money comes back to the pool
     APPROVED = "approved"      # decided, money committed, in 公示
     AWARDED = "awarded"        # 立项, after 公示
-    ACCEPTED = "accepted"      # 验收 passed
-    FAILED = "failed"          # 验收 not passed
-    TERMINATED = "terminated"
 
     @property
     def label(self) -> str:
@@ -62,9 +61,6 @@ APPLICATION_STATUS_LABELS = {
     ApplicationStatus.WAITLISTED: _l("候补"),
     ApplicationStatus.APPROVED: _l("拟立项"),
     ApplicationStatus.AWARDED: _l("已立项"),
-    ApplicationStatus.ACCEPTED: _l("已结项"),
-    ApplicationStatus.FAILED: _l("验收不合格"),
-    ApplicationStatus.TERMINATED: _l("已终止"),
 }
 
 APPLICATION_STATUS_TONES = {
@@ -77,9 +73,6 @@ APPLICATION_STATUS_TONES = {
     ApplicationStatus.WAITLISTED: "warning",
     ApplicationStatus.APPROVED: "success",
     ApplicationStatus.AWARDED: "success",
-    ApplicationStatus.ACCEPTED: "success",
-    ApplicationStatus.FAILED: "danger",
-    ApplicationStatus.TERMINATED: "dark",
 }
 
 

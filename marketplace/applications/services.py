@@ -13,13 +13,12 @@ import os
 import re
 import secrets
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -33,15 +32,14 @@ from marketplace.applications.models import (
     PlanRow,
     TeamMember,
 )
+from marketplace.applications.workflow import APPLICATION
 from marketplace.audit.services import record
 from marketplace.core.files import remove_after_commit, remove_on_rollback
 from marketplace.core.locks import lock_rows
 from marketplace.core.money import FEN, MAX_AMOUNT, from_fen, to_fen
 from marketplace.core.policy import Decision, NotAllowed, require
 from marketplace.core.timeutil import utcnow
-from marketplace.core.urls import public_url
 from marketplace.extensions import db
-from marketplace.notify.services import queue_mail
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.rounds.models import (
     BudgetCategory,
@@ -169,82 +167,6 @@ def budget_summary(lines) -> BudgetSummary:
         for c, a in amounts.items()
     }
     return BudgetSummary(total=total, by_category=shares)
-
-
-# --------------------------------------------------------------------------- lifecycle
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One allowed move: who may make it (a policy function), its audit action, its mail."""
-
-    who: Callable[..., Decision]
-    action: str
-    mail: str | None = None
-    label: object = ""
-
-
-S = ApplicationStatus
-# from-status -> {to-status: Transition}. Later domains (review, decisions) add their rows
-# with `allow_transition`; pages list the next actions from this same table.
-TRANSITIONS: dict[ApplicationStatus, dict[ApplicationStatus, Transition]] = {
-    S.DRAFT: {
-        S.SUBMITTED: Transition(policy.can_submit, "application.submit",
-                                "application_submitted", _l("提交申报")),
-        S.WITHDRAWN: Transition(policy.can_withdraw, "application.withdraw",
-                                "application_withdrawn", _l("撤回")),
-    },
-    S.SUBMITTED: {
-        S.RETURNED: Transition(policy.can_return, "application.return",
-                               "application_returned", _l("退回修改")),
-        S.WITHDRAWN: Transition(policy.can_withdraw, "application.withdraw",
-                                "application_withdrawn", _l("撤回")),
-    },
-    S.RETURNED: {
-        S.SUBMITTED: Transition(policy.can_submit, "application.submit",
-                                "application_submitted", _l("再次提交")),
-        S.WITHDRAWN: Transition(policy.can_withdraw, "application.withdraw",
-                                "application_withdrawn", _l("撤回")),
-    },
-}
-
-
-def allow_transition(source: ApplicationStatus, target: ApplicationStatus,
-                     transition: Transition) -> None:
-    """For other domains: add a row to the lifecycle table (e.g. submitted → in_review)."""
-    TRANSITIONS.setdefault(source, {})[target] = transition
-
-
-def next_actions(user, application: Application,
-                 now: datetime | None = None) -> list[tuple[ApplicationStatus, Transition]]:
-    """The moves this user may make now, from the table."""
-    return [(target, t) for target, t in TRANSITIONS.get(application.status, {}).items()
-            if t.who(user, application, now)]
-
-
-def members_of(application: Application):
-    return [m.user for m in application.organisation.memberships]
-
-
-def transition(actor, application: Application, target: ApplicationStatus, *,
-               now: datetime | None = None, audit: dict | None = None,
-               mail_context: dict | None = None) -> None:
-    """Perform one move of the table: check who and when, change, audit, queue mail."""
-    rule = TRANSITIONS.get(application.status, {}).get(target)
-    if rule is None:
-        raise NotAllowed(_l("申报书不能从“%(source)s”改为“%(target)s”。",
-                            source=application.status.label, target=target.label))
-    require(rule.who(actor, application, now))
-    before = application.status
-    application.status = target
-    record(rule.action, application, actor=actor, before={"status": before},
-           after={"status": target, **(audit or {})})
-    if rule.mail:
-        link = public_url(url_for("applications.detail", app_id=application.id))
-        for user in members_of(application):
-            queue_mail(user.email, rule.mail, user.locale, user=user, application=application,
-                       organisation=application.organisation, link=link,
-                       **(mail_context or {}))
 
 
 # --------------------------------------------------------------------------- start & edit
@@ -573,8 +495,9 @@ def submit_application(actor, application: Application,
     application.pool_id = pool.id if pool else None
     application.submitted_at = now
     application.snapshot = build_snapshot(application)
-    transition(actor, application, ApplicationStatus.SUBMITTED, now=now,
-               audit={"requested_fen": application.requested_fen, "pool_id": application.pool_id})
+    APPLICATION.move(actor, application, ApplicationStatus.SUBMITTED, now=now,
+                     audit={"requested_fen": application.requested_fen,
+                            "pool_id": application.pool_id})
     return application
 
 
@@ -591,8 +514,8 @@ def return_application(actor, application: Application, comment: str,
     if not comment:
         raise NotAllowed(_l("请填写退回意见，申报组织会收到这条说明。"), field="comment")
     application.return_comment = comment
-    transition(actor, application, ApplicationStatus.RETURNED, now=now,
-               audit={"comment": comment}, mail_context={"comment": comment})
+    APPLICATION.move(actor, application, ApplicationStatus.RETURNED, now=now,
+                     audit={"comment": comment})
     return application
 
 
@@ -603,7 +526,7 @@ def withdraw_application(actor, application: Application,
     if application.status == ApplicationStatus.WITHDRAWN and policy.is_member(actor,
                                                                                application):
         return application
-    transition(actor, application, ApplicationStatus.WITHDRAWN, now=now)
+    APPLICATION.move(actor, application, ApplicationStatus.WITHDRAWN, now=now)
     return application
 
 
@@ -828,12 +751,3 @@ def first_time_ids(round_: Round, organisation_ids) -> set[int]:
         Organisation.uscc.in_(set(usccs.values())))))
     return {org_id for org_id, uscc in usccs.items() if uscc not in funded}
 
-
-__all__ = [
-    "ApplicationData", "BudgetLineData", "ListFilters", "PlanRowData", "SubmissionRefused",
-    "TRANSITIONS", "TeamMemberData", "Transition", "add_attachment", "allow_transition",
-    "budget_summary", "delete_attachment", "line_amount", "needing_action", "next_actions",
-    "return_application",
-    "round_applications", "save_draft", "sniff_kind", "start_application", "status_counts",
-    "submission_problems", "submit_application", "transition", "withdraw_application",
-]

@@ -30,11 +30,12 @@ from marketplace.applications.models import (
     ApplicationStatus,
     Attachment,
 )
+from marketplace.applications.workflow import APPLICATION
 from marketplace.core import nav, unit_of_work
 from marketplace.core.actions import attempt, form_status, perform, show_refusal
 from marketplace.core.exports import csv_response, xlsx_response
 from marketplace.core.policy import visible_or_404
-from marketplace.core.timeutil import to_local
+from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.rounds.models import Challenge, Round, RoundStatus
@@ -233,14 +234,18 @@ def _after_save(application: Application, form):
 def detail(app_id: int):
     application = _load(app_id)
     staff = policy.is_staff(current_user)
+    # The status buttons come from the lifecycle table: the moves this user may make now that
+    # have a page here (the decisions have theirs in review). A return asks for a comment, so
+    # it gets a form of its own.
+    actions = [t for t in APPLICATION.next_actions(current_user, application, now=utcnow())
+               if t.endpoint]
+    return_action = next((t for t in actions if t.target is ApplicationStatus.RETURNED), None)
     return render_template(
         "applications/detail.html", application=application,
         summary=services.budget_summary(application.budget_lines),
         organisation_data=_organisation_data(application),
         can_edit=policy.can_edit(current_user, application),
-        can_submit=policy.can_submit(current_user, application),
-        can_withdraw=policy.can_withdraw(current_user, application),
-        can_return=policy.can_return(current_user, application),
+        buttons=[t for t in actions if t is not return_action], return_action=return_action,
         is_member=policy.is_member(current_user, application), staff=staff,
         action_form=ActionForm(), return_form=ReturnForm())
 

@@ -40,19 +40,17 @@ class AwardStatus(str, enum.Enum):
     APPROVED = "approved"    # decided and committed; in 公示
     AWARDED = "awarded"      # 立项 after 公示
     WITHDRAWN = "withdrawn"  # approval withdrawn before 立项 (objection upheld)
-    TERMINATED = "terminated"
 
     @property
     def label(self) -> str:
         return str({AwardStatus.APPROVED: _l("拟立项"), AwardStatus.AWARDED: _l("已立项"),
-                    AwardStatus.WITHDRAWN: _l("已撤销立项"),
-                    AwardStatus.TERMINATED: _l("已终止")}[self])
+                    AwardStatus.WITHDRAWN: _l("已撤销立项")}[self])
 
     @property
     def tone(self) -> str:
         """Its badge colour, a Bootstrap contextual name (templates/_macros.html status_badge)."""
         return {AwardStatus.APPROVED: "success", AwardStatus.AWARDED: "success",
-                AwardStatus.WITHDRAWN: "danger", AwardStatus.TERMINATED: "dark"}[self]
+                AwardStatus.WITHDRAWN: "danger"}[self]
 
 
 # Awards that hold money and a challenge slot: the one definition of "live".

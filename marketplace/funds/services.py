@@ -41,6 +41,7 @@ from marketplace.funds.models import (
     Tranche,
     TrancheState,
 )
+from marketplace.funds.workflow import AWARD
 from marketplace.organisations.policy import eligibility_region
 from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, TrancheGate
 
@@ -236,14 +237,11 @@ def decommit_award(award: Award, reason: str, actor) -> LedgerEntry | None:
     if award.status not in LIVE_AWARD_STATUSES:
         raise NotAllowed(_l("这项立项已经撤销或终止。"))
     held = balance(Award, award.id).committed
-    before = {"status": award.status}
-    award.status = AwardStatus.WITHDRAWN
+    AWARD.move(actor, award, AwardStatus.WITHDRAWN, audit={"reason": reason, "returned": held})
     award.withdrawn_reason = reason
     entry = None
     if held > 0:
         entry = add_entry(LedgerKind.DECOMMIT, round_id=award.round_id, pool_id=award.pool_id,
                           award_id=award.id, amount_fen=to_fen(held), actor=actor,
                           note=f"撤销立项：{reason}")
-    record("award.decommit", award, actor=actor, before=before,
-           after={"status": award.status, "reason": reason, "returned": held})
     return entry

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db, mail
 from marketplace.notify.models import OutboxMessage, OutboxStatus
+from marketplace.notify.workflow import DELIVERY
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def deliver_pending(batch_size: int = 50) -> DeliveryReport:
                 except Exception as exc:
                     _failed_attempt(message, exc, max_attempts, report)
                 else:
-                    message.status = OutboxStatus.SENT
+                    DELIVERY.move(None, message, OutboxStatus.SENT)
                     message.sent_at = utcnow()
                     message.attempts += 1
                     report.sent += 1
@@ -131,7 +132,7 @@ def _failed_attempt(message: OutboxMessage, exc: Exception, max_attempts: int,
     message.attempts += 1
     message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     if message.attempts >= max_attempts:
-        message.status = OutboxStatus.FAILED
+        DELIVERY.move(None, message, OutboxStatus.FAILED)
         report.failed += 1
         log.error("giving up on outbox message %s: %s", message.id, message.last_error)
     else:

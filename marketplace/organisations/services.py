@@ -31,6 +31,7 @@ from marketplace.organisations.models import (
     OrganisationType,
 )
 from marketplace.organisations.uscc import normalise_uscc, uscc_problem
+from marketplace.organisations.workflow import INVITATION, VERIFICATION
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 PROFILE_FIELDS = ["name", "org_type", "uscc", "region", "contact_name", "contact_phone",
@@ -118,50 +119,34 @@ def update_organisation(actor: User, organisation: Organisation,
     for field, value in vars(data).items():
         setattr(organisation, field, value)
     if identity_changed and organisation.status != OrganisationStatus.PENDING:
-        organisation.status = OrganisationStatus.PENDING
+        VERIFICATION.move(actor, organisation, OrganisationStatus.PENDING)
         organisation.review_note = None
     record("organisation.update", organisation, actor=actor, before=before,
            after=snapshot(organisation, PROFILE_FIELDS))
     return organisation
 
 
-def _owners(organisation: Organisation) -> list[User]:
-    return [m.user for m in organisation.memberships if m.role == MemberRole.OWNER]
-
-
 def verify_organisation(actor: User, organisation: Organisation) -> None:
-    require(policy.can_verify(actor, organisation))
-    before = {"status": organisation.status, "verified_region": organisation.verified_region}
-    organisation.status = OrganisationStatus.VERIFIED
+    require(VERIFICATION.may(actor, organisation, OrganisationStatus.VERIFIED))
+    before_region = organisation.verified_region
     organisation.verified_region = organisation.region
     organisation.review_note = None
     organisation.reviewed_at = utcnow()
     organisation.reviewed_by_id = actor.id
-    record("organisation.verify", organisation, actor=actor, before=before,
-           after={"status": organisation.status,
-                  "verified_region": organisation.verified_region})
-    for owner in _owners(organisation):
-        queue_mail(owner.email, "organisation_verified", owner.locale, organisation=organisation,
-                   user=owner,
-                   link=public_url(url_for("organisations.detail", org_id=organisation.id)))
+    VERIFICATION.move(actor, organisation, OrganisationStatus.VERIFIED,
+                      audit_before={"verified_region": before_region},
+                      audit={"verified_region": organisation.verified_region})
 
 
 def reject_organisation(actor: User, organisation: Organisation, reason: str) -> None:
-    require(policy.can_verify(actor, organisation))
+    require(VERIFICATION.may(actor, organisation, OrganisationStatus.REJECTED))
     reason = (reason or "").strip()
     if not reason:
         raise NotAllowed(_l("请填写不通过的理由，组织会收到这条说明。"), field="reason")
-    before = {"status": organisation.status}
-    organisation.status = OrganisationStatus.REJECTED
     organisation.review_note = reason
     organisation.reviewed_at = utcnow()
     organisation.reviewed_by_id = actor.id
-    record("organisation.reject", organisation, actor=actor, before=before,
-           after={"status": organisation.status, "reason": reason})
-    for owner in _owners(organisation):
-        queue_mail(owner.email, "organisation_rejected", owner.locale, organisation=organisation,
-                   user=owner, reason=reason,
-                   link=public_url(url_for("organisations.edit", org_id=organisation.id)))
+    VERIFICATION.move(actor, organisation, OrganisationStatus.REJECTED, audit={"reason": reason})
 
 
 def _lock_invitations(actor: User, email: str) -> None:
@@ -231,26 +216,22 @@ def invitation_from_token(token: str) -> Invitation:
 
 def accept_invitation(user: User, token: str) -> Membership:
     invitation = invitation_from_token(token)
-    if invitation.email != user.email:
-        raise NotAllowed(_l("这份邀请发给了 %(email)s，请用该邮箱的账号登录后再打开链接。",
-                            email=invitation.email))
     organisation = invitation.organisation
+    INVITATION.move(user, invitation, InvitationStatus.ACCEPTED,
+                    audit={"organisation_id": organisation.id, "member": user.email})
+    invitation.accepted_at = utcnow()
     membership = policy.membership_of(user, organisation)
     if membership is None:
         membership = Membership(organisation=organisation, user_id=user.id, role=MemberRole.MEMBER)
         db.session.add(membership)
-    invitation.status = InvitationStatus.ACCEPTED
-    invitation.accepted_at = utcnow()
-    record("organisation.join", organisation, actor=user, after={"member": user.email})
     return membership
 
 
 def revoke_invitation(actor: User, invitation: Invitation) -> None:
     require(policy.can_manage_members(actor, invitation.organisation))
     if invitation.status == InvitationStatus.PENDING:
-        invitation.status = InvitationStatus.REVOKED
-        record("organisation.revoke_invitation", invitation, actor=actor,
-               after={"email": invitation.email})
+        INVITATION.move(actor, invitation, InvitationStatus.REVOKED,
+                        audit={"email": invitation.email})
 
 
 def remove_member(actor: User, organisation: Organisation, membership: Membership) -> None:

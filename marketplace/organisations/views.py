@@ -21,6 +21,7 @@ from marketplace.organisations.models import (
     Membership,
     Organisation,
 )
+from marketplace.organisations.workflow import VERIFICATION
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -74,7 +75,9 @@ def _detail_page(organisation: Organisation, invite_form: InviteForm | None = No
         "organisations/detail.html", organisation=organisation, memberships=memberships,
         invitations=invitations, can_edit=policy.can_edit(current_user, organisation),
         can_invite=policy.can_invite(current_user, organisation),
-        can_verify=policy.can_verify(current_user, organisation),
+        # The verification buttons, from the lifecycle table: {target status: its move}.
+        verification={t.target.value: t for t in
+                      VERIFICATION.next_actions(current_user, organisation) if t.endpoint},
         invite_form=invite_form or InviteForm(), action_form=ActionForm(),
         reject_form=RejectForm()), status
 

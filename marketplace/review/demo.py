@@ -11,11 +11,10 @@
   finalised: awards 立项.
 
 Idempotent: each round is found by (year, title); when it exists nothing is added to it.
-The 公示 round's applications are created directly as submitted (its deadline has passed);
-the other two rounds are made through the rounds and applications services with the clock
-set back into their application period, and everything after that goes through the review
-services (audit records, ledger entries, mail). Times the services check (deadline, 公示
-period) are passed explicitly, in the past.
+Every round is made through the rounds and applications services with the clock set back
+into its application period, and everything after that goes through the review services
+(status moves, audit records, ledger entries, mail). Times the services check (deadline,
+review deadline, 公示 period) are passed explicitly, in the past.
 """
 from __future__ import annotations
 
@@ -27,8 +26,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.applications import services as applications
-from marketplace.applications.models import Application, ApplicationStatus, BudgetLine
-from marketplace.audit.services import record
+from marketplace.applications.models import Application
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import MemberRole, Organisation
@@ -42,7 +40,7 @@ from marketplace.review.models import (
 from marketplace.review.policy import active_assignment
 from marketplace.rounds import services as rounds
 from marketplace.rounds.models import BudgetCategory as C
-from marketplace.rounds.models import Pool, PoolKind, Round, RoundStatus
+from marketplace.rounds.models import PoolKind, Round
 
 ORDER = 30
 
@@ -97,7 +95,7 @@ def seed(context: dict) -> dict:
 # --- 公示: the spring batch ------------------------------------------------------------------
 
 # organisation, title, category, requested, decision ("approve" amount | "waitlist"),
-# reviewer scores per criterion (reviewer1, reviewer2)
+# reviewer scores per criterion (reviewer1, reviewer2); proposals made by _spring_project
 PROJECTS = [
     (HAIYUN, "渔港夜校：新渔民数字技能课堂", "为民服务", "48000.00", ("approve", "45000.00"),
      ([18, 17, 22, 18, 13], [17, 18, 21, 17, 12])),
@@ -114,6 +112,16 @@ def _title(year: int) -> str:
     return f"{year}年志愿服务集市创投项目（春季批次）"
 
 
+def _spring_project(organisation: Organisation, title: str, category: str,
+                    requested: str) -> Project:
+    return Project(organisation.name, title, category,
+                   summary=f"{title}：组织青年志愿者常态化开展服务，每月不少于两次活动。",
+                   objectives="服务对象满意度 90% 以上；形成可复制的服务流程。",
+                   target_group="社区居民", beneficiaries=300, volunteers=30,
+                   place=f"舟山市{organisation.region}",
+                   lines=[("活动物资与宣传", C.MATERIALS, "1", requested)])
+
+
 def seed_publicity_round(context: dict) -> dict:
     context["created"].setdefault("publicity rounds", 0)
     people = _people(context)
@@ -127,50 +135,27 @@ def seed_publicity_round(context: dict) -> dict:
     if round_ is not None:
         return {"publicity_round": round_}
 
-    round_ = Round(year=year, title=_title(year), status=RoundStatus.OPEN,
-                   introduction="<p>春季批次：聚焦渔港、老街和海岛学校的志愿服务项目。</p>",
-                   total_budget_fen=26_000_000, opens_at=now - timedelta(days=40),
-                   deadline_at=now - timedelta(days=10), publicity_days=7,
-                   max_amount_per_project_fen=5_000_000, max_applications_per_org=2,
-                   tranche_template=[
-                       {"label": "立项拨付", "percent": 50, "gate": "on_award"},
-                       {"label": "中期拨付", "percent": 30, "gate": "after_report"},
-                       {"label": "结项拨付", "percent": 20, "gate": "after_acceptance"}],
-                   created_by_id=organizer.id, published_at=now - timedelta(days=40))
-    general = Pool(name="综合资金池", kind=PoolKind.GENERAL, amount_fen=20_000_000)
-    round_.pools.append(general)
-    round_.pools.append(Pool(name="海岛定向扶持资金池", kind=PoolKind.TARGETED,
-                             amount_fen=6_000_000, regions=ISLANDS))
-    db.session.add(round_)
-    db.session.flush()
-    record("demo.create_round", round_, actor=None, after={"title": round_.title})
+    deadline = now - timedelta(days=10)
+    round_ = _make_round(
+        organizer, year, _title(year), "<p>春季批次：聚焦渔港、老街和海岛学校的志愿服务项目。</p>",
+        "260000.00", [("综合资金池", PoolKind.GENERAL, "200000.00", []),
+                      ("海岛定向扶持资金池", PoolKind.TARGETED, "60000.00", ISLANDS)],
+        opens_at=now - timedelta(days=40), deadline_at=deadline,
+        review_ends_at=now - timedelta(days=3), delivery_ends_at=now + timedelta(days=200))
 
     made: list[tuple[Application, tuple, tuple]] = []
-    for org_name, title, category, requested, decision, scores in PROJECTS:
+    for number, (org_name, title, category, requested, decision, scores) in enumerate(PROJECTS):
         organisation = organisations.get(org_name)
         if organisation is None:
             continue
-        fen = int(Decimal(requested) * 100)
-        application = Application(
-            round_id=round_.id, organisation_id=organisation.id, pool_id=general.id,
-            status=ApplicationStatus.SUBMITTED, title=title, category=category,
-            summary=f"{title}：组织青年志愿者常态化开展服务，每月不少于两次活动。",
-            objectives="服务对象满意度 90% 以上；形成可复制的服务流程。",
-            target_group="社区居民", beneficiaries=300, place=f"舟山市{organisation.region}",
-            region=organisation.region, volunteers=30, requested_fen=fen,
-            submitted_at=now - timedelta(days=12),
-            snapshot={"organisation": {"name": organisation.name, "uscc": organisation.uscc,
-                                       "region": organisation.region}},
-            created_by_id=organisation.memberships[0].user_id)
-        application.budget_lines.append(BudgetLine(
-            position=0, item="活动物资与宣传", category=C.MATERIALS,
-            quantity=Decimal("1"), unit_price_fen=fen, amount_fen=fen))
-        db.session.add(application)
-        made.append((application, decision, scores))
+        project = _spring_project(organisation, title, category, requested)
+        application = _submit(project, organisation, round_, at=_before(deadline, number))
+        if application is not None:
+            made.append((application, decision, scores))
     db.session.flush()
 
     _review_settings(round_, organizer, blind=True)  # settings freeze when review starts
-    services.start_review(round_, organizer, now=now)
+    services.start_review(round_, organizer, now=deadline + timedelta(days=1))
     for application, _, _ in made:
         for reviewer in reviewers:
             services._assign(round_.id, application.id, reviewer.id, organizer)

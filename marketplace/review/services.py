@@ -37,6 +37,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.applications.models import Application, ApplicationStatus
+from marketplace.applications.workflow import APPLICATION
 from marketplace.audit.services import record
 from marketplace.core.money import from_fen, to_fen
 from marketplace.core.policy import NotAllowed, require
@@ -45,8 +46,9 @@ from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.funds import services as funds
 from marketplace.funds.models import LIVE_AWARD_STATUSES, Award, AwardStatus
+from marketplace.funds.workflow import AWARD
 from marketplace.notify.services import queue_mail
-from marketplace.organisations.models import MemberRole, Membership, Organisation
+from marketplace.organisations.models import Membership, Organisation
 from marketplace.organisations.uscc import is_valid_uscc, normalise_uscc
 from marketplace.review import policy
 from marketplace.review.assignment import plan_assignments
@@ -69,7 +71,9 @@ from marketplace.review.models import (
     ScoringMethod,
 )
 from marketplace.review.scoring import weighted_total
+from marketplace.review.workflow import ASSIGNMENT, OBJECTION, REVIEW, organizers
 from marketplace.rounds.models import Pool, Round, RoundStatus
+from marketplace.rounds.workflow import ROUND
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Applications that take part in review and decisions.
@@ -311,7 +315,7 @@ def _apply_to_assignments(reviewer: User, conflict: ReviewerConflict) -> None:
         round_ = db.session.get(Round, round_id)
         link = _link("review.manage_round", round_id=round_id)
         groups = {a.application.organisation_id for a in assignments}
-        for organizer in _organizers(outside=groups):
+        for organizer in organizers(outside=groups):
             queue_mail(organizer.email, "review_conflict", organizer.locale, reviewer=reviewer,
                        round=round_, count=len(assignments),
                        declared_as=conflict.declared_as, link=link)
@@ -374,14 +378,11 @@ def start_review(round_: Round, actor: User, now: datetime | None = None) -> int
     applications = db.session.scalars(select(Application).where(
         Application.round_id == round_.id,
         Application.status == ApplicationStatus.SUBMITTED)).all()
-    for application in applications:
-        application.status = ApplicationStatus.IN_REVIEW
-    round_.status = RoundStatus.REVIEWING
+    APPLICATION.move_all(actor, applications, ApplicationStatus.IN_REVIEW)
+    ROUND.move(actor, round_, RoundStatus.REVIEWING, audit={"applications": len(applications)})
     # The settings and the rubric are stored from here on (pages showed the defaults before).
     stored_settings(round_).review_started_at = now
     stored_round_rubric(round_)
-    record("round.start_review", round_, actor=actor, before={"status": "open"},
-           after={"status": "reviewing", "applications": len(applications)})
     return len(applications)
 
 
@@ -460,9 +461,12 @@ def _assign(round_id: int, application_id: int, reviewer_id: int, actor: User
         ReviewAssignment.reviewer_id == reviewer_id))
     if assignment is None:
         assignment = ReviewAssignment(round_id=round_id, application_id=application_id,
-                                      reviewer_id=reviewer_id, assigned_by_id=actor.id)
+                                      reviewer_id=reviewer_id, assigned_by_id=actor.id,
+                                      status=AssignmentStatus.ACTIVE)
         db.session.add(assignment)
-    assignment.status = AssignmentStatus.ACTIVE
+    elif assignment.status != AssignmentStatus.ACTIVE:
+        ASSIGNMENT.move(actor, assignment, AssignmentStatus.ACTIVE,
+                        audit={"application_id": application_id, "reviewer_id": reviewer_id})
     assignment.assigned_at = utcnow()
     db.session.flush()
     return assignment
@@ -486,8 +490,9 @@ def add_assignment(application: Application, reviewer: User, actor: User) -> Rev
     if current is not None and current.status == AssignmentStatus.RECUSED:
         raise NotAllowed(_l("这位专家已对这个项目申请回避。"), field="reviewer_id")
     assignment = _assign(application.round_id, application.id, reviewer.id, actor)
-    record("review.assign", assignment, actor=actor,
-           after={"application_id": application.id, "reviewer_id": reviewer.id})
+    if current is None:  # assigning a removed one again is its move's audit entry
+        record("review.assign", assignment, actor=actor,
+               after={"application_id": application.id, "reviewer_id": reviewer.id})
     return assignment
 
 
@@ -496,35 +501,16 @@ def remove_assignment(assignment: ReviewAssignment, actor: User) -> None:
     _require_reviewing(assignment.application.round)
     if assignment.review is not None and assignment.review.status == ReviewStatus.SUBMITTED:
         raise NotAllowed(_l("专家已提交评分，不能撤销分配。"))
-    assignment.status = AssignmentStatus.REMOVED
-    record("review.unassign", assignment, actor=actor,
-           after={"application_id": assignment.application_id,
-                  "reviewer_id": assignment.reviewer_id})
-
-
-def _organizers(outside: set[int] = frozenset()) -> list[User]:
-    """League staff to tell about something, leaving out members of the organisations in
-    `outside`: news about a project's reviewers or objections is not for its own group."""
-    query = (select(User).join(UserRole, UserRole.user_id == User.id)
-             .where(UserRole.role == Role.ORGANIZER, User.disabled_at.is_(None)))
-    if outside:
-        query = query.where(~select(Membership.id).where(
-            Membership.user_id == User.id,
-            Membership.organisation_id.in_(outside)).exists())
-    return list(db.session.scalars(query.order_by(User.id)))
+    ASSIGNMENT.move(actor, assignment, AssignmentStatus.REMOVED,
+                    audit={"application_id": assignment.application_id,
+                           "reviewer_id": assignment.reviewer_id})
 
 
 def _recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
-    assignment.status = AssignmentStatus.RECUSED
     assignment.recused_at = utcnow()
     assignment.recusal_note = str(note)
-    record("review.recuse", assignment, actor=actor,
-           after={"application_id": assignment.application_id})
-    application = assignment.application
-    link = _link("review.manage_round", round_id=application.round_id)
-    for organizer in _organizers(outside={application.organisation_id}):
-        queue_mail(organizer.email, "review_recused", organizer.locale, reviewer=actor,
-                   application=application, note=str(note), link=link)
+    ASSIGNMENT.move(actor, assignment, AssignmentStatus.RECUSED,
+                    audit={"application_id": assignment.application_id})
 
 
 def recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
@@ -616,12 +602,14 @@ def save_review(assignment: ReviewAssignment, scores: list[ScoreData], overall_c
             raise NotAllowed(_l("提交前请填写总体评价。"), field="overall_comment")
         review.total = weighted_total(
             (by_criterion[c.id].score, c.max_score, c.weight) for c in review.rubric.criteria)
-        review.status = ReviewStatus.SUBMITTED
         review.submitted_at = utcnow()
+        REVIEW.move(actor, review, ReviewStatus.SUBMITTED,
+                    audit={"application_id": application.id, "total": review.total})
     db.session.flush()
-    record("review.submit" if submit else "review.save_draft", review, actor=actor,
-           after={"application_id": application.id, "total": review.total,
-                  "status": review.status})
+    if not submit:
+        record("review.save_draft", review, actor=actor,
+               after={"application_id": application.id, "total": review.total,
+                      "status": review.status})
     return review
 
 
@@ -634,14 +622,10 @@ def reopen_review(review: Review, reason: str, actor: User) -> Review:
         raise NotAllowed(_l("请填写重新开放的理由。"), field="reason")
     if review.status != ReviewStatus.SUBMITTED:
         raise NotAllowed(_l("这份评分还没有提交。"))
-    review.status = ReviewStatus.DRAFT
     review.total = None
     review.reopened_at = utcnow()
     review.reopen_reason = reason
-    record("review.reopen", review, actor=actor, after={"reason": reason})
-    reviewer = db.session.get(User, review.reviewer_id)
-    queue_mail(reviewer.email, "review_reopened", reviewer.locale, reviewer=reviewer,
-               reason=reason, link=_link("review.proposal", application_id=review.application_id))
+    REVIEW.move(actor, review, ReviewStatus.DRAFT, audit={"reason": reason})
     return review
 
 
@@ -706,20 +690,18 @@ def approve_application(application: Application, amount: Decimal, actor: User,
     _lock_for_decision(application, pool)
     _require_decidable(application)
     award = funds.commit_award(application, pool, amount, actor)
-    before = {"status": application.status}
-    application.status = ApplicationStatus.APPROVED
+    APPLICATION.move(actor, application, ApplicationStatus.APPROVED,
+                     audit={"amount": amount, "award_id": award.id})
     application.pool_id = pool.id if pool else application.pool_id
     if feedback.strip():
         application.feedback = feedback.strip()
-    record("application.approve", application, actor=actor, before=before,
-           after={"status": application.status, "amount": amount, "award_id": award.id})
     if application.round.status == RoundStatus.PUBLICITY:
         _list_late_approval(award, application.round, now or utcnow(), actor)
     return award
 
 
 def _decide_without_money(application: Application, feedback: str, actor: User,
-                          status: ApplicationStatus, action: str) -> None:
+                          status: ApplicationStatus) -> None:
     require(policy.can_decide(actor, application))
     feedback = (feedback or "").strip()
     if status == ApplicationStatus.REJECTED and not feedback:
@@ -728,22 +710,17 @@ def _decide_without_money(application: Application, feedback: str, actor: User,
     _require_decidable(application)
     if status == application.status == ApplicationStatus.WAITLISTED:
         raise NotAllowed(_l("这个项目已在候补名单上。"))
-    before = {"status": application.status}
-    application.status = status
+    APPLICATION.move(actor, application, status, audit={"feedback": feedback})
     if feedback:
         application.feedback = feedback
-    record(action, application, actor=actor, before=before,
-           after={"status": status, "feedback": feedback})
 
 
 def reject_application(application: Application, feedback: str, actor: User) -> None:
-    _decide_without_money(application, feedback, actor, ApplicationStatus.REJECTED,
-                          "application.reject")
+    _decide_without_money(application, feedback, actor, ApplicationStatus.REJECTED)
 
 
 def waitlist_application(application: Application, feedback: str, actor: User) -> None:
-    _decide_without_money(application, feedback, actor, ApplicationStatus.WAITLISTED,
-                          "application.waitlist")
+    _decide_without_money(application, feedback, actor, ApplicationStatus.WAITLISTED)
 
 
 # --- 公示 -----------------------------------------------------------------------------------
@@ -813,9 +790,8 @@ def publish_publicity(round_: Round, actor: User, starts_at: datetime | None = N
         db.session.add(PublicityListing(publicity_id=publicity.id, award_id=award.id,
                                         listed_at=publicity.starts_at,
                                         objections_until=publicity.ends_at))
-    round_.status = RoundStatus.PUBLICITY
-    record("round.publish_publicity", round_, actor=actor, before={"status": "reviewing"},
-           after={"status": "publicity", "starts_at": starts_at, "ends_at": publicity.ends_at})
+    ROUND.move(actor, round_, RoundStatus.PUBLICITY,
+               audit={"starts_at": starts_at, "ends_at": publicity.ends_at})
     return publicity
 
 
@@ -871,7 +847,7 @@ def file_objection(round_: Round, data: ObjectionData, ip: str | None = None,
         _mail_receipt(objection, round_)
     link = _link("review.objections", round_id=round_.id)
     group = objection.application.organisation_id if objection.application else None
-    for organizer in _organizers(outside={group} - {None}):
+    for organizer in organizers(outside={group} - {None}):
         queue_mail(organizer.email, "objection_filed", organizer.locale, objection=objection,
                    round=round_, link=link)
     return objection
@@ -911,11 +887,10 @@ def _lock_objection(objection: Objection, actor: User, reply: str) -> str:
 
 def dismiss_objection(objection: Objection, reply: str, actor: User) -> None:
     reply = _lock_objection(objection, actor, reply)
-    objection.status = ObjectionStatus.DISMISSED
     objection.reply = reply
     objection.answered_at = utcnow()
     objection.answered_by_id = actor.id
-    record("objection.dismiss", objection, actor=actor, after={"reply": reply})
+    OBJECTION.move(actor, objection, ObjectionStatus.DISMISSED, audit={"reply": reply})
 
 
 def uphold_objection(objection: Objection, reply: str, actor: User) -> None:
@@ -929,17 +904,13 @@ def uphold_objection(objection: Objection, reply: str, actor: User) -> None:
     if award is None or award.status != AwardStatus.APPROVED:
         raise NotAllowed(_l("这个项目没有待公示的立项，无法撤销。"))
     funds.decommit_award(award, f"异议成立：{reply}", actor)
-    before = {"status": application.status}
-    application.status = ApplicationStatus.REJECTED
-    application.feedback = reply
-    objection.status = ObjectionStatus.UPHELD
     objection.reply = reply
     objection.answered_at = utcnow()
     objection.answered_by_id = actor.id
-    record("objection.uphold", objection, actor=actor,
-           after={"reply": reply, "award_id": award.id})
-    record("application.withdraw_approval", application, actor=actor, before=before,
-           after={"status": application.status})
+    OBJECTION.move(actor, objection, ObjectionStatus.UPHELD,
+                   audit={"reply": reply, "award_id": award.id})
+    APPLICATION.move(actor, application, ApplicationStatus.REJECTED)
+    application.feedback = reply
 
 
 def objections_end(round_: Round, publicity: Publicity) -> datetime:
@@ -988,43 +959,18 @@ def finalise_round(round_: Round, actor: User, now: datetime | None = None) -> i
                         + [a.id for a in waitlisted])
     awarded = 0
     for award in awards:
-        award.status = AwardStatus.AWARDED
         award.awarded_at = now
-        award.application.status = ApplicationStatus.AWARDED
-        record("award.award", award, actor=actor, after={"awarded_at": now})
+        AWARD.move(actor, award, AwardStatus.AWARDED, audit={"awarded_at": now})
+        APPLICATION.move(actor, award.application, ApplicationStatus.AWARDED)
         awarded += 1
-    for application in waitlisted:
-        application.status = ApplicationStatus.REJECTED
+    # Projects still waiting were not funded: the end of the 公示 closes them (its check is
+    # can_list_approvals above), also one of a group the organizer belongs to, which they
+    # could not decide on one by one.
+    APPLICATION.move_all(actor, waitlisted, ApplicationStatus.REJECTED, check=False,
+                         audit={"round_finalised": True})
     publicity.finalised_at = now
     publicity.finalised_by_id = actor.id
-    round_.status = RoundStatus.DELIVERY
-    record("round.finalise", round_, actor=actor, before={"status": "publicity"},
-           after={"status": "delivery", "awarded": awarded})
-    _mail_decisions(round_)
+    # Its mail hook tells every applicant in review the decision (review.workflow).
+    ROUND.move(actor, round_, RoundStatus.DELIVERY, audit={"awarded": awarded})
     return awarded
 
-
-def _recipients(application: Application) -> list[User]:
-    users = [m.user for m in application.organisation.memberships
-             if m.role == MemberRole.OWNER]
-    if application.created_by_id:
-        creator = db.session.get(User, application.created_by_id)
-        if creator is not None and creator not in users:
-            users.append(creator)
-    return users
-
-
-def _mail_decisions(round_: Round) -> None:
-    applications = db.session.scalars(select(Application).where(
-        Application.round_id == round_.id,
-        Application.status.in_((ApplicationStatus.AWARDED, ApplicationStatus.REJECTED)))
-        .order_by(Application.id))
-    for application in applications:
-        award = db.session.scalar(select(Award).where(Award.application_id == application.id))
-        for user in _recipients(application):
-            queue_mail(user.email, "review_decision", user.locale, user=user,
-                       application=application, round=round_,
-                       awarded=application.status == ApplicationStatus.AWARDED,
-                       amount=award.amount if award and application.status ==
-                       ApplicationStatus.AWARDED else None,
-                       feedback=application.feedback or "")

@@ -63,6 +63,7 @@ from marketplace.review.models import (
     ReviewStatus,
     ScoringMethod,
 )
+from marketplace.review.workflow import OBJECTION
 from marketplace.rounds.models import Pool, Round, RoundStatus
 
 bp = Blueprint("review", __name__)
@@ -616,8 +617,10 @@ def objections(round_id: int):
                                          Objection.id)).all()
     waitlisted = results.waitlist(round_)
     publicity = services.publicity_of(round_)
+    # Which objections this user may answer now: the moves the objection's table offers them.
+    answerable = {o.id for o in items if OBJECTION.next_actions(current_user, o)}
     return render_template("review/objections.html", round=round_, objections=items,
-                           answer_form=AnswerForm(), publicity=publicity,
+                           answer_form=AnswerForm(), publicity=publicity, answerable=answerable,
                            objections_end=services.objections_end(round_, publicity)
                            if publicity else None,
                            waitlisted=waitlisted, own=policy.member_organisation_ids(current_user))

@@ -49,6 +49,7 @@ from marketplace.rounds.models import (
     RoundStatus,
     TrancheGate,
 )
+from marketplace.rounds.workflow import CHALLENGE_INVITATION, ROUND
 
 INTRODUCTION_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h3", "h4"}
 ROUND_FIELDS = ["year", "title", "introduction", "status", "total_budget_fen", "opens_at",
@@ -392,13 +393,14 @@ def publish_round(actor, round: Round, now: datetime | None = None) -> int:
     problems = publish_problems(round, now)
     if problems:
         raise NotAllowed(_l("还不能发布：%(problems)s", problems="；".join(problems)))
-    round.status = RoundStatus.OPEN
     round.published_at = now
     for challenge in round.challenges:
         challenge.published_at = challenge.published_at or now
-    record("round.publish", round, actor=actor, before={"status": RoundStatus.DRAFT},
-           after={"status": round.status, "published_at": now})
-    return notify_round_published(round)
+    ROUND.move(actor, round, RoundStatus.OPEN, audit={"published_at": now})
+    # The move's mail hook told the matching groups (notify_round_published); a draft round
+    # has told nobody before, so every group noticed for it was told now.
+    return len(set(db.session.scalars(select(MatchNotice.organisation_id).where(
+        MatchNotice.round_id == round.id))))
 
 
 # --- pools --------------------------------------------------------------------------------
@@ -764,14 +766,11 @@ def answer_invitation(actor, invitation: ChallengeInvitation, bid: bool, reason:
     reason = (reason or "").strip()
     if not bid and not reason:
         raise NotAllowed(_l("请填写婉拒的理由。"), field="reason")
-    invitation.status = InvitationAnswer.BID if bid else InvitationAnswer.DECLINED
     invitation.decline_reason = None if bid else reason
     invitation.answered_at = now
     invitation.answered_by_id = actor.id
-    record("challenge_invitation.answer", invitation, actor=actor,
-           before={"status": InvitationAnswer.PENDING},
-           after={"status": invitation.status, "reason": invitation.decline_reason})
-    _notify_invitation_answered(invitation)
+    CHALLENGE_INVITATION.move(actor, invitation, answer, now=now,
+                              audit={"reason": invitation.decline_reason})
     return invitation
 
 
@@ -782,23 +781,6 @@ def _lock_invitation(invitation: ChallengeInvitation) -> ChallengeInvitation:
     return db.session.execute(
         select(ChallengeInvitation).where(ChallengeInvitation.id == invitation.id)
         .execution_options(populate_existing=True)).scalar_one()
-
-
-def _notify_invitation_answered(invitation: ChallengeInvitation) -> None:
-    """The organizer who sent the invitation (else the round's creator) hears the answer."""
-    from marketplace.accounts.models import User
-
-    challenge = invitation.challenge
-    organizer_id = invitation.invited_by_id or challenge.round.created_by_id
-    organizer = db.session.get(User, organizer_id) if organizer_id else None
-    if organizer is None or not organizer.is_active:
-        return
-    queue_mail(organizer.email, "challenge_invitation_answered", organizer.locale,
-               user=organizer, challenge=challenge, round=challenge.round,
-               organisation=invitation.organisation,
-               bid=invitation.status == InvitationAnswer.BID,
-               reason=invitation.decline_reason or "",
-               link=_public(url_for("rounds.challenge", challenge_id=challenge.id)))
 
 
 # --- deleting mistakes ----------------------------------------------------------------------

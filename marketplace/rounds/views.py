@@ -45,6 +45,7 @@ from marketplace.rounds.models import (
     Round,
     RoundStatus,
 )
+from marketplace.rounds.workflow import ROUND
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
@@ -133,7 +134,9 @@ def detail(round_id: int):
         is_organizer=policy.is_organizer(current_user),
         can_edit=policy.can_edit_round(current_user, round),
         can_extend_deadline=policy.can_extend_deadline(current_user, round),
-        can_publish=policy.can_publish(current_user, round),
+        # Publishing, from the round's lifecycle table (the later stages are review's pages).
+        publish=next((t for t in ROUND.next_actions(current_user, round)
+                      if t.target is RoundStatus.OPEN), None),
         publish_problems=services.publish_problems(round, now)
         if round.status == RoundStatus.DRAFT else [],
         action_form=ActionForm(), staff_links=_staff_links(round))

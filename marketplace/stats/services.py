@@ -28,8 +28,7 @@ GROWTH = Decimal("0.1")
 PIPELINE = [ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
             ApplicationStatus.WITHDRAWN, ApplicationStatus.IN_REVIEW,
             ApplicationStatus.REJECTED, ApplicationStatus.WAITLISTED,
-            ApplicationStatus.APPROVED, ApplicationStatus.AWARDED, ApplicationStatus.ACCEPTED,
-            ApplicationStatus.FAILED, ApplicationStatus.TERMINATED]
+            ApplicationStatus.APPROVED, ApplicationStatus.AWARDED]
 
 
 def amount_text(fen: int | None) -> str:

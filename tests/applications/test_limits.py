@@ -14,7 +14,7 @@ from marketplace.applications.services import BudgetLineData, PlanRowData, TeamM
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.rounds.models import BudgetCategory
-from tests.factories import application_data, make_proposal
+from tests.factories import application_data, make_application
 
 M = BudgetCategory.MATERIALS
 
@@ -41,7 +41,7 @@ def refusal(member, application, data) -> NotAllowed:
 ])
 def test_save_draft_refuses_more_rows_than_a_table_may_have(member, organisation, open_round,
                                                             table, cap, make_row):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     too_many = application_data(**{table: [make_row(i) for i in range(cap + 1)]})
     refused = refusal(member, application, too_many)
     assert refused.field == table and str(cap) in refused.reason
@@ -56,7 +56,7 @@ def test_save_draft_refuses_more_rows_than_a_table_may_have(member, organisation
     ("objectives", 5000)])
 def test_a_text_longer_than_its_limit_is_refused_next_to_its_field(member, organisation,
                                                                   open_round, field, limit):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     refused = refusal(member, application, application_data(**{field: "长" * 10_000}))
     assert refused.field == field and str(limit) in refused.reason
     services.save_draft(member, db.session.get(Application, application.id),
@@ -75,21 +75,21 @@ def test_a_text_longer_than_its_limit_is_refused_next_to_its_field(member, organ
 ])
 def test_a_row_text_longer_than_its_column_is_refused_with_its_row_number(
         member, organisation, open_round, table, row, text):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     refused = refusal(member, application, application_data(**{table: [row]}))
     assert refused.field == table
     assert "第 1 行" in refused.reason and text in refused.reason
 
 
 def test_a_region_not_in_the_list_is_refused(member, organisation, open_round):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     refused = refusal(member, application, application_data(region="区" * 10_000))
     assert refused.field == "region"
 
 
 @pytest.mark.parametrize("field", ["beneficiaries", "volunteers"])
 def test_a_count_beyond_any_real_project_is_refused(member, organisation, open_round, field):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     refused = refusal(member, application, application_data(**{field: 10 ** 12}))
     assert refused.field == field
 
@@ -101,7 +101,7 @@ def test_a_count_beyond_any_real_project_is_refused(member, organisation, open_r
     [line(quantity="0.01", price="1000000000")],        # a unit price beyond the maximum
 ])
 def test_amounts_the_columns_cannot_hold_are_refused(member, organisation, open_round, lines):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     refused = refusal(member, application, application_data(budget_lines=lines))
     assert refused.field == "budget_lines"
 
@@ -197,7 +197,7 @@ def test_a_service_refusal_about_budget_lines_shows_above_the_budget_table(
 def test_a_proposal_saved_before_the_caps_opens_with_a_warning_and_cannot_be_submitted(
         login_as, member, organisation, open_round):
     lines = [("物资", M, "1", "1")] * 150
-    application = make_proposal(open_round, organisation, data=application_data(lines=lines))
+    application = make_application(open_round, organisation, data=application_data(lines=lines))
     html = login_as(member).get(f"/applications/{application.id}/edit").get_data(as_text=True)
     assert "预算明细有 150 行，超过上限 100 行" in html
     assert html.count("data-budget-row") == services.MAX_BUDGET_LINES

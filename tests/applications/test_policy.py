@@ -11,7 +11,7 @@ from marketplace.applications import policy
 from marketplace.applications.models import ApplicationStatus as S
 from marketplace.extensions import db
 from marketplace.organisations.models import MemberRole, Membership
-from tests.factories import make_organisation, make_proposal, make_user
+from tests.factories import make_application, make_organisation, make_user
 
 MEMBER, OTHER, ORGANIZER, ADMIN, ANONYMOUS = "member", "other", "organizer", "admin", "anonymous"
 STAFF_MEMBER = "organizer who is a member of the applying group"
@@ -74,7 +74,7 @@ TABLE = [
 @pytest.mark.parametrize("question, who, status, late, expected", TABLE)
 def test_policy_table(people, organisation, open_round, question, who, status, late,
                       expected):
-    application = make_proposal(open_round, organisation, status=status)
+    application = make_application(open_round, organisation, status=status)
     now = open_round.deadline_at + timedelta(seconds=1) if late else None
     check = getattr(policy, question)
     decision = check(people[who], application) if question == "can_view" else check(
@@ -85,7 +85,7 @@ def test_policy_table(people, organisation, open_round, question, who, status, l
 
 
 def test_the_deadline_second_itself_still_counts(member, organisation, open_round):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     assert policy.can_edit(member, application, open_round.deadline_at)
     assert not policy.can_edit(member, application,
                                open_round.deadline_at + timedelta(seconds=1))
@@ -93,8 +93,8 @@ def test_the_deadline_second_itself_still_counts(member, organisation, open_roun
 
 def test_visible_applications_is_scoped_to_the_users_organisations(member, organisation,
                                                                    open_round, organizer):
-    mine = make_proposal(open_round, organisation)
-    theirs = make_proposal(open_round, make_organisation(), status=S.SUBMITTED)
+    mine = make_application(open_round, organisation)
+    theirs = make_application(open_round, make_organisation(), status=S.SUBMITTED)
     ids = set(db.session.scalars(policy.visible_applications(member).with_only_columns(
         policy.Application.id)))
     assert ids == {mine.id}
@@ -109,11 +109,11 @@ def _ids(user) -> set[int]:
 
 
 def test_staff_do_not_see_drafts_never_submitted(organisation, open_round, organizer):
-    draft = make_proposal(open_round, organisation)
-    withdrawn_draft = make_proposal(open_round, organisation, status=S.WITHDRAWN,
-                                    submitted_at=None)
-    withdrawn = make_proposal(open_round, organisation, status=S.WITHDRAWN)
-    returned = make_proposal(open_round, organisation, status=S.RETURNED)
+    draft = make_application(open_round, organisation)
+    withdrawn_draft = make_application(open_round, organisation, status=S.WITHDRAWN,
+                                       submitted=False)
+    withdrawn = make_application(open_round, organisation, status=S.WITHDRAWN)
+    returned = make_application(open_round, organisation, status=S.RETURNED)
     admin = make_user(roles=[Role.ADMIN])
     for staff in (organizer, admin):
         assert _ids(staff) == {withdrawn.id, returned.id}
@@ -124,7 +124,7 @@ def test_staff_do_not_see_drafts_never_submitted(organisation, open_round, organ
 
 def test_staff_who_are_members_see_their_own_groups_drafts(open_round, organizer):
     own = make_organisation(organizer)
-    draft = make_proposal(open_round, own)
+    draft = make_application(open_round, own)
     assert policy.can_view(organizer, draft)
     assert _ids(organizer) == {draft.id}
 
@@ -132,7 +132,7 @@ def test_staff_who_are_members_see_their_own_groups_drafts(open_round, organizer
 def test_an_assigned_reviewer_may_view_and_others_may_not(member, organisation, open_round):
     from tests.factories.review import make_assignment
 
-    application = make_proposal(open_round, organisation, status=S.IN_REVIEW)
+    application = make_application(open_round, organisation, status=S.IN_REVIEW)
     assigned = make_user(roles=[Role.REVIEWER])
     unassigned = make_user(roles=[Role.REVIEWER])
     make_assignment(application, assigned)

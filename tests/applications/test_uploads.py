@@ -12,7 +12,7 @@ from marketplace.applications import services
 from marketplace.applications.models import Attachment
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
-from tests.factories import make_proposal
+from tests.factories import make_application
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
@@ -36,7 +36,7 @@ def plain_zip() -> bytes:
 
 @pytest.fixture
 def application(member, organisation, open_round):
-    return make_proposal(open_round, organisation)
+    return make_application(open_round, organisation)
 
 
 @pytest.mark.parametrize("name, data", [
@@ -150,9 +150,10 @@ def test_members_delete_attachments_while_editable(login_as, member, application
 
 def test_attachments_cannot_be_deleted_once_submitted(member, application):
     from marketplace.applications.models import ApplicationStatus
+    from marketplace.applications.workflow import APPLICATION
 
     attachment = services.add_attachment(member, application, "a.pdf", PDF)
-    application.status = ApplicationStatus.SUBMITTED
+    APPLICATION.move(member, application, ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed):
         services.delete_attachment(member, attachment)
 

@@ -19,9 +19,9 @@ from marketplace.funds.models import Award, AwardStatus
 from marketplace.organisations.models import OrganisationStatus
 from marketplace.rounds.models import RoundStatus
 from tests.factories import (
+    make_application,
     make_challenge,
     make_organisation,
-    make_proposal,
     make_round,
     make_user,
 )
@@ -125,7 +125,7 @@ def test_a_second_submit_from_the_new_form_shows_the_same_success(login_as, memb
 
 def test_a_second_submit_from_the_edit_form_shows_the_same_success(login_as, member,
                                                                   organisation, open_round):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     client = login_as(member)
     url = f"/applications/{application.id}/edit"
     first = client.post(url, data=form_data(action="submit"))
@@ -195,7 +195,7 @@ def test_the_challenge_link_opens_a_bid_tied_to_the_challenge(login_as, member, 
 
 def test_editing_after_the_deadline_is_refused_on_the_server(login_as, member, organisation):
     round_ = make_round()
-    application = make_proposal(round_, organisation)
+    application = make_application(round_, organisation)
     round_.deadline_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     client = login_as(member)
@@ -207,8 +207,8 @@ def test_editing_after_the_deadline_is_refused_on_the_server(login_as, member, o
 
 def test_my_applications_lists_my_organisations_applications_only(login_as, member,
                                                                   organisation, open_round):
-    make_proposal(open_round, organisation, title="我们的项目")
-    make_proposal(open_round, make_organisation(), title="别人的项目")
+    make_application(open_round, organisation, title="我们的项目")
+    make_application(open_round, make_organisation(), title="别人的项目")
     html = login_as(member).get("/applications/mine").get_data(as_text=True)
     assert "我们的项目" in html and "别人的项目" not in html
 
@@ -219,7 +219,7 @@ def test_my_applications_lists_my_organisations_applications_only(login_as, memb
 @pytest.fixture
 def foreign(member, organisation, open_round):
     """An application of `organisation` with an attachment, and a member of another one."""
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     attachment = services.add_attachment(member, application, "a.pdf", PDF)
     db.session.commit()
     outsider = make_user()
@@ -243,7 +243,7 @@ def test_an_attachment_is_only_reachable_through_its_own_application(login_as, m
                                                                      foreign, open_round,
                                                                      organisation):
     application, attachment, _ = foreign
-    other = make_proposal(open_round, organisation)
+    other = make_application(open_round, organisation)
     client = login_as(member)
     assert client.get(f"/applications/{other.id}/attachments/{attachment.id}").status_code == 404
 
@@ -275,11 +275,11 @@ def test_staff_get_404_for_a_draft_and_its_attachments(login_as, foreign, organi
 
 
 def test_staff_do_not_find_drafts_in_lists_counts_or_exports(login_as, organizer, open_round):
-    make_proposal(open_round, make_organisation(), title="提交过的项目",
-                  status=ApplicationStatus.SUBMITTED)
-    make_proposal(open_round, make_organisation(), title="别人的草稿")
-    make_proposal(open_round, make_organisation(), title="未提交就撤回",
-                  status=ApplicationStatus.WITHDRAWN, submitted_at=None)
+    make_application(open_round, make_organisation(), title="提交过的项目",
+                     status=ApplicationStatus.SUBMITTED)
+    make_application(open_round, make_organisation(), title="别人的草稿")
+    make_application(open_round, make_organisation(), title="未提交就撤回",
+                     status=ApplicationStatus.WITHDRAWN, submitted=False)
     client = login_as(organizer)
     pages = [client.get(f"/applications/?round_id={open_round.id}{extra}").get_data(as_text=True)
              for extra in ("", "&status=draft", "&status=withdrawn")]
@@ -302,7 +302,7 @@ def test_members_cannot_open_the_organizer_list(login_as, member, open_round):
 
 def test_organizer_returns_an_application_from_its_page(login_as, organizer, member,
                                                         organisation, open_round):
-    application = make_proposal(open_round, organisation, status=ApplicationStatus.SUBMITTED)
+    application = make_application(open_round, organisation, status=ApplicationStatus.SUBMITTED)
     client = login_as(organizer)
     assert "退回修改" in client.get(f"/applications/{application.id}").get_data(as_text=True)
     client.post(f"/applications/{application.id}/return", data={"comment": "请补充预算说明"})
@@ -314,7 +314,7 @@ def test_organizer_returns_an_application_from_its_page(login_as, organizer, mem
 
 def test_staff_pages_show_the_snapshot_not_the_live_profile(login_as, organizer, member,
                                                             organisation, open_round):
-    application = make_proposal(open_round, organisation)
+    application = make_application(open_round, organisation)
     services.submit_application(member, application)
     db.session.commit()
     organisation.name = "后来改的名字"
@@ -327,21 +327,21 @@ def test_staff_pages_show_the_snapshot_not_the_live_profile(login_as, organizer,
 
 
 def _submitted(round_, n, **kw):
-    return [make_proposal(round_, make_organisation(), status=ApplicationStatus.SUBMITTED, **kw)
+    return [make_application(round_, make_organisation(), status=ApplicationStatus.SUBMITTED, **kw)
             for _ in range(n)]
 
 
 def test_list_filters_search_and_sort(login_as, organizer, open_round):
     challenge = make_challenge(open_round, title="环保命题")
-    a = make_proposal(open_round, make_organisation(name="甲组织"), title="护河行动",
-                      status=ApplicationStatus.SUBMITTED, category="生态环保", region="定海区",
-                      requested_fen=300_00)
-    b = make_proposal(open_round, make_organisation(name="乙组织"), title="敬老助餐",
-                      status=ApplicationStatus.RETURNED, region="岱山县", requested_fen=900_00)
-    c = make_proposal(open_round, make_organisation(name="丙组织"), title="海滩清洁",
-                      challenge=challenge, status=ApplicationStatus.SUBMITTED,
-                      requested_fen=500_00)
-    make_proposal(open_round, make_organisation(), title="草稿不出现")
+    a = make_application(open_round, make_organisation(name="甲组织"), title="护河行动",
+                         status=ApplicationStatus.SUBMITTED, category="生态环保", region="定海区",
+                         requested_fen=300_00)
+    b = make_application(open_round, make_organisation(name="乙组织"), title="敬老助餐",
+                         status=ApplicationStatus.RETURNED, region="岱山县", requested_fen=900_00)
+    c = make_application(open_round, make_organisation(name="丙组织"), title="海滩清洁",
+                         challenge=challenge, status=ApplicationStatus.SUBMITTED,
+                         requested_fen=500_00)
+    make_application(open_round, make_organisation(), title="草稿不出现")
     client = login_as(organizer)
 
     def titles(**params):
@@ -369,18 +369,18 @@ def test_first_time_filter_leaves_out_organisations_funded_in_an_earlier_round(
         login_as, organizer, open_round):
     earlier = make_round(year=open_round.year - 1, status=RoundStatus.CLOSED)
     veteran = make_organisation(name="老牌组织")
-    old = make_proposal(earlier, veteran, status=ApplicationStatus.AWARDED)
+    old = make_application(earlier, veteran, status=ApplicationStatus.AWARDED)
     db.session.add(Award(application_id=old.id, round_id=earlier.id, amount_fen=100,
                          status=AwardStatus.AWARDED, awarded_at=utcnow()))
     approved_only = make_organisation(name="只拟立项过的组织")
-    old2 = make_proposal(earlier, approved_only, status=ApplicationStatus.APPROVED)
+    old2 = make_application(earlier, approved_only, status=ApplicationStatus.APPROVED)
     db.session.add(Award(application_id=old2.id, round_id=earlier.id, amount_fen=100))
     db.session.commit()
-    make_proposal(open_round, veteran, title="老牌项目", status=ApplicationStatus.SUBMITTED)
-    make_proposal(open_round, approved_only, title="拟立项组织的项目",
-                  status=ApplicationStatus.SUBMITTED)
-    make_proposal(open_round, make_organisation(), title="新组织项目",
-                  status=ApplicationStatus.SUBMITTED)
+    make_application(open_round, veteran, title="老牌项目", status=ApplicationStatus.SUBMITTED)
+    make_application(open_round, approved_only, title="拟立项组织的项目",
+                     status=ApplicationStatus.SUBMITTED)
+    make_application(open_round, make_organisation(), title="新组织项目",
+                     status=ApplicationStatus.SUBMITTED)
     html = login_as(organizer).get(
         f"/applications/?round_id={open_round.id}&first_time=1").get_data(True)
     assert "新组织项目" in html and "拟立项组织的项目" in html and "老牌项目" not in html
@@ -414,11 +414,11 @@ def test_list_query_count_does_not_grow_with_the_number_of_applications(
 
 @pytest.fixture
 def exported(open_round):
-    make_proposal(open_round, make_organisation(name="=HYPERLINK(\"http://x\")"),
-                  title="@SUM(1+1)", status=ApplicationStatus.SUBMITTED, requested_fen=123_45)
-    make_proposal(open_round, make_organisation(name="普通组织"), title="-2+3",
-                  status=ApplicationStatus.RETURNED)
-    make_proposal(open_round, make_organisation(), title="草稿不导出")
+    make_application(open_round, make_organisation(name="=HYPERLINK(\"http://x\")"),
+                     title="@SUM(1+1)", status=ApplicationStatus.SUBMITTED, requested_fen=123_45)
+    make_application(open_round, make_organisation(name="普通组织"), title="-2+3",
+                     status=ApplicationStatus.RETURNED)
+    make_application(open_round, make_organisation(), title="草稿不导出")
     return open_round
 
 
@@ -480,8 +480,8 @@ def test_the_submit_button_on_the_detail_page_lists_every_problem(login_as, memb
                                                                   organisation, open_round):
     from tests.factories import application_data
 
-    application = make_proposal(open_round, organisation,
-                                data=application_data(title="", summary=""))
+    application = make_application(open_round, organisation,
+                                   data=application_data(title="", summary=""))
     client = login_as(member)
     client.post(f"/applications/{application.id}/submit")
     html = client.get(f"/applications/{application.id}").get_data(as_text=True)
@@ -491,7 +491,7 @@ def test_the_submit_button_on_the_detail_page_lists_every_problem(login_as, memb
 
 
 def test_members_withdraw_from_the_detail_page(login_as, member, organisation, open_round):
-    application = make_proposal(open_round, organisation, status=ApplicationStatus.SUBMITTED)
+    application = make_application(open_round, organisation, status=ApplicationStatus.SUBMITTED)
     client = login_as(member)
     client.post(f"/applications/{application.id}/withdraw")
     db.session.expire_all()
@@ -501,15 +501,15 @@ def test_members_withdraw_from_the_detail_page(login_as, member, organisation, o
 def test_first_time_is_decided_by_uscc_as_in_the_statistics(login_as, organizer, open_round):
     earlier = make_round(year=open_round.year - 1, status=RoundStatus.CLOSED)
     funded = make_organisation(name="某高校青年志愿者协会")
-    old = make_proposal(earlier, funded, status=ApplicationStatus.AWARDED)
+    old = make_application(earlier, funded, status=ApplicationStatus.AWARDED)
     db.session.add(Award(application_id=old.id, round_id=earlier.id, amount_fen=100,
                          status=AwardStatus.AWARDED, awarded_at=utcnow()))
     db.session.commit()
     # The same legal entity registered again under another name is not new.
     renamed = make_organisation(name="某高校青年志愿者协会（新）", uscc=funded.uscc)
-    make_proposal(open_round, renamed, title="换名后的项目", status=ApplicationStatus.SUBMITTED)
-    make_proposal(open_round, make_organisation(), title="真正的新组织项目",
-                  status=ApplicationStatus.SUBMITTED)
+    make_application(open_round, renamed, title="换名后的项目", status=ApplicationStatus.SUBMITTED)
+    make_application(open_round, make_organisation(), title="真正的新组织项目",
+                     status=ApplicationStatus.SUBMITTED)
     client = login_as(organizer)
     html = client.get(f"/applications/?round_id={open_round.id}&first_time=1").get_data(True)
     assert "真正的新组织项目" in html and "换名后的项目" not in html

@@ -1,21 +1,20 @@
-"""Review factories: submitted applications, reviewers, organizers, assignments, reviews."""
+"""Review factories: reviewers, organizers, rounds in review, assignments, reviews (the
+application factory is tests/factories/applications.py)."""
 from __future__ import annotations
 
 import itertools
 from datetime import timedelta
-from decimal import Decimal
 
 from marketplace.accounts.models import Role
-from marketplace.applications.models import Application, ApplicationStatus, Attachment
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.review import services
 from marketplace.review.models import ReviewAssignment
 from marketplace.rounds.models import RoundStatus
-from tests.factories.accounts import make_organisation, make_user
+from tests.factories.accounts import make_user
 from tests.factories.rounds import make_round
 
-__all__ = ["make_application", "make_assignment", "make_organizer", "make_review_round",
+__all__ = ["make_assignment", "make_organizer", "make_review_round",
            "make_reviewer", "make_submitted_review"]
 
 _seq = itertools.count(1)
@@ -45,39 +44,6 @@ def make_review_round(**overrides):
     if fields.get("commit", True):
         db.session.commit()
     return round_
-
-
-def make_application(round_=None, organisation=None, *, status=ApplicationStatus.IN_REVIEW,
-                     requested: Decimal | str = "50000.00", pool=None, challenge=None,
-                     attachments: int = 0, commit: bool = True, **overrides) -> Application:
-    """A submitted application (in review by default) with a snapshot of its organisation."""
-    n = next(_seq)
-    round_ = round_ or make_review_round()
-    organisation = organisation or make_organisation()
-    if pool is None:
-        pool = challenge.pool if challenge is not None else round_.pools[0]
-    requested_fen = int(Decimal(str(requested)) * 100)
-    fields = dict(title=f"测试项目{n}", category="关爱帮扶", summary="项目简介" * 5,
-                  objectives="项目目标", target_group="社区老人", beneficiaries=100,
-                  place="舟山市", region=organisation.region, volunteers=10,
-                  requested_fen=requested_fen, submitted_at=utcnow(),
-                  snapshot={"organisation": {"name": organisation.name,
-                                             "uscc": organisation.uscc,
-                                             "region": organisation.region}})
-    fields.update(overrides)
-    application = Application(round_id=round_.id, organisation_id=organisation.id,
-                              challenge_id=challenge.id if challenge else None,
-                              pool_id=pool.id if pool else None, status=status, **fields)
-    db.session.add(application)
-    db.session.flush()
-    for i in range(attachments):
-        application.attachments.append(Attachment(
-            original_name=f"{organisation.name}-方案{i + 1}.pdf",
-            stored_name=f"test-{application.id}-{i}-{n}", content_type="application/pdf",
-            size=10, sha256="0" * 64))
-    if commit:
-        db.session.commit()
-    return application
 
 
 def make_assignment(application, reviewer, *, commit: bool = True) -> ReviewAssignment:

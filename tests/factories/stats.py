@@ -1,14 +1,17 @@
-"""Awarded (立项) and not-awarded projects for statistics tests, written directly (no ledger)."""
+"""Awarded (立项) and not-awarded projects for statistics tests: the application through the
+application factory (its lifecycle table), its award written directly (no ledger)."""
 from __future__ import annotations
 
 import itertools
 from datetime import datetime
 
-from marketplace.applications.models import Application, ApplicationStatus
+from marketplace.applications.models import ApplicationStatus
+from marketplace.core.money import from_fen
 from marketplace.extensions import db
 from marketplace.funds.models import Award, AwardStatus
-from marketplace.rounds.models import RoundStatus
+from marketplace.rounds.models import BudgetCategory, RoundStatus
 from tests.factories.accounts import make_organisation
+from tests.factories.applications import application_data, make_application
 from tests.factories.rounds import make_round
 
 __all__ = ["make_project", "make_stats_round"]
@@ -30,10 +33,11 @@ def make_project(round_, *, organisation=None, amount_fen: int | None = 1_000_00
     organisation = organisation or make_organisation(commit=False, region=region)
     if status is None:
         status = ApplicationStatus.AWARDED if awarded else ApplicationStatus.REJECTED
-    application = Application(round=round_, organisation=organisation, challenge=challenge,
-                              status=status, title=f"测试项目{next(_seq)}", category=category,
-                              region=region, requested_fen=requested_fen or amount_fen or 100)
-    db.session.add(application)
+    requested = from_fen(requested_fen or amount_fen or 100)
+    application = make_application(
+        round_, organisation, status=status, challenge=challenge, commit=False,
+        data=application_data([("项目经费", BudgetCategory.OTHER, "1", str(requested))],
+                              title=f"测试项目{next(_seq)}", category=category, region=region))
     if amount_fen is not None and (awarded or award_status != AwardStatus.AWARDED):
         db.session.add(Award(application=application, round=round_, amount_fen=amount_fen,
                              status=award_status,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from marketplace.applications.models import ApplicationStatus
 from marketplace.core.timeutil import utcnow
 from marketplace.rounds.models import RoundStatus
-from tests.factories import make_organisation, make_proposal, make_round, make_user
+from tests.factories import make_application, make_organisation, make_round, make_user
 
 
 def _section(html: str, testid: str) -> str:
@@ -21,12 +21,12 @@ def test_home_page_lists_drafts_and_returned_applications_that_need_action(app, 
     later = make_round(title="下个月截止的集市", deadline_at=utcnow() + timedelta(days=30))
     closed = make_round(title="已截止的集市", deadline_at=utcnow() - timedelta(days=1),
                         status=RoundStatus.REVIEWING)
-    returned = make_proposal(soon, organisation, status=ApplicationStatus.RETURNED,
-                             title="退回的项目")
-    draft = make_proposal(later, organisation, title="草稿项目")
-    make_proposal(later, organisation, status=ApplicationStatus.SUBMITTED, title="已提交的项目")
-    make_proposal(closed, organisation, title="过期草稿")
-    make_proposal(later, make_organisation(), title="别人的草稿")
+    returned = make_application(soon, organisation, status=ApplicationStatus.RETURNED,
+                                title="退回的项目")
+    draft = make_application(later, organisation, title="草稿项目")
+    make_application(later, organisation, status=ApplicationStatus.SUBMITTED, title="已提交的项目")
+    make_application(closed, organisation, title="过期草稿")
+    make_application(later, make_organisation(), title="别人的草稿")
 
     html = login_as(member).get("/").get_data(as_text=True)
     mine = _section(html, "my-applications")
@@ -56,7 +56,7 @@ def test_home_page_query_count_does_not_grow_with_applications(app, login_as, co
     member = make_user()
     organisations = [make_organisation(member) for _ in range(2)]
     rounds = [make_round(title=f"集市{i}") for i in range(2)]
-    make_proposal(rounds[0], organisations[0], status=ApplicationStatus.RETURNED)
+    make_application(rounds[0], organisations[0], status=ApplicationStatus.RETURNED)
     client = login_as(member)
     client.get("/")  # warm up
     with count_queries() as counter:
@@ -64,8 +64,8 @@ def test_home_page_query_count_does_not_grow_with_applications(app, login_as, co
     before = counter.count
 
     for i in range(6):
-        make_proposal(rounds[i % 2], organisations[i % 2],
-                      status=ApplicationStatus.RETURNED if i % 3 else ApplicationStatus.DRAFT)
+        make_application(rounds[i % 2], organisations[i % 2],
+                         status=ApplicationStatus.RETURNED if i % 3 else ApplicationStatus.DRAFT)
     make_organisation(member)
     with count_queries() as counter:
         html = client.get("/").get_data(as_text=True)

@@ -98,7 +98,8 @@ def test_reviewer_declaring_conflict_on_assigned_proposal_is_recused_and_organiz
     services.recuse(assignment, "我是该组织的顾问", reviewer)
     db.session.commit()
     assert assignment.status == AssignmentStatus.RECUSED
-    mail = db.session.scalars(select(OutboxMessage)).all()
+    mail = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.template == "review_recused")).all()
     assert [m.to_address for m in mail] == ["org@example.org"]
     assert application.title in mail[0].body_text
     from marketplace.review.policy import reviewer_may_see

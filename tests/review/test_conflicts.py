@@ -58,12 +58,10 @@ def test_submitted_score_survives_a_standing_conflict(app, login_as):
 
 
 def test_standing_conflict_leaves_rounds_past_review_alone(app, login_as):
-    round_ = make_review_round()
+    round_ = make_review_round(status=RoundStatus.PUBLICITY)
     organisation = make_organisation()
     reviewer = make_reviewer()
     unsubmitted = make_assignment(make_application(round_, organisation), reviewer)
-    round_.status = RoundStatus.PUBLICITY
-    db.session.commit()
 
     _declare(login_as(reviewer), organisation.name)
 

@@ -16,6 +16,7 @@ from marketplace.review.models import (
     ScoringMethod,
 )
 from marketplace.rounds.models import RoundStatus
+from marketplace.rounds.workflow import ROUND
 from tests.factories import (
     make_application,
     make_challenge,
@@ -163,7 +164,8 @@ def test_review_settings_are_frozen_once_review_starts(app, login_as, status):
     organizer = make_organizer()
     round_ = make_round()
     services.start_review(round_, organizer, now=round_.deadline_at + timedelta(seconds=1))
-    round_.status = status
+    if status == RoundStatus.PUBLICITY:  # the stage is what counts here, not its listings
+        ROUND.move(organizer, round_, status, check=False)
     db.session.commit()
     with pytest.raises(NotAllowed, match="不能再修改"):
         services.update_settings(round_, services.SettingsData(

@@ -189,7 +189,8 @@ def test_only_organizer_reopens_with_a_recorded_reason(app, login_as):
     db.session.expire_all()
     assert review.status == ReviewStatus.DRAFT and review.reopen_reason == "漏评一项"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "review.reopen"))
-    assert entry.after == {"reason": "漏评一项"}
+    assert entry.before == {"status": "submitted"}
+    assert entry.after == {"status": "draft", "reason": "漏评一项"}
 
 
 def test_reviewer_declares_standing_conflict_by_name_or_uscc(app, login_as):

@@ -19,7 +19,7 @@ from marketplace.extensions import db
 from marketplace.notify.models import OutboxMessage
 from marketplace.rounds import policy, services
 from marketplace.rounds.models import Round, RoundStatus
-from tests.factories import make_organisation, make_proposal, make_round, make_user
+from tests.factories import make_application, make_organisation, make_round, make_user
 from tests.rounds.helpers import organizer, round_data
 from tests.rounds.test_views import _round_form
 
@@ -48,11 +48,11 @@ def test_extending_a_passed_deadline_reopens_the_call_audits_and_tells_unfinishe
     round = _closed_round()
     people = {name: make_user(name=name) for name in ("草稿", "退回", "已提交", "已撤回")}
     orgs = {name: make_organisation(user) for name, user in people.items()}
-    draft = make_proposal(round, orgs["草稿"])
-    make_proposal(round, orgs["草稿"])  # two drafts, one mail
-    make_proposal(round, orgs["退回"], status=S.RETURNED)
-    make_proposal(round, orgs["已提交"], status=S.SUBMITTED)
-    make_proposal(round, orgs["已撤回"], status=S.WITHDRAWN)
+    draft = make_application(round, orgs["草稿"])
+    make_application(round, orgs["草稿"])  # two drafts, one mail
+    make_application(round, orgs["退回"], status=S.RETURNED)
+    make_application(round, orgs["已提交"], status=S.SUBMITTED)
+    make_application(round, orgs["已撤回"], status=S.WITHDRAWN)
     assert not application_policy.can_edit(people["草稿"], draft)
     before = round.deadline_at
     new = utcnow().replace(microsecond=0) + timedelta(days=3)
@@ -156,7 +156,7 @@ def test_editing_other_settings_after_the_deadline_keeps_it_to_the_second(app):
 def test_organizer_extends_the_deadline_from_the_round_page(app, login_as):
     round = _closed_round()
     member = make_user()
-    make_proposal(round, make_organisation(member))
+    make_application(round, make_organisation(member))
     client = login_as(organizer())
     page = client.get(f"/rounds/{round.id}").get_data(as_text=True)
     assert f'href="/rounds/{round.id}/extend-deadline"' in page
@@ -208,7 +208,7 @@ def test_the_edit_form_shows_the_refusal_next_to_the_deadline(app, login_as):
 def test_the_extension_mail_speaks_the_members_language(app):
     round = _closed_round()
     english = make_user(locale="en")
-    make_proposal(round, make_organisation(english), status=S.RETURNED)
+    make_application(round, make_organisation(english), status=S.RETURNED)
     services.extend_deadline(organizer(), round, utcnow() + timedelta(days=2), "Typhoon")
     db.session.commit()
     [mail] = _mails()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from marketplace.applications.models import ApplicationStatus
 from marketplace.audit.models import AuditEntry
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
@@ -59,7 +60,7 @@ def test_a_pool_used_by_a_challenge_is_not_deleted(app):
 def test_a_pool_an_application_is_filed_under_is_not_deleted(app):
     round = make_round()
     pool = make_pool(round)
-    make_application(round, pool=pool)
+    make_application(round, pool=pool, status=ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed) as refusal:
         services.delete_pool(organizer(), pool)
     assert "申报书" in str(refusal.value.reason)

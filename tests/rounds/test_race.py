@@ -26,10 +26,10 @@ from marketplace.rounds.models import (
 )
 from tests.concurrency import race
 from tests.factories import (
+    make_application,
     make_challenge,
     make_organisation,
     make_pool,
-    make_proposal,
     make_round,
     make_user,
 )
@@ -112,7 +112,7 @@ def test_a_double_clicked_extension_is_recorded_and_mailed_once(app):
     now = utcnow().replace(microsecond=0)
     round = make_round(deadline_at=now - timedelta(hours=1),
                        review_ends_at=now + timedelta(days=10))
-    make_proposal(round, make_organisation())
+    make_application(round, make_organisation())
     round_id, staff_id = round.id, organizer().id
     new = now + timedelta(days=2)
     db.session.remove()

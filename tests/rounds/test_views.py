@@ -336,12 +336,12 @@ def test_draft_page_lists_what_publishing_still_needs(app, login_as):
 
 def test_round_page_links_organizers_to_its_applications_and_review(client, app):
     from marketplace.applications.models import ApplicationStatus
-    from tests.factories import make_proposal
+    from tests.factories import make_application
 
     round = make_round(status=RoundStatus.REVIEWING)
     for status in (ApplicationStatus.SUBMITTED, ApplicationStatus.SUBMITTED,
                    ApplicationStatus.RETURNED, ApplicationStatus.DRAFT):
-        make_proposal(round, status=status)
+        make_application(round, status=status)
     with client.session_transaction() as session:
         session["_user_id"] = organizer().session_token
     html = client.get(f"/rounds/{round.id}").get_data(as_text=True)

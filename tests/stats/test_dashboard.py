@@ -79,7 +79,7 @@ def test_pipeline_counts_the_current_rounds_applications_by_status(app, client):
     rows = data_block(client.get("/dashboard").get_data(as_text=True))[
         "panels"]["pipeline"]["rows"]
     assert rows[0] == ["草稿", 2] and rows[1] == ["已提交", 1]
-    assert [r[0] for r in rows][-4:] == ["已立项", "已结项", "验收不合格", "已终止"]
+    assert [r[0] for r in rows][-2:] == ["拟立项", "已立项"]
 
 
 def test_data_json_and_screen(app, client):

@@ -1,0 +1,20 @@
+"""The award's (立项) lifecycle as a table (core.workflow).
+
+The funds domain withdraws an approval (DECOMMIT, money back to the pool); the review domain
+adds 立项 (approved → awarded) at the end of the 公示. Payments, termination and acceptance
+bring their moves with later issues.
+"""
+from __future__ import annotations
+
+from marketplace.core.workflow import Transition, Workflow
+from marketplace.funds.models import AwardStatus
+
+W = AwardStatus
+
+AWARD = Workflow("award", AwardStatus, initial={W.APPROVED}, final={W.AWARDED, W.WITHDRAWN})
+
+AWARD.add(
+    # Whoever withdraws the approval has been asked by their own domain (an objection upheld:
+    # review.policy.can_answer_objection); the ledger has no policy of its own.
+    Transition(W.APPROVED, W.WITHDRAWN, "award.decommit"),
+)
