@@ -5,6 +5,9 @@ Each database is migrated once per run with Alembic (so migrations are tested al
 time). Tests may commit and race threads: after each test the tables it wrote to are emptied
 and their ids start again at 1, and a check that every table is empty makes a write the log
 missed fail loudly instead of leaking into the next test (see `WriteLog`).
+
+Tests that only read the demo data take `demo` instead of `app`: one database per kind with
+`flask seed-demo` run once, shared by those tests, and a test that writes to it fails.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import Engine, bindparam, event, text
@@ -238,6 +243,44 @@ def app(_session_app, smtp_server):
     if left:
         pytest.fail(f"rows were left in {', '.join(sorted(left))} by a write the test "
                     "fixtures did not see (a connection outside SQLAlchemy?); now emptied")
+
+
+# --- the demo data, seeded once per database ------------------------------------------------
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _demo_app(request, tmp_path_factory, smtp_server) -> Iterator[Flask]:
+    for url in _database(request.param, tmp_path_factory):
+        app = make_test_app(url, tmp_path_factory, smtp_server.port)
+        with app.app_context():
+            upgrade()
+            result = CliRunner().invoke(app.cli, ["seed-demo"], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            db.session.remove()
+            WRITES.take(db.engine.url.database)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture
+def demo(_demo_app) -> Iterator[Flask]:
+    """The app on a database holding the demo data (`flask seed-demo`), seeded once per run
+    and shared: a test may only read it. A test that changes demo rows must seed its own
+    (`flask seed-demo` on `app`)."""
+    ctx = _demo_app.app_context()
+    ctx.push()
+    database = db.engine.url.database
+    try:
+        yield _demo_app
+    finally:
+        db.session.remove()
+        ctx.pop()
+    written = WRITES.take(database) & {t.name for t in db.metadata.sorted_tables}
+    if written:
+        pytest.fail(f"the test wrote to the shared demo database ({', '.join(sorted(written))})"
+                    ": seed the demo in its own `app` database instead")
 
 
 @pytest.fixture
