@@ -1,5 +1,5 @@
-"""The demo data (`flask seed-demo`) shows every stage a round goes through."""
-from click.testing import CliRunner
+"""The demo data (`flask seed-demo`) shows every stage a round goes through. The tests read
+the `demo` database, seeded once per run."""
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
@@ -11,25 +11,18 @@ from marketplace.review.models import AssignmentStatus, ReviewAssignment, Review
 from marketplace.rounds.models import Round, RoundStatus
 
 
-def _seed(app) -> None:
-    result = CliRunner().invoke(app.cli, ["seed-demo"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-
-
 def _round(status: RoundStatus) -> Round:
     return db.session.scalars(select(Round).where(Round.status == status)
                               .order_by(Round.id.desc())).first()
 
 
-def test_demo_has_a_round_in_every_stage(app):
-    _seed(app)
+def test_demo_has_a_round_in_every_stage(demo):
     statuses = set(db.session.scalars(select(Round.status).distinct()))
     assert statuses >= {RoundStatus.DRAFT, RoundStatus.OPEN, RoundStatus.REVIEWING,
                         RoundStatus.PUBLICITY, RoundStatus.DELIVERY, RoundStatus.CLOSED}
 
 
-def test_demo_reviewers_have_submitted_draft_and_unstarted_work_in_the_round_in_review(app):
-    _seed(app)
+def test_demo_reviewers_have_submitted_draft_and_unstarted_work_in_the_round_in_review(demo):
     round_ = _round(RoundStatus.REVIEWING)
     assert not policy.is_blind(round_.id)
     for email in ("reviewer1@demo.example.org", "reviewer2@demo.example.org"):
@@ -43,8 +36,7 @@ def test_demo_reviewers_have_submitted_draft_and_unstarted_work_in_the_round_in_
         assert None in states, email
 
 
-def test_demo_round_in_delivery_has_awards_with_commitments(app):
-    _seed(app)
+def test_demo_round_in_delivery_has_awards_with_commitments(demo):
     round_ = _round(RoundStatus.DELIVERY)
     awards = db.session.scalars(select(Award).where(Award.round_id == round_.id)).all()
     assert awards
