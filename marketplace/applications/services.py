@@ -36,11 +36,12 @@ from marketplace.applications.workflow import APPLICATION
 from marketplace.audit.services import record
 from marketplace.core.files import remove_after_commit, remove_on_rollback
 from marketplace.core.locks import lock_rows
-from marketplace.core.money import FEN, MAX_AMOUNT, from_fen, to_fen
-from marketplace.core.policy import Decision, NotAllowed, require
-from marketplace.core.timeutil import utcnow
+from marketplace.core.money import FEN, MAX_AMOUNT, format_yuan, from_fen, to_fen
+from marketplace.core.policy import NotAllowed, require
+from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
+from marketplace.rounds import contributions
 from marketplace.rounds.models import (
     BudgetCategory,
     Challenge,
@@ -49,7 +50,7 @@ from marketplace.rounds.models import (
     Round,
     RoundStatus,
 )
-from marketplace.rounds.services import deadline_audience
+from marketplace.rounds.policy import challenge_admits
 
 # --------------------------------------------------------------------------- data
 
@@ -172,13 +173,6 @@ def budget_summary(lines) -> BudgetSummary:
 # --------------------------------------------------------------------------- start & edit
 
 
-def challenge_admits(challenge: Challenge, organisation: Organisation) -> Decision:
-    """The rounds domain's region / organisation-type rules for bids."""
-    from marketplace.rounds.policy import challenge_admits as rounds_rule
-
-    return rounds_rule(challenge, organisation)
-
-
 START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -251,9 +245,9 @@ def save_draft(actor, application: Application, data: ApplicationData,
         if line.unit_price > MAX_AMOUNT \
                 or line_amount(line.quantity, line.unit_price) > MAX_AMOUNT:
             raise NotAllowed(_l("每行预算的单价和金额都不能超过 %(limit)s。",
-                                limit=_yuan(MAX_AMOUNT)), field="budget_lines")
+                                limit=format_yuan(MAX_AMOUNT)), field="budget_lines")
     if budget_summary(data.budget_lines).total > MAX_AMOUNT:
-        raise NotAllowed(_l("预算合计不能超过 %(max)s。", max=_yuan(MAX_AMOUNT)),
+        raise NotAllowed(_l("预算合计不能超过 %(max)s。", max=format_yuan(MAX_AMOUNT)),
                          field="budget_lines")
     for name in PROPOSAL_FIELDS:
         value = getattr(data, name)
@@ -382,13 +376,13 @@ def submission_problems(application: Application,
     if round_.max_amount_per_project_fen is not None \
             and requested > from_fen(round_.max_amount_per_project_fen):
         refuse(_l("申请金额 %(amount)s 超过本轮单个项目上限 %(limit)s。",
-                  amount=_yuan(requested), limit=_yuan(round_.max_amount_per_project)),
+                  amount=format_yuan(requested), limit=format_yuan(round_.max_amount_per_project)),
                "budget_lines")
     challenge = application.challenge
     if challenge is not None:
         if requested > challenge.cap_per_team:
             refuse(_l("申请金额 %(amount)s 超过本命题每队上限 %(limit)s。",
-                      amount=_yuan(requested), limit=_yuan(challenge.cap_per_team)),
+                      amount=format_yuan(requested), limit=format_yuan(challenge.cap_per_team)),
                    "budget_lines")
         admits = challenge_admits(challenge, organisation)
         if not admits:
@@ -405,15 +399,7 @@ def submission_problems(application: Application,
     return problems
 
 
-def _yuan(amount: Decimal | None) -> str:
-    from marketplace.core.money import format_yuan
-
-    return format_yuan(amount)
-
-
 def _local(value: datetime) -> str:
-    from marketplace.core.timeutil import to_local
-
     return to_local(value).strftime("%Y-%m-%d %H:%M")
 
 
@@ -530,7 +516,7 @@ def withdraw_application(actor, application: Application,
     return application
 
 
-@deadline_audience
+@contributions.deadline_audience
 def groups_with_unfinished_proposals(round_: Round) -> list[Organisation]:
     """Organisations with a draft or a returned application in the round: an extended
     deadline is news for them."""
@@ -539,6 +525,19 @@ def groups_with_unfinished_proposals(round_: Round) -> list[Organisation]:
     return list(db.session.scalars(
         select(Organisation).where(Organisation.id.in_(unfinished))
         .options(selectinload(Organisation.memberships).selectinload(Membership.user))))
+
+
+@contributions.in_use_check("pool", order=20)
+def _applications_in_pool(pool: Pool):
+    n = db.session.scalar(select(func.count(Application.id)).where(Application.pool_id == pool.id))
+    return _l("有 %(n)d 份申报书归入这个资金池，不能删除。", n=n) if n else None
+
+
+@contributions.in_use_check("challenge", order=10)
+def _bids_on_challenge(challenge: Challenge):
+    n = db.session.scalar(select(func.count(Application.id))
+                          .where(Application.challenge_id == challenge.id))
+    return _l("已有 %(n)d 份揭榜申报，不能删除这个命题。", n=n) if n else None
 
 
 def needing_action(user, now: datetime | None = None, limit: int = 10) -> list[Application]:
@@ -686,16 +685,15 @@ SORTS = {
 
 
 def earlier_awardees(round_: Round):
-    """USCCs with an award (立项) in an earlier round, as a subquery. An organisation is known
-    by its USCC, as in the round statistics, so "first-time" means the same in both places."""
-    from marketplace.funds.models import Award
-
+    """USCCs with an application awarded (立项) in an earlier round, as a subquery. An
+    organisation is known by its USCC, as in the round statistics, so "first-time" means the
+    same in both places (an application is awarded exactly when its award is)."""
     earlier = select(Round.id).where(
         (Round.year < round_.year) | and_(Round.year == round_.year, Round.id < round_.id))
     return (select(Organisation.uscc)
             .join(Application, Application.organisation_id == Organisation.id)
-            .join(Award, Award.application_id == Application.id)
-            .where(Award.awarded_at.is_not(None), Award.round_id.in_(earlier)))
+            .where(Application.status == ApplicationStatus.AWARDED,
+                   Application.round_id.in_(earlier)))
 
 
 def round_applications(user, round_: Round, filters: ListFilters):

@@ -37,8 +37,10 @@ from marketplace.core.exports import csv_response, xlsx_response
 from marketplace.core.policy import visible_or_404
 from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
-from marketplace.organisations.models import Membership, Organisation
-from marketplace.rounds.models import Challenge, Round, RoundStatus
+from marketplace.organisations.models import Membership, Organisation, OrganisationType
+from marketplace.rounds import contributions
+from marketplace.rounds.models import BudgetCategory, Challenge, Round, RoundStatus
+from marketplace.rounds.policy import challenge_admits
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -101,9 +103,9 @@ def new():
     elif not policy.before_deadline(round_):
         problem = _("本轮创投集市不在申报期内，不能新建申报。")
     elif challenge is not None:
-        admitted = [o for o in verified if services.challenge_admits(challenge, o)]
+        admitted = [o for o in verified if challenge_admits(challenge, o)]
         if not admitted:
-            problem = services.challenge_admits(challenge, verified[0]).reason
+            problem = challenge_admits(challenge, verified[0]).reason
         verified = admitted
     if problem:
         return render_template("applications/blocked.html", round=round_, challenge=challenge,
@@ -254,8 +256,6 @@ def _organisation_data(application: Application) -> dict:
     """What the organisation was at submission (the snapshot); its live profile before."""
     snap = (application.snapshot or {}).get("organisation")
     if snap:
-        from marketplace.organisations.models import OrganisationType
-
         data = dict(snap)
         with contextlib.suppress(ValueError, KeyError):
             data["org_type_label"] = OrganisationType(snap["org_type"]).label
@@ -455,8 +455,6 @@ def export(fmt: str):
 @bp.app_template_filter("budget_category_label")
 def budget_category_label(key: str) -> str:
     """'personnel' -> 人员费 (the round's budget rules are keyed by category value)."""
-    from marketplace.rounds.models import BudgetCategory
-
     try:
         return BudgetCategory(key).label
     except ValueError:
@@ -466,3 +464,26 @@ def budget_category_label(key: str) -> str:
 nav.register("mine", _l("我的申报"), "applications.mine", visible=roles.is_signed_in, order=30)
 nav.register("staff", _l("申报管理"), "applications.index",
              visible=policy.can_manage_round_list, order=30)
+
+
+# The round page (rounds domain, below this one) shows staff the round's applications.
+
+def _round_applications_panel(user, round_: Round) -> dict | None:
+    """The round's submitted applications counted by status, each count linking to the
+    filtered list. Drafts belong to their groups: status_counts leaves them out."""
+    if not policy.can_manage_round_list(user):
+        return None
+    counts = services.status_counts(user, round_)
+    return {"counts": [(status, n, url_for("applications.index", round_id=round_.id,
+                                           status=status.value))
+                       for status, n in counts.items()],
+            "submitted": sum(counts.values())}
+
+
+contributions.register_round_panel(contributions.RoundPanel(
+    "applications", "applications/_round_panel.html", _round_applications_panel, order=10))
+contributions.register_round_link(contributions.RoundLink(
+    "applications", _l("查看申报列表"),
+    lambda round_: url_for("applications.index", round_id=round_.id),
+    lambda user, round_: policy.can_manage_round_list(user),
+    testid="round-applications-link", order=10))

@@ -43,6 +43,7 @@ from marketplace.funds.models import (
 )
 from marketplace.funds.workflow import AWARD
 from marketplace.organisations.policy import eligibility_region
+from marketplace.rounds import contributions
 from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, TrancheGate
 
 # --- locks --------------------------------------------------------------------------------
@@ -245,3 +246,27 @@ def decommit_award(award: Award, reason: str, actor) -> LedgerEntry | None:
                           award_id=award.id, amount_fen=to_fen(held), actor=actor,
                           note=f"撤销立项：{reason}")
     return entry
+
+
+# --- what the rounds domain asks (rounds/contributions.py) ----------------------------------
+
+@contributions.in_use_check("pool", order=30)
+def _ledger_entries_of_pool(pool: Pool):
+    n = db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.pool_id == pool.id))
+    return _l("资金台账中有 %(n)d 条记录涉及这个资金池，不能删除。", n=n) if n else None
+
+
+@contributions.in_use_check("pool", order=40)
+def _awards_from_pool(pool: Pool):
+    n = db.session.scalar(select(func.count(Award.id)).where(Award.pool_id == pool.id))
+    return _l("有 %(n)d 项资助决定来自这个资金池，不能删除。", n=n) if n else None
+
+
+@contributions.pool_amount_check
+def _committed_from_pool(pool: Pool, amount: Decimal):
+    """A pool keeps at least what it has committed."""
+    committed = balance(Pool, pool.id).committed
+    if amount < committed:
+        return _l("该资金池已承诺 %(committed)s，金额不能低于这个数。",
+                  committed=format_yuan(committed))
+    return None

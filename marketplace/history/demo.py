@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from marketplace.extensions import db
 from marketplace.history.services import import_history
 from marketplace.rounds.models import Round
 
@@ -27,8 +28,6 @@ def _without_live_years(data: bytes) -> bytes:
 
 
 def select_live_years() -> list[int]:
-    from marketplace.extensions import db
-
     return list(db.session.scalars(select(Round.year).where(Round.imported.is_(False))))
 
 

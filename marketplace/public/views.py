@@ -10,6 +10,7 @@ from marketplace.core import nav
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
+from marketplace.rounds import invitations as rounds_invitations
 from marketplace.rounds import services as rounds_services
 
 bp = Blueprint("public", __name__)
@@ -27,7 +28,7 @@ def home():
     if my_organisations:
         my_applications = applications_services.needing_action(current_user)
     open_rounds = rounds_services.open_rounds(utcnow())
-    invitations = rounds_services.pending_invitations(current_user)
+    invitations = rounds_invitations.pending_invitations(current_user)
     return render_template("public/home.html", open_rounds=open_rounds,
                            my_organisations=my_organisations, my_applications=my_applications,
                            invitations=invitations)

@@ -38,6 +38,8 @@ from marketplace.review.models import (
     ScoringMethod,
 )
 from marketplace.review.policy import active_assignment
+from marketplace.rounds import challenges as rounds_challenges
+from marketplace.rounds import pools as rounds_pools
 from marketplace.rounds import services as rounds
 from marketplace.rounds.models import BudgetCategory as C
 from marketplace.rounds.models import PoolKind, Round
@@ -220,7 +222,7 @@ def _make_round(organizer: User, year: int, title: str, introduction: str,
                 total_budget: str, pools: list[tuple[str, PoolKind, str, list[str]]],
                 opens_at: datetime, deadline_at: datetime, review_ends_at: datetime,
                 delivery_ends_at: datetime, categories: list[str] | None = None,
-                challenges: list[rounds.ChallengeData] = ()) -> Round:
+                challenges: list[rounds_challenges.ChallengeData] = ()) -> Round:
     """Created and published through the rounds services, published the day before it opened."""
     data = rounds.RoundData(
         year=year, title=title, introduction=introduction, total_budget=Decimal(total_budget),
@@ -232,9 +234,9 @@ def _make_round(organizer: User, year: int, title: str, introduction: str,
     round_ = rounds.create_round(organizer, data)
     db.session.flush()
     for name, kind, amount, regions in pools:
-        rounds.create_pool(organizer, round_, name, kind, Decimal(amount), regions)
+        rounds_pools.create_pool(organizer, round_, name, kind, Decimal(amount), regions)
     for challenge in challenges:
-        rounds.create_challenge(organizer, round_, challenge)
+        rounds_challenges.create_challenge(organizer, round_, challenge)
     db.session.flush()
     rounds.publish_round(organizer, round_, now=opens_at - timedelta(days=1))
     return round_
@@ -536,7 +538,7 @@ def seed_delivery_round(context: dict) -> dict:
                       (GENERAL, PoolKind.GENERAL, "40000.00", [])],
         opens_at=_day(-120, 9), deadline_at=deadline,
         review_ends_at=_day(-45, 17), delivery_ends_at=_day(220, 17),
-        challenges=[rounds.ChallengeData(
+        challenges=[rounds_challenges.ChallengeData(
             title=FIRST_AID, cap_per_team=Decimal("30000.00"), slots=1,
             background="海岛渔村离医院远，溺水、外伤等意外发生时，身边人会不会救至关重要。",
             expected_outcomes="每个参与渔村至少有 5 名持证救护员。",

@@ -72,6 +72,7 @@ from marketplace.review.models import (
 )
 from marketplace.review.scoring import weighted_total
 from marketplace.review.workflow import ASSIGNMENT, OBJECTION, REVIEW, organizers
+from marketplace.rounds import contributions
 from marketplace.rounds.models import Pool, Round, RoundStatus
 from marketplace.rounds.workflow import ROUND
 
@@ -188,6 +189,12 @@ def stored_round_rubric(round_: Round) -> Rubric:
 
 def challenge_rubric(challenge) -> Rubric | None:
     return db.session.scalar(select(Rubric).where(Rubric.challenge_id == challenge.id))
+
+
+@contributions.in_use_check("challenge", order=30)
+def _challenge_has_a_rubric(challenge) -> str | None:
+    """A challenge with its own rubric is not deleted (rounds asks before deleting one)."""
+    return _l("这个命题有自己的评审细则，不能删除。") if challenge_rubric(challenge) else None
 
 
 def _challenge_rubric_of(application: Application) -> Rubric | None:
@@ -377,7 +384,7 @@ def start_review(round_: Round, actor: User, now: datetime | None = None) -> int
         raise NotAllowed(_l("申报截止之后才能开始评审。"))
     applications = db.session.scalars(select(Application).where(
         Application.round_id == round_.id,
-        Application.status == ApplicationStatus.SUBMITTED)).all()
+        Application.status == ApplicationStatus.SUBMITTED).order_by(Application.id)).all()
     APPLICATION.move_all(actor, applications, ApplicationStatus.IN_REVIEW)
     ROUND.move(actor, round_, RoundStatus.REVIEWING, audit={"applications": len(applications)})
     # The settings and the rubric are stored from here on (pages showed the defaults before).

@@ -27,9 +27,10 @@ from wtforms import SelectChoice
 from marketplace.accounts import roles
 from marketplace.accounts.models import User
 from marketplace.applications.models import Application, Attachment
+from marketplace.applications.services import attachment_path
 from marketplace.core import nav
 from marketplace.core.actions import form_status, perform
-from marketplace.core.exports import xlsx_response
+from marketplace.core.exports import download_response, xlsx_response
 from marketplace.core.money import format_yuan
 from marketplace.core.policy import NotAllowed, visible_or_404
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
@@ -63,7 +64,9 @@ from marketplace.review.models import (
     ReviewStatus,
     ScoringMethod,
 )
+from marketplace.review.pdf import render_ranking
 from marketplace.review.workflow import OBJECTION
+from marketplace.rounds import contributions
 from marketplace.rounds.models import Pool, Round, RoundStatus
 
 bp = Blueprint("review", __name__)
@@ -72,6 +75,13 @@ bp = Blueprint("review", __name__)
 nav.register("public", _l("立项公示"), "review.publicity_index", order=20)
 nav.register("mine", _l("我的评审任务"), "review.queue", visible=roles.is_reviewer, order=20)
 nav.register("staff", _l("评审与立项"), "review.rounds", visible=roles.is_organizer, order=20)
+# The round page (rounds domain, below this one) links staff to the round's review once it
+# is published.
+contributions.register_round_link(contributions.RoundLink(
+    "review", _l("评审与立项"), lambda round_: url_for("review.manage_round", round_id=round_.id),
+    lambda user, round_: round_.status != RoundStatus.DRAFT
+    and policy.can_manage_review(user, round_),
+    testid="round-review-link", order=20))
 
 
 def _reviewer_required():
@@ -215,12 +225,7 @@ def attachment(application_id: int, number: int):
     visible_or_404(1 <= number <= len(attachments))
     item = attachments[number - 1]
     blind = services.settings_for(application.round).blind
-    try:
-        from marketplace.applications.services import attachment_path
-
-        path = attachment_path(item)
-    except ImportError:  # the applications domain stores uploads under UPLOAD_FOLDER
-        path = os.path.join(current_app.config["UPLOAD_FOLDER"], item.stored_name)
+    path = attachment_path(item)
     if not os.path.isfile(path):
         abort(404)
     return send_file(path, mimetype=item.content_type, as_attachment=True,
@@ -561,10 +566,6 @@ def ranking_xlsx(round_id: int):
 @bp.route("/review/rounds/<int:round_id>/ranking.pdf")
 @login_required
 def ranking_pdf(round_id: int):
-    from flask import Response
-
-    from marketplace.review.pdf import render_ranking
-
     round_ = _organizer_round(round_id)
     pool = _ranking_pool(round_)
     header, table, _rows = _ranking_table(round_, pool)
@@ -577,13 +578,7 @@ def ranking_pdf(round_id: int):
                  at=to_local(utcnow()).strftime("%Y-%m-%d %H:%M"))
     data = render_ranking(_("%(title)s 评审汇总表", title=round_.title), subtitle, header,
                           text_rows, current_app.config.get("CJK_FONT_PATH"))
-    response = Response(data, mimetype="application/pdf")
-    from marketplace.core.exports import _disposition
-
-    response.headers["Content-Disposition"] = _disposition(
-        f"评审汇总表-{round_.year}-{pool.name}.pdf")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download_response(data, "application/pdf", f"评审汇总表-{round_.year}-{pool.name}.pdf")
 
 
 # --- 公示 -------------------------------------------------------------------------------------

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.rounds import services
+from marketplace.rounds import challenges, invitations, pools, services
+from marketplace.rounds.challenges import ChallengeData
 from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, RoundStatus
-from marketplace.rounds.services import ChallengeData, RoundData
+from marketplace.rounds.services import RoundData
 
 ORDER = 10
 
@@ -58,15 +59,16 @@ def seed(context: dict) -> dict:
             max_amount_per_project=Decimal("50000.00"), max_applications_per_org=2,
             budget_rules={"personnel": 30, "publicity": 20}))
         created += 1
-    pools = {p.name: p for p in round.pools}
-    if TARGETED_POOL not in pools and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
-        pools[TARGETED_POOL] = services.create_pool(
+    made_pools = {p.name: p for p in round.pools}
+    if TARGETED_POOL not in made_pools and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
+        made_pools[TARGETED_POOL] = pools.create_pool(
             staff, round, TARGETED_POOL, PoolKind.TARGETED, Decimal("110000.00"),
             ["岱山县", "嵊泗县"])
-    challenges = {c.title: c for c in round.challenges}
+    made_challenges = {c.title: c for c in round.challenges}
     for c_title, cap, slots, regions, background in CHALLENGES:
-        if c_title not in challenges and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
-            challenges[c_title] = services.create_challenge(staff, round, ChallengeData(
+        if c_title not in made_challenges and round.status in (RoundStatus.DRAFT,
+                                                               RoundStatus.OPEN):
+            made_challenges[c_title] = challenges.create_challenge(staff, round, ChallengeData(
                 title=c_title, cap_per_team=Decimal(cap), slots=slots, background=background,
                 expected_outcomes="形成可复制的志愿服务模式，服务对象满意度 90% 以上。",
                 indicators="开展活动不少于 12 次；参与志愿者不少于 30 人次。",
@@ -76,17 +78,17 @@ def seed(context: dict) -> dict:
     if general is None and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
         db.session.flush()
         free = round.total_budget - sum((p.amount for p in round.pools), Decimal("0.00"))
-        general = services.create_pool(staff, round, "综合资金池", PoolKind.GENERAL, free)
+        general = pools.create_pool(staff, round, "综合资金池", PoolKind.GENERAL, free)
     if round.status == RoundStatus.DRAFT:
         services.publish_round(staff, round, now=now)
 
     # 派单: invite the demo volunteer team to the zebra-crossing challenge.
-    zebra = challenges.get("斑马线守护")
+    zebra = made_challenges.get("斑马线守护")
     team = organisations.get("普陀区海韵志愿服务队")
     if zebra is not None and team is not None and team.is_verified \
             and round.accepts_applications_at(now):
-        services.invite_organisations(staff, zebra, [team], "欢迎贵队揭榜，期待你们的方案。",
-                                      now=now)
+        invitations.invite_organisations(staff, zebra, [team], "欢迎贵队揭榜，期待你们的方案。",
+                                         now=now)
 
     draft_title = f"{year + 1}年志愿服务集市创投项目"
     draft = _find_round(year + 1, draft_title)
@@ -98,9 +100,8 @@ def seed(context: dict) -> dict:
 
     db.session.flush()
     context["created"]["rounds"] = context["created"].get("rounds", 0) + created
-    challenges = {c.title: c for c in db.session.scalars(
-        select(Challenge).where(Challenge.round_id == round.id))}
-    pools = {p.name: p for p in db.session.scalars(
-        select(Pool).where(Pool.round_id == round.id))}
-    return {"rounds": {"open": round, "draft": draft}, "challenges": challenges,
-            "pools": pools}
+    return {"rounds": {"open": round, "draft": draft},
+            "challenges": {c.title: c for c in db.session.scalars(
+                select(Challenge).where(Challenge.round_id == round.id))},
+            "pools": {p.name: p for p in db.session.scalars(
+                select(Pool).where(Pool.round_id == round.id))}}

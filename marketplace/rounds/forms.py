@@ -31,6 +31,7 @@ from wtforms.validators import (
 from marketplace.core.forms import CountField, DateInRange, MoneyField
 from marketplace.core.timeutil import local_to_utc, to_local
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS
+from marketplace.rounds.challenges import ChallengeData
 from marketplace.rounds.models import (
     BUDGET_CATEGORY_LABELS,
     DEFAULT_CATEGORIES,
@@ -38,12 +39,7 @@ from marketplace.rounds.models import (
     PoolKind,
     Round,
 )
-from marketplace.rounds.services import (
-    TRANCHE_GATE_LABELS,
-    ChallengeData,
-    RoundData,
-    default_tranche_template,
-)
+from marketplace.rounds.services import TRANCHE_GATE_LABELS, RoundData, default_tranche_template
 
 TRANCHE_ROWS = 5
 

@@ -10,22 +10,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from marketplace.applications import policy as application_policy
-from marketplace.applications import services as application_services
 from marketplace.core import nav
 from marketplace.core.actions import form_status, perform
 from marketplace.core.policy import visible_or_404
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.funds.balances import balances, round_summary
 from marketplace.organisations.models import (
     Membership,
     Organisation,
     OrganisationStatus,
     OrganisationType,
 )
-from marketplace.review import policy as review_policy
-from marketplace.rounds import policy, services
+from marketplace.rounds import (
+    challenges,
+    contributions,
+    invitations,
+    matching,
+    policy,
+    pools,
+    services,
+)
 from marketplace.rounds.forms import (
     ActionForm,
     ChallengeForm,
@@ -52,7 +56,7 @@ bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
 @bp.app_template_global("rounds_apply_url")
 def rounds_apply_url(round_id: int, challenge_id: int | None = None) -> str:
-    return services.apply_url(round_id, challenge_id)
+    return matching.apply_url(round_id, challenge_id)
 
 
 @bp.app_template_global("round_phase")
@@ -125,11 +129,9 @@ def detail(round_id: int):
         select(Round).where(Round.id == round_id)
         .options(selectinload(Round.pools), selectinload(Round.challenges)))
     visible_or_404(round is not None and policy.can_view_round(current_user, round))
-    pool_balances = balances(Pool, round_id=round.id)
     now = utcnow()
     return render_template(
-        "rounds/detail.html", round=round, balances=pool_balances,
-        summary=round_summary(round, pool_balances), phase=services.round_phase(round, now),
+        "rounds/detail.html", round=round, phase=services.round_phase(round, now),
         accepting=round.accepts_applications_at(now),
         is_organizer=policy.is_organizer(current_user),
         can_edit=policy.can_edit_round(current_user, round),
@@ -139,27 +141,11 @@ def detail(round_id: int):
                       if t.target is RoundStatus.OPEN), None),
         publish_problems=services.publish_problems(round, now)
         if round.status == RoundStatus.DRAFT else [],
-        action_form=ActionForm(), staff_links=_staff_links(round))
-
-
-def _staff_links(round: Round) -> dict | None:
-    """For league staff: the round's applications counted by status (each count links to the
-    filtered list) and the round's review page. None for everyone else."""
-    if not application_policy.can_manage_round_list(current_user):
-        return None
-    counts = application_services.status_counts(current_user, round)
-    review_url = None
-    if round.status != RoundStatus.DRAFT and review_policy.can_manage_review(current_user, round):
-        review_url = url_for("review.manage_round", round_id=round.id)
-    return {
-        "list_url": url_for("applications.index", round_id=round.id),
-        # Drafts belong to their groups: status_counts leaves them out.
-        "counts": [(status, n, url_for("applications.index", round_id=round.id,
-                                       status=status.value))
-                   for status, n in counts.items()],
-        "submitted": sum(counts.values()),
-        "review_url": review_url,
-    }
+        action_form=ActionForm(),
+        # What the domains above add: staff figures and links, money (rounds/contributions.py).
+        panels=contributions.round_panels(current_user, round),
+        links=contributions.round_links(current_user, round),
+        pool_columns=contributions.pool_columns(current_user, round))
 
 
 @bp.route("/challenges/<int:challenge_id>")
@@ -174,19 +160,19 @@ def challenge(challenge_id: int):
             (o, policy.challenge_admits(challenge, o)) for o in db.session.scalars(
                 select(Organisation).join(Membership)
                 .where(Membership.user_id == current_user.id).order_by(Organisation.name))]
-    invitations, invite_form = [], None
+    invited, invite_form = [], None
     if is_organizer:
-        invitations = db.session.scalars(
+        invited = db.session.scalars(
             select(ChallengeInvitation).where(ChallengeInvitation.challenge_id == challenge.id)
             .options(selectinload(ChallengeInvitation.organisation))
             .order_by(ChallengeInvitation.created_at)).all()
         if policy.can_invite(current_user, challenge, now):
-            invite_form = _invite_form(challenge, {i.organisation_id for i in invitations})
+            invite_form = _invite_form(challenge, {i.organisation_id for i in invited})
     return render_template(
         "rounds/challenge.html", challenge=challenge, round=round,
         accepting=round.accepts_applications_at(now), my_organisations=my_organisations,
         is_organizer=is_organizer, can_edit=policy.can_edit_round(current_user, round),
-        invitations=invitations, invite_form=invite_form, action_form=ActionForm())
+        invitations=invited, invite_form=invite_form, action_form=ActionForm())
 
 
 def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> InviteForm:
@@ -275,7 +261,7 @@ def new_pool(round_id: int):
     round = _round(round_id, for_edit=True)
     visible_or_404(policy.can_edit_round(current_user, round))
     form = PoolForm()
-    if form.validate_on_submit() and perform(lambda: services.create_pool(
+    if form.validate_on_submit() and perform(lambda: pools.create_pool(
             current_user, round, form.name.data, PoolKind(form.kind.data),
             form.amount.amount, form.regions.data or []), _("资金池已添加。"), form):
         return redirect(url_for(".detail", round_id=round_id))
@@ -297,7 +283,7 @@ def edit_pool(pool_id: int):
         form.kind.data = pool.kind.value
         form.amount.set_amount(pool.amount)
     if form.validate_on_submit() and perform(
-            lambda: services.update_pool(current_user, pool, form.name.data, form.amount.amount,
+            lambda: pools.update_pool(current_user, pool, form.name.data, form.amount.amount,
                                          form.regions.data or []),
             _("资金池已保存。"), form):
         return redirect(url_for(".detail", round_id=round.id))
@@ -313,7 +299,7 @@ def delete_pool(pool_id: int):
     visible_or_404(pool is not None)
     round_id = pool.round_id
     if ActionForm().validate_on_submit():
-        perform(lambda: services.delete_pool(current_user, pool), _("资金池已删除。"))
+        perform(lambda: pools.delete_pool(current_user, pool), _("资金池已删除。"))
     return redirect(url_for(".detail", round_id=round_id))
 
 
@@ -326,7 +312,7 @@ def new_challenge(round_id: int):
     visible_or_404(policy.can_edit_round(current_user, round))
     form = ChallengeForm(round=round)
     if form.validate_on_submit():
-        created = perform(lambda: services.create_challenge(current_user, round, form.to_data()),
+        created = perform(lambda: challenges.create_challenge(current_user, round, form.to_data()),
                           _("命题已添加。"), form)
         if created:
             return redirect(url_for(".challenge", challenge_id=created.value.id))
@@ -347,7 +333,7 @@ def edit_challenge(challenge_id: int):
         form.cap_per_team.set_amount(challenge.cap_per_team)
         form.pool_id.data = str(challenge.pool_id) if challenge.pool_id else None
     if form.validate_on_submit() and perform(
-            lambda: services.update_challenge(current_user, challenge, form.to_data()),
+            lambda: challenges.update_challenge(current_user, challenge, form.to_data()),
             _("命题已保存。"), form):
         return redirect(url_for(".challenge", challenge_id=challenge_id))
     return render_template("rounds/challenge_form.html", form=form, round=round,
@@ -366,7 +352,7 @@ def invite(challenge_id: int):
         ids = [int(i) for i in form.organisations.data or [] if str(i).isdigit()]
         organisations = db.session.scalars(
             select(Organisation).where(Organisation.id.in_(ids))).all() if ids else []
-        perform(lambda: services.invite_organisations(current_user, challenge,
+        perform(lambda: invitations.invite_organisations(current_user, challenge,
                                                       list(organisations),
                                                       form.message.data or ""),
                 lambda made: _("已邀请 %(n)d 个组织。", n=len(made)))
@@ -380,7 +366,7 @@ def delete_challenge(challenge_id: int):
     challenge = _challenge(challenge_id)
     round_id = challenge.round_id
     if ActionForm().validate_on_submit() and perform(
-            lambda: services.delete_challenge(current_user, challenge), _("命题已删除。")):
+            lambda: challenges.delete_challenge(current_user, challenge), _("命题已删除。")):
         return redirect(url_for(".detail", round_id=round_id))
     return redirect(url_for(".challenge", challenge_id=challenge_id))
 
@@ -399,12 +385,12 @@ def invitation(invitation_id: int):
     if request.method == "POST":
         bid = request.form.get("answer") == "bid"
         valid = ActionForm().validate_on_submit() if bid else decline_form.validate_on_submit()
-        if valid and perform(lambda: services.answer_invitation(
+        if valid and perform(lambda: invitations.answer_invitation(
                 current_user, invitation, bid=bid, reason=decline_form.reason.data or "",
                 now=now), _("已接受邀请，请填写揭榜申报书。") if bid else _("已婉拒邀请。"),
                 decline_form):
             if bid:
-                return redirect(services.apply_url(challenge.round_id, challenge.id))
+                return redirect(matching.apply_url(challenge.round_id, challenge.id))
             return redirect(url_for("public.home"))
     return render_template(
         "rounds/invitation.html", invitation=invitation, challenge=challenge,
@@ -418,12 +404,12 @@ def preferences(org_id: int):
     organisation = db.session.get(Organisation, org_id)
     visible_or_404(organisation is not None
                    and policy.can_set_preferences(current_user, organisation))
-    preference = services.preference_for(organisation)
-    form = PreferenceForm(categories=services.known_categories())
+    preference = matching.preference_for(organisation)
+    form = PreferenceForm(categories=matching.known_categories())
     if request.method == "GET" and preference is not None:
         form.categories.data = preference.categories
         form.regions.data = preference.regions
-    if form.validate_on_submit() and perform(lambda: services.set_matching_preference(
+    if form.validate_on_submit() and perform(lambda: matching.set_matching_preference(
             current_user, organisation, form.categories.data or [], form.regions.data or []),
             _("对接偏好已保存。"), form):
         return redirect(url_for("organisations.detail", org_id=org_id))

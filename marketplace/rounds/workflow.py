@@ -15,6 +15,7 @@ from marketplace.core.workflow import Transition, Workflow
 from marketplace.extensions import db
 from marketplace.notify.services import queue_mail
 from marketplace.rounds import policy
+from marketplace.rounds.matching import notify_round_published
 from marketplace.rounds.models import ChallengeInvitation, InvitationAnswer, Round, RoundStatus
 
 R = RoundStatus
@@ -27,9 +28,6 @@ ROUND = Workflow("round", RoundStatus, initial={R.DRAFT, R.CLOSED},
 
 def _announce(actor, round_: Round, **context) -> None:
     """一键式对接: matching verified organisations hear of the open call and its challenges."""
-    # rounds.services imports this table, so its function is looked up when a round opens.
-    from marketplace.rounds.services import notify_round_published
-
     notify_round_published(round_)
 
 

@@ -259,7 +259,7 @@ def test_organizers_and_assigned_reviewers_may_download(login_as, foreign, organ
     from marketplace.applications import policy
 
     assert login_as(reviewer).get(url).status_code == 404
-    monkeypatch.setattr(policy, "reviewer_may_see", lambda user, app: user.id == reviewer.id)
+    monkeypatch.setattr(policy, "is_viewer", lambda user, app: user.id == reviewer.id)
     assert login_as(reviewer).get(url).status_code == 200
 
 

@@ -23,7 +23,7 @@ from marketplace.organisations import services as organisations
 from marketplace.organisations.models import InvitationStatus, OrganisationStatus
 from marketplace.review import services as review
 from marketplace.review.models import AssignmentStatus, ObjectionStatus, ReviewStatus
-from marketplace.rounds import services as rounds
+from marketplace.rounds import invitations
 from marketplace.rounds.models import InvitationAnswer, RoundStatus
 from tests.factories import (
     make_application,
@@ -155,7 +155,7 @@ def _organisation_invitation():
 
 def _challenge_invitation():
     challenge = make_challenge(make_round())
-    [invitation] = rounds.invite_organisations(make_user(roles=[Role.ORGANIZER]), challenge,
+    [invitation] = invitations.invite_organisations(make_user(roles=[Role.ORGANIZER]), challenge,
                                                [make_organisation()])
     db.session.commit()
     return invitation, make_user(), InvitationAnswer.BID, InvitationAnswer.PENDING

@@ -10,7 +10,7 @@ from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.funds.models import LedgerEntry, LedgerKind
 from marketplace.review.models import Rubric
-from marketplace.rounds import services
+from marketplace.rounds import challenges, invitations, pools
 from marketplace.rounds.models import (
     Challenge,
     ChallengeInvitation,
@@ -40,7 +40,7 @@ def test_an_unused_pool_is_deleted_and_audited_with_its_values(app):
     staff = organizer()
     pool = make_pool(make_round(), name="多建的资金池", amount_fen=123_400)
     pool_id = pool.id
-    services.delete_pool(staff, pool)
+    pools.delete_pool(staff, pool)
     db.session.commit()
     assert db.session.get(Pool, pool_id) is None
     entry = _audit("pool.delete")
@@ -52,7 +52,7 @@ def test_a_pool_used_by_a_challenge_is_not_deleted(app):
     round = make_round()
     challenge = make_challenge(round)
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_pool(organizer(), challenge.pool)
+        pools.delete_pool(organizer(), challenge.pool)
     assert "命题" in str(refusal.value.reason)
     assert db.session.get(Pool, challenge.pool_id) is not None
 
@@ -62,7 +62,7 @@ def test_a_pool_an_application_is_filed_under_is_not_deleted(app):
     pool = make_pool(round)
     make_application(round, pool=pool, status=ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_pool(organizer(), pool)
+        pools.delete_pool(organizer(), pool)
     assert "申报书" in str(refusal.value.reason)
 
 
@@ -73,14 +73,14 @@ def test_a_pool_with_ledger_entries_is_not_deleted(app):
                                amount_fen=100))
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_pool(organizer(), pool)
+        pools.delete_pool(organizer(), pool)
     assert "台账" in str(refusal.value.reason)
 
 
 def test_only_organizers_delete_pools(app):
     pool = make_pool(make_round())
     with pytest.raises(NotAllowed):
-        services.delete_pool(make_user(), pool)
+        pools.delete_pool(make_user(), pool)
 
 
 # --- challenges ---------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def test_a_challenge_of_a_draft_round_is_deleted_with_its_own_pool(app):
     staff = organizer()
     challenge = make_challenge(make_round(status=RoundStatus.DRAFT), title="写错的命题")
     challenge_id, pool_id = challenge.id, challenge.pool_id
-    services.delete_challenge(staff, challenge)
+    challenges.delete_challenge(staff, challenge)
     db.session.commit()
     assert db.session.get(Challenge, challenge_id) is None
     assert db.session.get(Pool, pool_id) is None
@@ -104,7 +104,7 @@ def test_deleting_a_challenge_keeps_a_pool_something_else_uses(app):
     shared = make_pool(round, kind=PoolKind.CHALLENGE)
     first = make_challenge(round, pool=shared)
     make_challenge(round, pool=shared)
-    services.delete_challenge(organizer(), first)
+    challenges.delete_challenge(organizer(), first)
     db.session.commit()
     assert db.session.get(Pool, shared.id) is not None
 
@@ -112,7 +112,7 @@ def test_deleting_a_challenge_keeps_a_pool_something_else_uses(app):
 def test_deleting_a_challenge_keeps_a_general_pool(app):
     round = make_round(status=RoundStatus.DRAFT)
     general = round.pools[0]
-    services.delete_challenge(organizer(), make_challenge(round, pool=general))
+    challenges.delete_challenge(organizer(), make_challenge(round, pool=general))
     db.session.commit()
     assert db.session.get(Pool, general.id) is not None
 
@@ -120,10 +120,10 @@ def test_deleting_a_challenge_keeps_a_general_pool(app):
 def test_an_open_challenge_with_only_pending_invitations_is_deleted(app):
     staff = organizer()
     challenge = make_challenge(make_round())
-    services.invite_organisations(staff, challenge, [make_organisation()])
+    invitations.invite_organisations(staff, challenge, [make_organisation()])
     db.session.commit()
     challenge_id = challenge.id
-    services.delete_challenge(staff, challenge)
+    challenges.delete_challenge(staff, challenge)
     db.session.commit()
     assert db.session.get(Challenge, challenge_id) is None
     assert db.session.scalars(select(ChallengeInvitation)).all() == []
@@ -134,7 +134,7 @@ def test_a_challenge_with_a_bid_is_not_deleted(app):
     challenge = make_challenge(round)
     make_application(round, challenge=challenge)
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_challenge(organizer(), challenge)
+        challenges.delete_challenge(organizer(), challenge)
     assert "揭榜申报" in str(refusal.value.reason)
 
 
@@ -142,11 +142,11 @@ def test_a_challenge_with_an_answered_invitation_is_not_deleted(app):
     staff = organizer()
     challenge = make_challenge(make_round())
     org = make_organisation()
-    [invitation] = services.invite_organisations(staff, challenge, [org])
-    services.answer_invitation(org.memberships[0].user, invitation, bid=False, reason="人手不足")
+    [invitation] = invitations.invite_organisations(staff, challenge, [org])
+    invitations.answer_invitation(org.memberships[0].user, invitation, bid=False, reason="人手不足")
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_challenge(staff, challenge)
+        challenges.delete_challenge(staff, challenge)
     assert "答复" in str(refusal.value.reason)
 
 
@@ -156,14 +156,14 @@ def test_a_challenge_with_its_own_rubric_is_not_deleted(app):
     db.session.add(Rubric(round_id=round.id, challenge_id=challenge.id, name="命题细则"))
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_challenge(organizer(), challenge)
+        challenges.delete_challenge(organizer(), challenge)
     assert "评审细则" in str(refusal.value.reason)
 
 
 def test_only_organizers_delete_challenges(app):
     challenge = make_challenge(make_round(status=RoundStatus.DRAFT))
     with pytest.raises(NotAllowed):
-        services.delete_challenge(make_user(), challenge)
+        challenges.delete_challenge(make_user(), challenge)
 
 
 # --- pages --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.notify.models import OutboxMessage
 from marketplace.organisations.models import Organisation
-from marketplace.rounds import services
+from marketplace.rounds import challenges, invitations, pools, services
 from marketplace.rounds.models import (
     Challenge,
     ChallengeInvitation,
@@ -48,7 +48,7 @@ def test_parallel_pools_never_exceed_the_budget(app):
         round = db.session.get(Round, round_id)
         staff = db.session.get(User, staff_id)
         start()
-        services.create_pool(staff, round, f"定向{n}", PoolKind.TARGETED,
+        pools.create_pool(staff, round, f"定向{n}", PoolKind.TARGETED,
                              Decimal("600000.00"), ["岱山县"])
 
     results = race(app, M, add_pool)
@@ -75,7 +75,7 @@ def test_a_double_clicked_invitation_invites_and_mails_once(app):
         staff = db.session.get(User, staff_id)
         _ = challenge.round, challenge.pool, organisation.memberships
         start()
-        services.invite_organisations(staff, challenge, [organisation], "欢迎揭榜")
+        invitations.invite_organisations(staff, challenge, [organisation], "欢迎揭榜")
 
     results = race(app, M, invite)
 
@@ -88,7 +88,7 @@ def test_a_double_clicked_answer_is_recorded_and_mailed_once(app):
     challenge = make_challenge(make_round())
     member = make_user()
     org = make_organisation(member)
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     db.session.commit()
     invitation_id, member_id = invitation.id, member.id
     mailed = _count(OutboxMessage)
@@ -99,7 +99,7 @@ def test_a_double_clicked_answer_is_recorded_and_mailed_once(app):
         user = db.session.get(User, member_id)
         _ = invitation.organisation.memberships, invitation.challenge.round
         start()
-        services.answer_invitation(user, invitation, bid=True)
+        invitations.answer_invitation(user, invitation, bid=True)
 
     results = race(app, M, answer)
 
@@ -142,7 +142,8 @@ def test_a_double_clicked_delete_deletes_once(app, what):
         staff = db.session.get(User, staff_id)
         _ = obj.round.pools, obj.round.challenges
         start()
-        getattr(services, f"delete_{what}")(staff, obj)
+        delete_it = pools.delete_pool if what == "pool" else challenges.delete_challenge
+        delete_it(staff, obj)
 
     results = race(app, M, delete)
 

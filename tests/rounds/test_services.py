@@ -15,7 +15,8 @@ from marketplace.funds.balances import balances, round_summary
 from marketplace.funds.models import LedgerEntry, LedgerKind
 from marketplace.notify.models import OutboxMessage
 from marketplace.organisations.models import OrganisationStatus, OrganisationType
-from marketplace.rounds import services
+from marketplace.rounds import challenges, invitations, matching, pools, services
+from marketplace.rounds.challenges import ChallengeData
 from marketplace.rounds.models import (
     ChallengeInvitation,
     InvitationAnswer,
@@ -25,7 +26,6 @@ from marketplace.rounds.models import (
     Round,
     RoundStatus,
 )
-from marketplace.rounds.services import ChallengeData
 from tests.factories import make_challenge, make_organisation, make_pool, make_round, make_user
 from tests.rounds.helpers import organizer, round_data
 
@@ -123,8 +123,8 @@ def test_non_organizer_cannot_create_a_round(app):
 def test_pools_may_sum_exactly_to_the_budget(app):
     staff = organizer()
     round = _draft(staff, total_budget=Decimal("1000.00"))
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
-    services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("400.00"),
+    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("400.00"),
                          ["岱山县", "嵊泗县"])
     db.session.commit()
     assert round_summary(round).pooled == Decimal("1000.00")
@@ -133,9 +133,9 @@ def test_pools_may_sum_exactly_to_the_budget(app):
 def test_pools_over_the_budget_by_one_fen_are_refused(app):
     staff = organizer()
     round = _draft(staff, total_budget=Decimal("1000.00"))
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
     with pytest.raises(NotAllowed) as refusal:
-        services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("400.01"),
+        pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("400.01"),
                              ["岱山县"])
     assert refusal.value.field == "amount"
     assert "¥400.00" in refusal.value.reason  # says how much is still free
@@ -144,17 +144,17 @@ def test_pools_over_the_budget_by_one_fen_are_refused(app):
 def test_raising_a_pool_amount_past_the_budget_is_refused(app):
     staff = organizer()
     round = _draft(staff, total_budget=Decimal("1000.00"))
-    general = services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
-    services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("300.00"), ["岱山县"])
-    services.update_pool(staff, general, "综合", Decimal("700.00"))  # exactly the budget
+    general = pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("300.00"), ["岱山县"])
+    pools.update_pool(staff, general, "综合", Decimal("700.00"))  # exactly the budget
     with pytest.raises(NotAllowed):
-        services.update_pool(staff, general, "综合", Decimal("700.01"))
+        pools.update_pool(staff, general, "综合", Decimal("700.01"))
 
 
 def test_lowering_the_budget_below_the_pools_is_refused(app):
     staff = organizer()
     round = _draft(staff, total_budget=Decimal("1000.00"))
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("800.00"))
+    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("800.00"))
     db.session.commit()
     services.update_round(staff, round, round_data(total_budget=Decimal("800.00")))
     with pytest.raises(NotAllowed) as refusal:
@@ -170,16 +170,16 @@ def test_a_pool_cannot_go_below_its_committed_money(app):
                                amount_fen=300_000))
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
-        services.update_pool(staff, pool, pool.name, Decimal("2999.99"))
+        pools.update_pool(staff, pool, pool.name, Decimal("2999.99"))
     assert "¥3,000.00" in refusal.value.reason
-    services.update_pool(staff, pool, pool.name, Decimal("3000.00"))
+    pools.update_pool(staff, pool, pool.name, Decimal("3000.00"))
 
 
 def test_a_round_has_only_one_general_pool(app):
     staff = organizer()
     round = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        services.create_pool(staff, round, "第二综合", PoolKind.GENERAL, Decimal("1.00"))
+        pools.create_pool(staff, round, "第二综合", PoolKind.GENERAL, Decimal("1.00"))
     assert refusal.value.field == "kind"
 
 
@@ -187,16 +187,16 @@ def test_a_targeted_pool_needs_known_regions(app):
     staff = organizer()
     round = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("1.00"), [])
+        pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("1.00"), [])
     assert refusal.value.field == "regions"
     with pytest.raises(NotAllowed):
-        services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("1.00"), ["火星"])
+        pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("1.00"), ["火星"])
 
 
 def test_pools_of_a_closed_round_cannot_change(app):
     round = make_round(status=RoundStatus.REVIEWING)
     with pytest.raises(NotAllowed):
-        services.update_pool(organizer(), round.pools[0], "综合", Decimal("1.00"))
+        pools.update_pool(organizer(), round.pools[0], "综合", Decimal("1.00"))
 
 
 # --- balances -----------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_pool_balances_are_commits_minus_decommits_in_one_query(app, count_queri
 def test_a_challenge_gets_its_own_pool_of_cap_times_slots(app):
     staff = organizer()
     round = make_round(status=RoundStatus.DRAFT)
-    challenge = services.create_challenge(staff, round, ChallengeData(
+    challenge = challenges.create_challenge(staff, round, ChallengeData(
         title="斑马线守护", cap_per_team=Decimal("30000.00"), slots=2))
     db.session.commit()
     assert challenge.pool.kind == PoolKind.CHALLENGE
@@ -245,7 +245,7 @@ def test_a_challenge_pool_must_fit_the_budget_too(app):
     staff = organizer()
     round = make_round(status=RoundStatus.DRAFT, total_budget_fen=60_000_000)  # 100000 free
     with pytest.raises(NotAllowed) as refusal:
-        services.create_challenge(staff, round, ChallengeData(
+        challenges.create_challenge(staff, round, ChallengeData(
             title="大命题", cap_per_team=Decimal("50000.00"), slots=3))
     assert refusal.value.field == "pool_amount"
 
@@ -253,7 +253,7 @@ def test_a_challenge_pool_must_fit_the_budget_too(app):
 def test_challenge_cap_may_not_exceed_the_round_maximum_per_project(app):
     round = make_round(status=RoundStatus.DRAFT)  # 50000 per project
     with pytest.raises(NotAllowed) as refusal:
-        services.create_challenge(organizer(), round, ChallengeData(
+        challenges.create_challenge(organizer(), round, ChallengeData(
             title="命题", cap_per_team=Decimal("50000.01"), slots=1, pool_id=round.pools[0].id))
     assert refusal.value.field == "cap_per_team"
 
@@ -266,12 +266,12 @@ def test_names_longer_than_their_columns_are_refused_next_to_the_field(app):
     db.session.rollback()
     round = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        services.create_pool(staff, round, "池" * 121, PoolKind.TARGETED, Decimal("1.00"),
+        pools.create_pool(staff, round, "池" * 121, PoolKind.TARGETED, Decimal("1.00"),
                              ["岱山县"])
     assert refusal.value.field == "name" and "120" in refusal.value.reason
     db.session.rollback()
     with pytest.raises(NotAllowed) as refusal:
-        services.create_challenge(staff, round, ChallengeData(
+        challenges.create_challenge(staff, round, ChallengeData(
             title="题" * 201, cap_per_team=Decimal("100.00"), pool_id=round.pools[0].id))
     assert refusal.value.field == "title" and "200" in refusal.value.reason
 
@@ -281,7 +281,7 @@ def test_names_longer_than_their_columns_are_refused_next_to_the_field(app):
 def test_publishing_opens_the_round_and_audits(app):
     staff = organizer()
     round = _draft(staff)
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("469000.00"))
+    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("469000.00"))
     services.publish_round(staff, round)
     db.session.commit()
     assert round.status == RoundStatus.OPEN and round.published_at is not None
@@ -298,7 +298,7 @@ def test_publishing_needs_budget_dates_and_a_pool(app, overrides, pool, expected
     staff = organizer()
     round = _draft(staff, **overrides)
     if pool:
-        services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("1.00"))
+        pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("1.00"))
     with pytest.raises(NotAllowed) as refusal:
         services.publish_round(staff, round)
     assert expected in refusal.value.reason
@@ -335,7 +335,7 @@ def test_round_phase_reads_reviewing_after_the_deadline(app):
 
 def _publishable(staff) -> Round:
     round = _draft(staff, categories=["文明创建", "生态环保"])
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("100000.00"))
+    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("100000.00"))
     return round
 
 
@@ -344,9 +344,9 @@ def test_publishing_mails_matching_verified_organisations_once(app):
     member = make_user()
     keen = make_organisation(members=[member])                          # no preferences
     picky = make_organisation()
-    services.set_matching_preference(picky.memberships[0].user, picky, ["关爱帮扶"], [])
+    matching.set_matching_preference(picky.memberships[0].user, picky, ["关爱帮扶"], [])
     likes = make_organisation()
-    services.set_matching_preference(likes.memberships[0].user, likes, ["生态环保"], [])
+    matching.set_matching_preference(likes.memberships[0].user, likes, ["生态环保"], [])
     make_organisation(status=OrganisationStatus.PENDING)                  # not verified
     round = _publishable(staff)
     assert services.publish_round(staff, round) == 2
@@ -355,12 +355,12 @@ def test_publishing_mails_matching_verified_organisations_once(app):
     to = sorted(m.to_address for m in mails)
     assert to == sorted([keen.memberships[0].user.email, member.email,
                          likes.memberships[0].user.email])
-    link = services.apply_url(round.id)  # absolute outside a request
+    link = matching.apply_url(round.id)  # absolute outside a request
     assert link.startswith("https://volunteer.example.org/")
     assert all(link in m.body_text for m in mails)
     assert not any("orghttp" in m.body_text for m in mails)  # one absolute link, not two
     # asking again (a retry, a second publish path) mails nobody twice
-    assert services.notify_round_published(round) == 0
+    assert matching.notify_round_published(round) == 0
     assert len(_mails("round_published")) == 3
     assert db.session.scalar(select(func.count(MatchNotice.id))) == 2
 
@@ -370,12 +370,12 @@ def test_round_mail_lists_the_challenges_an_organisation_may_bid_on(app):
     island = make_organisation(region="嵊泗县")
     town = make_organisation(region="定海区")
     round = _publishable(staff)
-    challenge = services.create_challenge(staff, round, ChallengeData(
+    challenge = challenges.create_challenge(staff, round, ChallengeData(
         title="海岛老人关爱", cap_per_team=Decimal("20000.00"), slots=1,
         eligible_regions=["岱山县", "嵊泗县"]))
     services.publish_round(staff, round)
     db.session.commit()
-    link = services.apply_url(round.id, challenge.id)
+    link = matching.apply_url(round.id, challenge.id)
     by_to = {m.to_address: m.body_text for m in _mails("round_published")}
     assert "海岛老人关爱" in by_to[island.memberships[0].user.email]
     assert link in by_to[island.memberships[0].user.email]
@@ -386,10 +386,10 @@ def test_a_challenge_added_to_an_open_round_is_published_and_mailed_once(app):
     staff = organizer()
     round = make_round(status=RoundStatus.OPEN)
     org = make_organisation(region="岱山县")
-    services.set_matching_preference(org.memberships[0].user, org, [], ["岱山县"])
+    matching.set_matching_preference(org.memberships[0].user, org, [], ["岱山县"])
     elsewhere = make_organisation(region="定海区")
-    services.set_matching_preference(elsewhere.memberships[0].user, elsewhere, [], ["定海区"])
-    challenge = services.create_challenge(staff, round, ChallengeData(
+    matching.set_matching_preference(elsewhere.memberships[0].user, elsewhere, [], ["定海区"])
+    challenge = challenges.create_challenge(staff, round, ChallengeData(
         title="垃圾分类宣讲", cap_per_team=Decimal("10000.00"), slots=2,
         eligible_regions=["岱山县", "定海区"]))
     db.session.commit()
@@ -399,15 +399,15 @@ def test_a_challenge_added_to_an_open_round_is_published_and_mailed_once(app):
         [org.memberships[0].user.email, elsewhere.memberships[0].user.email])
     assert f"challenge_id={challenge.id}" in mails[0].body_text or \
         f"/rounds/challenges/{challenge.id}" in mails[0].body_text
-    assert services.notify_challenge_published(challenge) == 0
+    assert matching.notify_challenge_published(challenge) == 0
 
 
 def test_challenge_matching_follows_region_preferences(app):
     staff = organizer()
     round = make_round(status=RoundStatus.OPEN)
     org = make_organisation(region="岱山县")
-    services.set_matching_preference(org.memberships[0].user, org, [], ["嵊泗县"])
-    services.create_challenge(staff, round, ChallengeData(
+    matching.set_matching_preference(org.memberships[0].user, org, [], ["嵊泗县"])
+    challenges.create_challenge(staff, round, ChallengeData(
         title="只在定海", cap_per_team=Decimal("10000.00"), slots=1,
         eligible_regions=["岱山县", "定海区"]))
     assert _mails("challenge_published") == []  # eligible, but not where it wants to work
@@ -417,9 +417,9 @@ def test_preferences_are_set_by_the_owner_only(app):
     member = make_user()
     org = make_organisation(members=[member])
     with pytest.raises(NotAllowed):
-        services.set_matching_preference(member, org, ["文明创建"], [])
+        matching.set_matching_preference(member, org, ["文明创建"], [])
     with pytest.raises(NotAllowed) as refusal:
-        services.set_matching_preference(org.memberships[0].user, org, ["不存在的类别"], [])
+        matching.set_matching_preference(org.memberships[0].user, org, ["不存在的类别"], [])
     assert refusal.value.field == "categories"
 
 
@@ -429,8 +429,8 @@ def test_invitations_are_mailed_once_per_organisation(app):
     staff = organizer()
     challenge = make_challenge(make_round())
     org = make_organisation()
-    services.invite_organisations(staff, challenge, [org], "欢迎揭榜")
-    services.invite_organisations(staff, challenge, [org])  # again: nothing new
+    invitations.invite_organisations(staff, challenge, [org], "欢迎揭榜")
+    invitations.invite_organisations(staff, challenge, [org])  # again: nothing new
     db.session.commit()
     assert db.session.scalar(select(func.count(ChallengeInvitation.id))) == 1
     mails = _mails("challenge_invitation")
@@ -442,10 +442,10 @@ def test_only_eligible_verified_organisations_can_be_invited(app):
     staff = organizer()
     challenge = make_challenge(make_round(), eligible_regions=["嵊泗县"])
     with pytest.raises(NotAllowed) as refusal:
-        services.invite_organisations(staff, challenge, [make_organisation(region="定海区")])
+        invitations.invite_organisations(staff, challenge, [make_organisation(region="定海区")])
     assert "嵊泗县" in refusal.value.reason
     with pytest.raises(NotAllowed):
-        services.invite_organisations(staff, challenge, [make_organisation(
+        invitations.invite_organisations(staff, challenge, [make_organisation(
             region="嵊泗县", status=OrganisationStatus.PENDING)])
 
 
@@ -454,7 +454,7 @@ def test_staff_cannot_invite_their_own_organisation(app):
     challenge = make_challenge(make_round())
     own = make_organisation(staff)
     with pytest.raises(NotAllowed, match="自己所在的组织") as refusal:
-        services.invite_organisations(staff, challenge, [make_organisation(), own])
+        invitations.invite_organisations(staff, challenge, [make_organisation(), own])
     assert refusal.value.field == "organisations"
     db.session.rollback()
     assert db.session.scalar(select(func.count(ChallengeInvitation.id))) == 0
@@ -465,23 +465,23 @@ def test_declining_an_invitation_requires_a_reason(app):
     challenge = make_challenge(make_round())
     member = make_user()
     org = make_organisation(members=[member])
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     with pytest.raises(NotAllowed) as refusal:
-        services.answer_invitation(member, invitation, bid=False, reason="  ")
+        invitations.answer_invitation(member, invitation, bid=False, reason="  ")
     assert refusal.value.field == "reason"
-    services.answer_invitation(member, invitation, bid=False, reason="人手不足")
+    invitations.answer_invitation(member, invitation, bid=False, reason="人手不足")
     assert invitation.status == InvitationAnswer.DECLINED
     assert invitation.decline_reason == "人手不足"
     with pytest.raises(NotAllowed):  # answered once
-        services.answer_invitation(member, invitation, bid=True)
+        invitations.answer_invitation(member, invitation, bid=True)
 
 
 def test_bidding_on_an_invitation_records_the_answer(app):
     challenge = make_challenge(make_round())
     org = make_organisation()
     owner = org.memberships[0].user
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
-    services.answer_invitation(owner, invitation, bid=True)
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
+    invitations.answer_invitation(owner, invitation, bid=True)
     assert invitation.status == InvitationAnswer.BID and invitation.answered_by_id == owner.id
 
 
@@ -489,8 +489,8 @@ def test_the_inviting_organizer_is_mailed_the_answer_with_the_reason_in_their_la
     staff = organizer(locale="en")
     challenge = make_challenge(make_round(), title="海岛环保")
     org = make_organisation(name="海岛青年志愿服务队")
-    [invitation] = services.invite_organisations(staff, challenge, [org])
-    services.answer_invitation(org.memberships[0].user, invitation, bid=False,
+    [invitation] = invitations.invite_organisations(staff, challenge, [org])
+    invitations.answer_invitation(org.memberships[0].user, invitation, bid=False,
                                reason="人手不足")
     db.session.commit()
     [mail] = _mails("challenge_invitation_answered")
@@ -504,9 +504,9 @@ def test_without_a_recorded_inviter_the_round_creator_hears_the_bid(app):
     creator = organizer()
     challenge = make_challenge(make_round(created_by_id=creator.id))
     org = make_organisation()
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     invitation.invited_by_id = None
-    services.answer_invitation(org.memberships[0].user, invitation, bid=True)
+    invitations.answer_invitation(org.memberships[0].user, invitation, bid=True)
     [mail] = _mails("challenge_invitation_answered")
     assert mail.to_address == creator.email and org.name in mail.subject
 
@@ -515,11 +515,11 @@ def test_outsiders_and_late_answers_are_refused(app):
     round = make_round()
     challenge = make_challenge(round)
     org = make_organisation()
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     with pytest.raises(NotAllowed):
-        services.answer_invitation(make_user(), invitation, bid=True)
+        invitations.answer_invitation(make_user(), invitation, bid=True)
     with pytest.raises(NotAllowed):
-        services.answer_invitation(org.memberships[0].user, invitation, bid=True,
+        invitations.answer_invitation(org.memberships[0].user, invitation, bid=True,
                                    now=round.deadline_at + timedelta(seconds=1))
 
 

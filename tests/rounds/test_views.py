@@ -11,7 +11,7 @@ from marketplace.audit.models import AuditEntry
 from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
 from marketplace.funds.models import LedgerEntry, LedgerKind
-from marketplace.rounds import services
+from marketplace.rounds import invitations, matching
 from marketplace.rounds.models import (
     Challenge,
     ChallengeInvitation,
@@ -77,7 +77,7 @@ def test_round_page_shows_pools_and_challenges_without_login(client, app):
     assert "海岛定向扶持" in html and "¥110,000.00" in html and "斑马线守护" in html
     page = client.get(f"/rounds/challenges/{challenge.id}")
     assert page.status_code == 200
-    path = urlsplit(services.apply_url(round.id, challenge.id))
+    path = urlsplit(matching.apply_url(round.id, challenge.id))
     assert f"{path.path}?{path.query}".replace("&", "&amp;") in page.get_data(as_text=True)
 
 
@@ -261,18 +261,18 @@ def test_accepting_an_invitation_leads_to_the_bid_form(app, login_as):
     round = make_round()
     challenge = make_challenge(round)
     org = make_organisation()
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     db.session.commit()
     response = login_as(org.memberships[0].user).post(
         f"/rounds/invitations/{invitation.id}", data={"answer": "bid"})
     assert response.status_code == 302
-    target = urlsplit(services.apply_url(round.id, challenge.id))
+    target = urlsplit(matching.apply_url(round.id, challenge.id))
     assert response.headers["Location"] == f"{target.path}?{target.query}"
 
 
 def test_an_invitation_is_404_for_other_organisations(app, login_as):
     challenge = make_challenge(make_round())
-    [invitation] = services.invite_organisations(organizer(), challenge, [make_organisation()])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [make_organisation()])
     db.session.commit()
     client = login_as(make_organisation().memberships[0].user)
     assert client.get(f"/rounds/invitations/{invitation.id}").status_code == 404
