@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.applications import services as applications_services
+from marketplace.applications import lists
 from marketplace.core import nav
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
@@ -26,7 +26,7 @@ def home():
             select(Organisation).join(Membership).where(Membership.user_id == current_user.id)
             .order_by(Organisation.name)).all()
     if my_organisations:
-        my_applications = applications_services.needing_action(current_user)
+        my_applications = lists.needing_action(current_user)
     open_rounds = rounds_services.open_rounds(utcnow())
     invitations = rounds_invitations.pending_invitations(current_user)
     return render_template("public/home.html", open_rounds=open_rounds,

@@ -25,12 +25,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
+from marketplace.applications import proposal
 from marketplace.applications import services as applications
 from marketplace.applications.models import Application
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import MemberRole, Organisation
-from marketplace.review import services
+from marketplace.review import assigning, conflicts, decisions, publicity, reviewing, rules
 from marketplace.review.models import (
     AssignmentStatus,
     OthersScores,
@@ -157,23 +158,23 @@ def seed_publicity_round(context: dict) -> dict:
     db.session.flush()
 
     _review_settings(round_, organizer, blind=True)  # settings freeze when review starts
-    services.start_review(round_, organizer, now=deadline + timedelta(days=1))
+    assigning.start_review(round_, organizer, now=deadline + timedelta(days=1))
     for application, _, _ in made:
         for reviewer in reviewers:
-            services._assign(round_.id, application.id, reviewer.id, organizer)
+            assigning._assign(round_.id, application.id, reviewer.id, organizer)
     for application, _, per_reviewer in made:
         for reviewer, scores in zip(reviewers, per_reviewer, strict=True):
             _score(application, reviewer, scores, "方案清晰，预算合理，建议关注可持续性。")
     for application, (action, amount), _ in made:
         if action == "approve":
-            services.approve_application(application, Decimal(amount), organizer,
+            decisions.approve_application(application, Decimal(amount), organizer,
                                          feedback="请按计划实施，注意活动安全。")
         else:
-            services.waitlist_application(application, "评分靠后，列入候补。", organizer)
-    services.publish_publicity(round_, organizer, starts_at=now - timedelta(days=1), now=now)
+            decisions.waitlist_application(application, "评分靠后，列入候补。", organizer)
+    publicity.publish_publicity(round_, organizer, starts_at=now - timedelta(days=1), now=now)
     approved = [a for a, (action, _), _ in made if action == "approve"]
     if approved:
-        services.file_objection(round_, services.ObjectionData(
+        publicity.file_objection(round_, publicity.ObjectionData(
             application_id=approved[0].id, name="王先生", contact="13900001234",
             text="该项目的部分活动与去年已资助项目内容相近，请核实是否重复申报。"),
             ip="127.0.0.1", now=now)
@@ -252,23 +253,23 @@ def _submit(project: Project, organisation: Organisation, round_: Round,
     # From about a month after the deadline to shortly before the round's delivery ends.
     start = (at + timedelta(days=40)).date()
     end = (round_.delivery_ends_at - timedelta(days=15)).date()
-    data = applications.ApplicationData(
+    data = proposal.ApplicationData(
         title=project.title, category=project.category, summary=project.summary,
         objectives=project.objectives, target_group=project.target_group,
         beneficiaries=project.beneficiaries, place=project.place,
         region=organisation.region, volunteers=project.volunteers,
         start_date=start, end_date=end,
-        budget_lines=[applications.BudgetLineData(item=i, category=c, quantity=Decimal(q),
+        budget_lines=[proposal.BudgetLineData(item=i, category=c, quantity=Decimal(q),
                                                   unit_price=Decimal(p))
                       for i, c, q, p in project.lines],
         plan_rows=[
-            applications.PlanRowData("第1个月", "招募并培训志愿者，完成服务点位对接",
+            proposal.PlanRowData("第1个月", "招募并培训志愿者，完成服务点位对接",
                                      f"志愿者 {project.volunteers} 人完成培训"),
-            applications.PlanRowData("实施期间", "按计划常态化开展服务，每月不少于两次",
+            proposal.PlanRowData("实施期间", "按计划常态化开展服务，每月不少于两次",
                                      "活动记录、照片与服务台账"),
-            applications.PlanRowData("最后1个月", "回访服务对象，总结评估",
+            proposal.PlanRowData("最后1个月", "回访服务对象，总结评估",
                                      "满意度调查与项目总结报告")],
-        team_members=[applications.TeamMemberData(*m) for m in TEAMS.get(
+        team_members=[proposal.TeamMemberData(*m) for m in TEAMS.get(
             organisation.name, [(owner.name.split()[-1], "项目负责人", "13800000000")])])
     challenge = next((c for c in round_.challenges if c.title == project.challenge), None)
     if project.challenge and challenge is None:
@@ -289,17 +290,17 @@ def _score(application: Application, reviewer: User, scores: list[int | None],
         ReviewAssignment.status == AssignmentStatus.ACTIVE))
     if assignment is None:
         return
-    rubric = services.stored_rubric_for(application)
-    data = [services.ScoreData(c.id, None if s is None else str(s), "")
+    rubric = rules.stored_rubric_for(application)
+    data = [reviewing.ScoreData(c.id, None if s is None else str(s), "")
             for c, s in zip(rubric.criteria, scores, strict=True)]
     # Demo reviews of past rounds were written before their review deadline.
     ends = application.round.review_ends_at
     when = min(utcnow(), ends - timedelta(hours=1)) if ends else None
-    services.save_review(assignment, data, comment, reviewer, submit=submit, now=when)
+    reviewing.save_review(assignment, data, comment, reviewer, submit=submit, now=when)
 
 
 def _review_settings(round_: Round, organizer: User, blind: bool) -> None:
-    services.update_settings(round_, services.SettingsData(
+    rules.update_settings(round_, rules.SettingsData(
         reviewers_per_application=2, blind=blind, others_scores=OthersScores.AFTER_OWN,
         scoring_method=ScoringMethod.MEAN, disagreement_points=20), organizer)
 
@@ -417,14 +418,14 @@ def seed_reviewing_round(context: dict) -> dict:
     db.session.flush()
 
     _review_settings(round_, organizer, blind=False)
-    services.start_review(round_, organizer, now=_day(-5, 9))
-    services.auto_assign(round_, organizer)
+    assigning.start_review(round_, organizer, now=_day(-5, 9))
+    assigning.auto_assign(round_, organizer)
     for application, work in made:
         for reviewer, item in zip(reviewers, work, strict=True):
             if item is None:
                 continue
             if item[0] == "recuse":
-                services.recuse(active_assignment(reviewer, application), item[1], reviewer)
+                conflicts.recuse(active_assignment(reviewer, application), item[1], reviewer)
             else:
                 _score(application, reviewer, item[1], item[2], submit=item[0] == "submit")
     db.session.flush()
@@ -558,8 +559,8 @@ def seed_delivery_round(context: dict) -> dict:
         return {"delivery_round": round_}
 
     _review_settings(round_, organizer, blind=False)
-    services.start_review(round_, organizer, now=_day(-59, 9))
-    services.auto_assign(round_, organizer)
+    assigning.start_review(round_, organizer, now=_day(-59, 9))
+    assigning.auto_assign(round_, organizer)
     for application, per_reviewer, decision in made:
         for reviewer, scores in zip(reviewers, per_reviewer, strict=True):
             comment = ("服务对象明确，海岛特色鲜明，预算基本合理。" if decision[0] == "approve"
@@ -567,25 +568,25 @@ def seed_delivery_round(context: dict) -> dict:
             _score(application, reviewer, scores, comment)
     for application, _, decision in made:
         if decision[0] == "approve":
-            services.approve_application(application, Decimal(decision[1]), organizer,
+            decisions.approve_application(application, Decimal(decision[1]), organizer,
                                          pool=pools.get(decision[2]),
                                          feedback="请按申报计划实施，按期提交项目进展。")
         else:
-            services.reject_application(application, decision[1], organizer)
+            decisions.reject_application(application, decision[1], organizer)
 
     # 公示 ran for its 7 days a month ago; one objection came in and was answered.
     starts_at = _day(-40, 9)
-    services.publish_publicity(round_, organizer, starts_at=starts_at, now=starts_at)
+    publicity.publish_publicity(round_, organizer, starts_at=starts_at, now=starts_at)
     listed = [a for a, _, d in made if d[0] == "approve"]
     if len(listed) > 1:
-        objection = services.file_objection(round_, services.ObjectionData(
+        objection = publicity.file_objection(round_, publicity.ObjectionData(
             application_id=listed[1].id, name="陈女士", contact="13900005678",
             text="衢山岛的净滩活动去年已有其他组织在做，请核实是否重复资助。"),
             ip="127.0.0.1", now=starts_at + timedelta(days=2, hours=5, minutes=23))
-        services.dismiss_objection(
+        decisions.dismiss_objection(
             objection, "经核实，去年的净滩活动在岱山本岛，本项目在衢山岛沿岸，服务区域不同，"
                        "不属于重复资助，异议不成立。", organizer)
-    services.finalise_round(round_, organizer, now=_day(-32, 10))
+    publicity.finalise_round(round_, organizer, now=_day(-32, 10))
     db.session.flush()
     _count(context, "delivery rounds", 1)
     return {"delivery_round": round_}

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
-from marketplace.applications import services
+from marketplace.applications import attachments, services
 from marketplace.applications.models import Application, ApplicationStatus, Attachment
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
@@ -220,7 +220,7 @@ def test_my_applications_lists_my_organisations_applications_only(login_as, memb
 def foreign(member, organisation, open_round):
     """An application of `organisation` with an attachment, and a member of another one."""
     application = make_application(open_round, organisation)
-    attachment = services.add_attachment(member, application, "a.pdf", PDF)
+    attachment = attachments.add_attachment(member, application, "a.pdf", PDF)
     db.session.commit()
     outsider = make_user()
     make_organisation(outsider)

@@ -21,7 +21,7 @@ from marketplace.notify.models import OutboxMessage, OutboxStatus
 from marketplace.notify.services import queue_mail
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import InvitationStatus, OrganisationStatus
-from marketplace.review import services as review
+from marketplace.review import decisions, publicity
 from marketplace.review.models import AssignmentStatus, ObjectionStatus, ReviewStatus
 from marketplace.rounds import invitations
 from marketplace.rounds.models import InvitationAnswer, RoundStatus
@@ -135,7 +135,7 @@ def _round():
 
 def _award():
     application = make_application(make_review_round(), requested="1000")
-    award = review.approve_application(application, Decimal("1000"), make_organizer())
+    award = decisions.approve_application(application, Decimal("1000"), make_organizer())
     db.session.commit()
     return award, make_user(), AwardStatus.AWARDED, AwardStatus.APPROVED
 
@@ -176,9 +176,9 @@ def _objection():
     organizer = make_organizer()
     round_ = make_review_round()
     application = make_application(round_, requested="1000")
-    review.approve_application(application, Decimal("1000"), organizer)
-    review.publish_publicity(round_, organizer)
-    objection = review.file_objection(round_, review.ObjectionData(
+    decisions.approve_application(application, Decimal("1000"), organizer)
+    publicity.publish_publicity(round_, organizer)
+    objection = publicity.file_objection(round_, publicity.ObjectionData(
         application.id, "甲", "x", "内容足够长的一条异议文字。"))
     db.session.commit()
     return objection, make_user(), ObjectionStatus.UPHELD, ObjectionStatus.OPEN
