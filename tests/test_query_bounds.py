@@ -44,8 +44,8 @@ def test_publicity_page(app, client, count_queries):
         round_ = make_review_round()
         for _ in range(approvals):
             application = make_application(round_, requested="1000.00")
-            decisions.approve_application(application, Decimal("1000.00"), organizer)
-        publicity.publish_publicity(round_, organizer)
+            decisions.approve_application(organizer, application, Decimal("1000.00"))
+        publicity.publish_publicity(organizer, round_)
         db.session.commit()
         return f"/publicity/{round_.id}"
 

@@ -118,7 +118,7 @@ def plan_tranches(template: list[dict] | None, amount_fen: int) -> list[Tranche]
     return tranches
 
 
-def record_imported_payment(award: Award, paid_at: datetime, actor=None) -> None:
+def record_imported_payment(actor, award: Award, paid_at: datetime) -> None:
     """An award imported from before the platform (a finished project of a closed round) was
     paid in full: it gets one paid tranche of its whole amount and its COMMIT, RELEASE and
     PAYMENT entries, marked imported, so that balances are sums of entries for every year.
@@ -170,7 +170,7 @@ def check_pool_funds(pool: Pool, application: Application) -> None:
                             region=region or "—", pool=pool.name), field="pool_id")
 
 
-def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -> Award:
+def commit_award(actor, application: Application, pool: Pool, amount: Decimal) -> Award:
     """Create the Award (status approved) and its COMMIT entry, if the money fits.
 
     Refused (NotAllowed) when the pool may not fund the application (`check_pool_funds`),
@@ -227,7 +227,7 @@ def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -
     return award
 
 
-def decommit_award(award: Award, reason: str, actor) -> LedgerEntry | None:
+def decommit_award(actor, award: Award, reason: str) -> LedgerEntry | None:
     """Withdraw an approval before 立项: the award is withdrawn and a DECOMMIT entry returns
     what it still holds to its pool. Payments, if any, are the finance side's to return."""
     reason = (reason or "").strip()

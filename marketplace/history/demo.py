@@ -32,7 +32,7 @@ def select_live_years() -> list[int]:
 
 
 def seed(context: dict) -> dict:
-    report = import_history(_without_live_years(DATA.read_bytes()), actor=None)
+    report = import_history(None, _without_live_years(DATA.read_bytes()))
     if not report.ok:
         raise RuntimeError("bundled history does not import: " + "; ".join(
             f"line {p.line} {p.column}: {p.reason}" for p in report.problems))

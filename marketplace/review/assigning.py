@@ -27,7 +27,7 @@ from marketplace.rounds.models import Round, RoundStatus
 from marketplace.rounds.workflow import ROUND
 
 
-def start_review(round_: Round, actor: User, now: datetime | None = None) -> int:
+def start_review(actor: User, round_: Round, now: datetime | None = None) -> int:
     """open → reviewing after the deadline; submitted applications go into review."""
     require(policy.can_manage_review(actor, round_))
     now = now or utcnow()
@@ -65,7 +65,7 @@ def review_closed(round_: Round, now: datetime | None = None) -> bool:
     return round_.review_ends_at is not None and (now or utcnow()) > round_.review_ends_at
 
 
-def set_review_deadline(round_: Round, ends_at: datetime, actor: User) -> None:
+def set_review_deadline(actor: User, round_: Round, ends_at: datetime) -> None:
     """Set or extend when reviewers must be done (naive UTC)."""
     require(policy.can_manage_review(actor, round_))
     if round_.deadline_at is not None and ends_at <= round_.deadline_at:
@@ -82,7 +82,7 @@ class AutoAssignOutcome(NamedTuple):
     left_to_others: int         # projects of the organizer's own groups, not touched
 
 
-def auto_assign(round_: Round, actor: User) -> AutoAssignOutcome:
+def auto_assign(actor: User, round_: Round) -> AutoAssignOutcome:
     """Give every application in review k reviewers. Projects of a group the organizer
     belongs to are left for a colleague (policy.can_assign_reviewers)."""
     require(policy.can_manage_review(actor, round_))
@@ -110,14 +110,14 @@ def auto_assign(round_: Round, actor: User) -> AutoAssignOutcome:
     plan = plan_assignments(apps, reviewer_ids, k, excluded_pairs(reviewer_ids), existing,
                             loads, barred)
     for app_id, reviewer_id in plan.pairs:
-        _assign(round_.id, app_id, reviewer_id, actor)
+        _assign(actor, round_.id, app_id, reviewer_id)
     record("review.auto_assign", round_, actor=actor,
            after={"made": len(plan.pairs), "short": plan.short,
                   "left_to_others": left_to_others})
     return AutoAssignOutcome(len(plan.pairs), plan.short, left_to_others)
 
 
-def _assign(round_id: int, application_id: int, reviewer_id: int, actor: User
+def _assign(actor: User, round_id: int, application_id: int, reviewer_id: int
             ) -> ReviewAssignment:
     assignment = db.session.scalar(select(ReviewAssignment).where(
         ReviewAssignment.application_id == application_id,
@@ -135,7 +135,7 @@ def _assign(round_id: int, application_id: int, reviewer_id: int, actor: User
     return assignment
 
 
-def add_assignment(application: Application, reviewer: User, actor: User) -> ReviewAssignment:
+def add_assignment(actor: User, application: Application, reviewer: User) -> ReviewAssignment:
     """Manual assignment by the organizer; conflicts and own groups are refused."""
     require(policy.can_assign_reviewers(actor, application))
     require_reviewing(application.round)
@@ -152,14 +152,14 @@ def add_assignment(application: Application, reviewer: User, actor: User) -> Rev
         raise NotAllowed(_l("这位专家已经在评审这个项目。"), field="reviewer_id")
     if current is not None and current.status == AssignmentStatus.RECUSED:
         raise NotAllowed(_l("这位专家已对这个项目申请回避。"), field="reviewer_id")
-    assignment = _assign(application.round_id, application.id, reviewer.id, actor)
+    assignment = _assign(actor, application.round_id, application.id, reviewer.id)
     if current is None:  # assigning a removed one again is its move's audit entry
         record("review.assign", assignment, actor=actor,
                after={"application_id": application.id, "reviewer_id": reviewer.id})
     return assignment
 
 
-def remove_assignment(assignment: ReviewAssignment, actor: User) -> None:
+def remove_assignment(actor: User, assignment: ReviewAssignment) -> None:
     require(policy.can_assign_reviewers(actor, assignment.application))
     require_reviewing(assignment.application.round)
     if assignment.review is not None and assignment.review.status == ReviewStatus.SUBMITTED:

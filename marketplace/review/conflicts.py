@@ -101,7 +101,7 @@ def _apply_to_assignments(reviewer: User, conflict: ReviewerConflict) -> None:
         if submitted or policy.is_blind(assignment.round_id):
             for_organizer.setdefault(assignment.round_id, []).append(assignment)
         else:
-            _recuse(assignment, _l("申报了与该组织的利益关系"), reviewer)
+            _recuse(reviewer, assignment, _l("申报了与该组织的利益关系"))
     for round_id, assignments in for_organizer.items():
         round_ = db.session.get(Round, round_id)
         link = mail_link("review.manage_round", round_id=round_id)
@@ -153,14 +153,14 @@ def conflicted_assignments(round_id: int) -> list[tuple[ReviewAssignment, str]]:
     return list(once.values())
 
 
-def _recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
+def _recuse(actor: User, assignment: ReviewAssignment, note: str) -> None:
     assignment.recused_at = utcnow()
     assignment.recusal_note = str(note)
     ASSIGNMENT.move(actor, assignment, AssignmentStatus.RECUSED,
                     audit={"application_id": assignment.application_id})
 
 
-def recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
+def recuse(actor: User, assignment: ReviewAssignment, note: str) -> None:
     """The reviewer declares a conflict on an assigned proposal: recused, organizers told."""
     if assignment.reviewer_id != actor.id or assignment.status != AssignmentStatus.ACTIVE:
         raise NotAllowed(_l("你没有被分配评审这个项目。"))
@@ -169,4 +169,4 @@ def recuse(assignment: ReviewAssignment, note: str, actor: User) -> None:
     note = (note or "").strip()
     if not note:
         raise NotAllowed(_l("请说明需要回避的原因。"), field="note")
-    _recuse(assignment, note, actor)
+    _recuse(actor, assignment, note)

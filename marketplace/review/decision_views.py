@@ -79,14 +79,14 @@ def _decide(application: Application, form: DecisionForm) -> str:
         if amount is None:
             raise NotAllowed(_("请填写金额，最多两位小数。"), field="amount")
         pool = db.session.get(Pool, form.pool_id.data) if form.pool_id.data else None
-        decisions.approve_application(application, amount, current_user, pool=pool,
+        decisions.approve_application(current_user, application, amount, pool=pool,
                                      feedback=form.feedback.data or "")
         return _("已拟立项：%(amount)s。", amount=format_yuan(amount))
     if action == "reject":
-        decisions.reject_application(application, form.feedback.data, current_user)
+        decisions.reject_application(current_user, application, form.feedback.data)
         return _("已决定不予立项。")
     if action == "waitlist":
-        decisions.waitlist_application(application, form.feedback.data or "", current_user)
+        decisions.waitlist_application(current_user, application, form.feedback.data or "")
         return _("已列入候补名单。")
     abort(400)
 
@@ -99,7 +99,7 @@ def reopen(review_id: int):
     organizer_round(review.assignment.round_id)
     form = ReopenForm()
     perform(lambda: reviewing.reopen_review(
-        review, form.reason.data if form.validate_on_submit() else "", current_user),
+        current_user, review, form.reason.data if form.validate_on_submit() else ""),
         _("评分已重新开放，专家会收到通知。"))
     return redirect(url_for(".decide", application_id=review.application_id))
 

@@ -68,7 +68,7 @@ def _require_decidable(application: Application) -> None:
         raise NotAllowed(_l("公示期间只能递补候补项目。"))
 
 
-def approve_application(application: Application, amount: Decimal, actor: User,
+def approve_application(actor: User, application: Application, amount: Decimal,
                         pool: Pool | None = None, feedback: str = "",
                         now: datetime | None = None) -> Award:
     """立项决定: an amount (> 0, ≤ requested) committed against the pool (default: the
@@ -83,18 +83,18 @@ def approve_application(application: Application, amount: Decimal, actor: User,
                             req=from_fen(application.requested_fen)), field="amount")
     _lock_for_decision(application, pool)
     _require_decidable(application)
-    award = funds.commit_award(application, pool, amount, actor)
+    award = funds.commit_award(actor, application, pool, amount)
     APPLICATION.move(actor, application, ApplicationStatus.APPROVED,
                      audit={"amount": amount, "award_id": award.id})
     application.pool_id = pool.id if pool else application.pool_id
     if feedback.strip():
         application.feedback = feedback.strip()
     if application.round.status == RoundStatus.PUBLICITY:
-        list_late_approval(award, application.round, now or utcnow(), actor)
+        list_late_approval(actor, award, application.round, now or utcnow())
     return award
 
 
-def _decide_without_money(application: Application, feedback: str, actor: User,
+def _decide_without_money(actor: User, application: Application, feedback: str,
                           status: ApplicationStatus) -> None:
     require(policy.can_decide(actor, application))
     feedback = (feedback or "").strip()
@@ -109,15 +109,15 @@ def _decide_without_money(application: Application, feedback: str, actor: User,
         application.feedback = feedback
 
 
-def reject_application(application: Application, feedback: str, actor: User) -> None:
-    _decide_without_money(application, feedback, actor, ApplicationStatus.REJECTED)
+def reject_application(actor: User, application: Application, feedback: str) -> None:
+    _decide_without_money(actor, application, feedback, ApplicationStatus.REJECTED)
 
 
-def waitlist_application(application: Application, feedback: str, actor: User) -> None:
-    _decide_without_money(application, feedback, actor, ApplicationStatus.WAITLISTED)
+def waitlist_application(actor: User, application: Application, feedback: str) -> None:
+    _decide_without_money(actor, application, feedback, ApplicationStatus.WAITLISTED)
 
 
-def _lock_objection(objection: Objection, actor: User, reply: str) -> str:
+def _lock_objection(actor: User, objection: Objection, reply: str) -> str:
     """Permission, the reply, the decision locks (for the project objected to), and the
     objection and round re-read under them."""
     require(policy.can_answer_objection(actor, objection))
@@ -140,25 +140,25 @@ def _lock_objection(objection: Objection, actor: User, reply: str) -> str:
     return reply
 
 
-def dismiss_objection(objection: Objection, reply: str, actor: User) -> None:
-    reply = _lock_objection(objection, actor, reply)
+def dismiss_objection(actor: User, objection: Objection, reply: str) -> None:
+    reply = _lock_objection(actor, objection, reply)
     objection.reply = reply
     objection.answered_at = utcnow()
     objection.answered_by_id = actor.id
     OBJECTION.move(actor, objection, ObjectionStatus.DISMISSED, audit={"reply": reply})
 
 
-def uphold_objection(objection: Objection, reply: str, actor: User) -> None:
+def uphold_objection(actor: User, objection: Objection, reply: str) -> None:
     """The approval is withdrawn: award withdrawn, DECOMMIT entry, money back to the pool.
     The next on the waiting list may then be approved (approve_application)."""
-    reply = _lock_objection(objection, actor, reply)
+    reply = _lock_objection(actor, objection, reply)
     application = objection.application
     award = None if application is None else db.session.scalar(
         select(Award).where(Award.application_id == application.id)
         .execution_options(populate_existing=True))
     if award is None or award.status != AwardStatus.APPROVED:
         raise NotAllowed(_l("这个项目没有待公示的立项，无法撤销。"))
-    funds.decommit_award(award, f"异议成立：{reply}", actor)
+    funds.decommit_award(actor, award, f"异议成立：{reply}")
     objection.reply = reply
     objection.answered_at = utcnow()
     objection.answered_by_id = actor.id

@@ -158,20 +158,20 @@ def seed_publicity_round(context: dict) -> dict:
     db.session.flush()
 
     _review_settings(round_, organizer, blind=True)  # settings freeze when review starts
-    assigning.start_review(round_, organizer, now=deadline + timedelta(days=1))
+    assigning.start_review(organizer, round_, now=deadline + timedelta(days=1))
     for application, _, _ in made:
         for reviewer in reviewers:
-            assigning._assign(round_.id, application.id, reviewer.id, organizer)
+            assigning._assign(organizer, round_.id, application.id, reviewer.id)
     for application, _, per_reviewer in made:
         for reviewer, scores in zip(reviewers, per_reviewer, strict=True):
             _score(application, reviewer, scores, "方案清晰，预算合理，建议关注可持续性。")
     for application, (action, amount), _ in made:
         if action == "approve":
-            decisions.approve_application(application, Decimal(amount), organizer,
+            decisions.approve_application(organizer, application, Decimal(amount),
                                          feedback="请按计划实施，注意活动安全。")
         else:
-            decisions.waitlist_application(application, "评分靠后，列入候补。", organizer)
-    publicity.publish_publicity(round_, organizer, starts_at=now - timedelta(days=1), now=now)
+            decisions.waitlist_application(organizer, application, "评分靠后，列入候补。")
+    publicity.publish_publicity(organizer, round_, starts_at=now - timedelta(days=1), now=now)
     approved = [a for a, (action, _), _ in made if action == "approve"]
     if approved:
         publicity.file_objection(round_, publicity.ObjectionData(
@@ -296,13 +296,13 @@ def _score(application: Application, reviewer: User, scores: list[int | None],
     # Demo reviews of past rounds were written before their review deadline.
     ends = application.round.review_ends_at
     when = min(utcnow(), ends - timedelta(hours=1)) if ends else None
-    reviewing.save_review(assignment, data, comment, reviewer, submit=submit, now=when)
+    reviewing.save_review(reviewer, assignment, data, comment, submit=submit, now=when)
 
 
 def _review_settings(round_: Round, organizer: User, blind: bool) -> None:
-    rules.update_settings(round_, rules.SettingsData(
+    rules.update_settings(organizer, round_, rules.SettingsData(
         reviewers_per_application=2, blind=blind, others_scores=OthersScores.AFTER_OWN,
-        scoring_method=ScoringMethod.MEAN, disagreement_points=20), organizer)
+        scoring_method=ScoringMethod.MEAN, disagreement_points=20))
 
 
 # --- 评审中: the “文明实践” special round ------------------------------------------------------
@@ -418,14 +418,14 @@ def seed_reviewing_round(context: dict) -> dict:
     db.session.flush()
 
     _review_settings(round_, organizer, blind=False)
-    assigning.start_review(round_, organizer, now=_day(-5, 9))
-    assigning.auto_assign(round_, organizer)
+    assigning.start_review(organizer, round_, now=_day(-5, 9))
+    assigning.auto_assign(organizer, round_)
     for application, work in made:
         for reviewer, item in zip(reviewers, work, strict=True):
             if item is None:
                 continue
             if item[0] == "recuse":
-                conflicts.recuse(active_assignment(reviewer, application), item[1], reviewer)
+                conflicts.recuse(reviewer, active_assignment(reviewer, application), item[1])
             else:
                 _score(application, reviewer, item[1], item[2], submit=item[0] == "submit")
     db.session.flush()
@@ -559,8 +559,8 @@ def seed_delivery_round(context: dict) -> dict:
         return {"delivery_round": round_}
 
     _review_settings(round_, organizer, blind=False)
-    assigning.start_review(round_, organizer, now=_day(-59, 9))
-    assigning.auto_assign(round_, organizer)
+    assigning.start_review(organizer, round_, now=_day(-59, 9))
+    assigning.auto_assign(organizer, round_)
     for application, per_reviewer, decision in made:
         for reviewer, scores in zip(reviewers, per_reviewer, strict=True):
             comment = ("服务对象明确，海岛特色鲜明，预算基本合理。" if decision[0] == "approve"
@@ -568,15 +568,15 @@ def seed_delivery_round(context: dict) -> dict:
             _score(application, reviewer, scores, comment)
     for application, _, decision in made:
         if decision[0] == "approve":
-            decisions.approve_application(application, Decimal(decision[1]), organizer,
+            decisions.approve_application(organizer, application, Decimal(decision[1]),
                                          pool=pools.get(decision[2]),
                                          feedback="请按申报计划实施，按期提交项目进展。")
         else:
-            decisions.reject_application(application, decision[1], organizer)
+            decisions.reject_application(organizer, application, decision[1])
 
     # 公示 ran for its 7 days a month ago; one objection came in and was answered.
     starts_at = _day(-40, 9)
-    publicity.publish_publicity(round_, organizer, starts_at=starts_at, now=starts_at)
+    publicity.publish_publicity(organizer, round_, starts_at=starts_at, now=starts_at)
     listed = [a for a, _, d in made if d[0] == "approve"]
     if len(listed) > 1:
         objection = publicity.file_objection(round_, publicity.ObjectionData(
@@ -584,9 +584,9 @@ def seed_delivery_round(context: dict) -> dict:
             text="衢山岛的净滩活动去年已有其他组织在做，请核实是否重复资助。"),
             ip="127.0.0.1", now=starts_at + timedelta(days=2, hours=5, minutes=23))
         decisions.dismiss_objection(
-            objection, "经核实，去年的净滩活动在岱山本岛，本项目在衢山岛沿岸，服务区域不同，"
-                       "不属于重复资助，异议不成立。", organizer)
-    publicity.finalise_round(round_, organizer, now=_day(-32, 10))
+            organizer, objection, "经核实，去年的净滩活动在岱山本岛，本项目在衢山岛沿岸，"
+                                  "服务区域不同，不属于重复资助，异议不成立。")
+    publicity.finalise_round(organizer, round_, now=_day(-32, 10))
     db.session.flush()
     _count(context, "delivery rounds", 1)
     return {"delivery_round": round_}

@@ -105,7 +105,7 @@ def review_deadline(round_id: int):
     form = ReviewDeadlineForm()
     if form.validate_on_submit():
         ends_at = local_to_utc(form.review_ends_at.data)
-        perform(lambda: assigning.set_review_deadline(round_, ends_at, current_user),
+        perform(lambda: assigning.set_review_deadline(current_user, round_, ends_at),
                 _("评审截止时间已更新。"))
     else:
         for errors in form.errors.values():
@@ -120,11 +120,11 @@ def update_settings(round_id: int):
     round_ = organizer_round(round_id)
     form = _settings_form(round_)
     if form.validate_on_submit():
-        perform(lambda: rules.update_settings(round_, rules.SettingsData(
+        perform(lambda: rules.update_settings(current_user, round_, rules.SettingsData(
             reviewers_per_application=form.reviewers_per_application.data,
             blind=form.blind.data, others_scores=OthersScores(form.others_scores.data),
             scoring_method=ScoringMethod(form.scoring_method.data),
-            disagreement_points=form.disagreement_points.data), current_user),
+            disagreement_points=form.disagreement_points.data)),
             _("评审设置已保存。"))
     else:
         for errors in form.errors.values():
@@ -156,7 +156,7 @@ def rubric(round_id: int):
                                        max_score=e.form.max_score.data or 0,
                                        guidance=e.form.guidance.data or "")
                 for e in form.criteria if (e.form.name.data or "").strip()]
-        if perform(lambda: rules.save_rubric(round_, data, current_user, challenge=challenge),
+        if perform(lambda: rules.save_rubric(current_user, round_, data, challenge=challenge),
                    _("评分细则已保存。")):
             return redirect(url_for(".manage_round", round_id=round_id))
     return render_template("review/rubric.html", round=round_, form=form,
@@ -173,7 +173,7 @@ def _post_action(round_id: int, action, success: str):
 @bp.route("/review/rounds/<int:round_id>/start", methods=["POST"])
 @login_required
 def start(round_id: int):
-    return _post_action(round_id, lambda r: assigning.start_review(r, current_user),
+    return _post_action(round_id, lambda r: assigning.start_review(current_user, r),
                         _("已开始评审：{outcome} 个项目进入评审。"))
 
 
@@ -182,7 +182,7 @@ def start(round_id: int):
 def auto_assign(round_id: int):
     round_ = organizer_round(round_id)
     if ActionForm().validate_on_submit():
-        assigned = perform(lambda: assigning.auto_assign(round_, current_user),
+        assigned = perform(lambda: assigning.auto_assign(current_user, round_),
                            lambda result: _("已自动分配 %(n)d 份评审任务。", n=result.made))
         if assigned and assigned.value.short:
             flash(_("有 %(n)d 个项目的评审专家人数不足，请增加专家或手动调整。",
@@ -203,7 +203,7 @@ def add_assignment(application_id: int):
     form.reviewer_id.choices = [SelectChoice(u.id, u.name) for u in assigning.reviewers()]
     if form.validate_on_submit():
         perform(lambda: assigning.add_assignment(
-            application, db.session.get(User, form.reviewer_id.data), current_user),
+            current_user, application, db.session.get(User, form.reviewer_id.data)),
             _("已分配评审专家。"))
     return redirect(url_for(".manage_round", round_id=application.round_id))
 
@@ -215,7 +215,7 @@ def remove_assignment(assignment_id: int):
     visible_or_404(assignment is not None)
     organizer_round(assignment.round_id)
     if ActionForm().validate_on_submit():
-        perform(lambda: assigning.remove_assignment(assignment, current_user),
+        perform(lambda: assigning.remove_assignment(current_user, assignment),
                 _("已撤销这份评审任务。"))
     return redirect(url_for(".manage_round", round_id=assignment.round_id))
 
@@ -231,7 +231,7 @@ def publish(round_id: int):
             starts_at = local_to_utc(datetime.combine(form.starts_on.data, time(0, 0)))
             starts_at = max(starts_at, utcnow()) if starts_at.date() <= utcnow().date() \
                 else starts_at
-        perform(lambda: review_publicity.publish_publicity(round_, current_user,
+        perform(lambda: review_publicity.publish_publicity(current_user, round_,
                                                            starts_at=starts_at),
                 _("公示已发布。"))
     else:
@@ -244,5 +244,5 @@ def publish(round_id: int):
 @bp.route("/review/rounds/<int:round_id>/finalise", methods=["POST"])
 @login_required
 def finalise(round_id: int):
-    return _post_action(round_id, lambda r: review_publicity.finalise_round(r, current_user),
+    return _post_action(round_id, lambda r: review_publicity.finalise_round(current_user, r),
                         _("公示结束，{outcome} 个项目正式立项，结果已通知各申报团队。"))

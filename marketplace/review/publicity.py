@@ -53,7 +53,7 @@ def listings(round_: Round) -> dict[int, PublicityListing]:
         .where(Publicity.round_id == round_.id))}
 
 
-def list_late_approval(award: Award, round_: Round, now: datetime, actor: User) -> None:
+def list_late_approval(actor: User, award: Award, round_: Round, now: datetime) -> None:
     """A project approved during the 公示 is public from now (or the 公示's start) for a full
     period of its own: objections to it are accepted until then, and finalising waits."""
     publicity = publicity_of(round_)
@@ -67,7 +67,7 @@ def list_late_approval(award: Award, round_: Round, now: datetime, actor: User) 
            after={"listed_at": listing.listed_at, "objections_until": listing.objections_until})
 
 
-def publish_publicity(round_: Round, actor: User, starts_at: datetime | None = None,
+def publish_publicity(actor: User, round_: Round, starts_at: datetime | None = None,
                       now: datetime | None = None) -> Publicity:
     """reviewing → publicity: approvals are listed publicly for the round's publicity_days."""
     require(policy.can_manage_review(actor, round_))
@@ -178,7 +178,7 @@ def objections_end(round_: Round, publicity: Publicity) -> datetime:
     return max([publicity.ends_at, *ends])
 
 
-def finalise_round(round_: Round, actor: User, now: datetime | None = None) -> int:
+def finalise_round(actor: User, round_: Round, now: datetime | None = None) -> int:
     """After the 公示, every objection answered: approvals become awards (立项), the round
     moves to delivery, every applicant is e-mailed the decision with the feedback."""
     require(policy.can_manage_review(actor, round_))

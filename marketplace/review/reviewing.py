@@ -51,8 +51,9 @@ def _draft_review(assignment: ReviewAssignment) -> Review:
     return assignment.review
 
 
-def save_review(assignment: ReviewAssignment, scores: list[ScoreData], overall_comment: str,
-                actor: User, submit: bool = False, now: datetime | None = None) -> Review:
+def save_review(actor: User, assignment: ReviewAssignment, scores: list[ScoreData],
+                overall_comment: str, submit: bool = False,
+                now: datetime | None = None) -> Review:
     """Save the score form as a draft, or submit it (every criterion scored, within 0..max)."""
     application = assignment.application
     require(policy.can_score(actor, application))
@@ -113,7 +114,7 @@ def save_review(assignment: ReviewAssignment, scores: list[ScoreData], overall_c
     return review
 
 
-def reopen_review(review: Review, reason: str, actor: User) -> Review:
+def reopen_review(actor: User, review: Review, reason: str) -> Review:
     """Only the organizer reopens a submitted review, with a recorded reason."""
     require(policy.can_reopen_review(actor, review))
     require_reviewing(review.assignment.application.round)

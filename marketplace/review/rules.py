@@ -69,7 +69,7 @@ def settings_frozen(round_: Round) -> bool:
         settings is not None and settings.review_started_at is not None)
 
 
-def update_settings(round_: Round, data: SettingsData, actor: User) -> RoundReviewSettings:
+def update_settings(actor: User, round_: Round, data: SettingsData) -> RoundReviewSettings:
     require(policy.can_manage_review(actor, round_))
     if not 1 <= data.reviewers_per_application <= 15:
         raise NotAllowed(_l("每个项目的评审专家人数应在 1 到 15 之间。"),
@@ -157,7 +157,7 @@ class CriterionData:
     guidance: str = ""
 
 
-def save_rubric(round_: Round, criteria: list[CriterionData], actor: User,
+def save_rubric(actor: User, round_: Round, criteria: list[CriterionData],
                 challenge=None) -> Rubric:
     """Replace the criteria of the round's rubric (or a challenge's own rubric). Weights must
     sum to 100; not once a review has been saved against it."""

@@ -115,7 +115,7 @@ def proposal(application_id: int):
                                    request.form.get(f"comment_{c.id}", ""))
                 for c in _criteria(assignment)]
         saved = perform(lambda: reviewing.save_review(
-            assignment, data, request.form.get("overall_comment", ""), current_user,
+            current_user, assignment, data, request.form.get("overall_comment", ""),
             submit=submit), _("评分已提交，谢谢！") if submit else _("草稿已保存。"))
         if saved:
             return redirect(url_for(".proposal", application_id=application_id))
@@ -175,7 +175,7 @@ def recuse(application_id: int):
     assignment = _my_assignment(application_id)
     form = RecuseForm()
     if form.validate_on_submit():
-        if perform(lambda: review_conflicts.recuse(assignment, form.note.data, current_user),
+        if perform(lambda: review_conflicts.recuse(current_user, assignment, form.note.data),
                    _("已申请回避，这个项目已从你的评审列表中移除；工作人员会另行安排。")):
             return redirect(url_for(".queue"))
         return redirect(url_for(".proposal", application_id=application_id))

@@ -51,7 +51,7 @@ class ChallengeData:
     eligible_org_types: list[str] = field(default_factory=list)
 
 
-def _check_challenge(round: Round, data: ChallengeData) -> None:
+def _check_challenge(round_: Round, data: ChallengeData) -> None:
     if not (data.title or "").strip():
         raise NotAllowed(_l("请填写命题名称。"), field="title")
     if len(data.title.strip()) > CHALLENGE_TITLE_LENGTH:
@@ -59,10 +59,10 @@ def _check_challenge(round: Round, data: ChallengeData) -> None:
                          field="title")
     if data.cap_per_team is None or data.cap_per_team <= 0:
         raise NotAllowed(_l("每队资助上限应大于 0。"), field="cap_per_team")
-    if (round.max_amount_per_project_fen is not None
-            and to_fen(data.cap_per_team) > round.max_amount_per_project_fen):
+    if (round_.max_amount_per_project_fen is not None
+            and to_fen(data.cap_per_team) > round_.max_amount_per_project_fen):
         raise NotAllowed(_l("每队资助上限不能超过单个项目资助上限 %(max)s。",
-                            max=format_yuan(round.max_amount_per_project_fen)),
+                            max=format_yuan(round_.max_amount_per_project_fen)),
                          field="cap_per_team")
     if not data.slots or data.slots < 1:
         raise NotAllowed(_l("揭榜队伍数至少为 1。"), field="slots")
@@ -71,7 +71,7 @@ def _check_challenge(round: Round, data: ChallengeData) -> None:
         raise NotAllowed(_l("未知的组织类型。"), field="eligible_org_types")
     if data.pool_id is not None:
         pool = db.session.get(Pool, data.pool_id)
-        if pool is None or pool.round_id != round.id:
+        if pool is None or pool.round_id != round_.id:
             raise NotAllowed(_l("请选择本创投集市的资金池。"), field="pool_id")
 
 
@@ -88,27 +88,27 @@ def _apply_challenge_data(challenge: Challenge, data: ChallengeData) -> None:
                                     if t.value in data.eligible_org_types]
 
 
-def create_challenge(actor, round: Round, data: ChallengeData,
+def create_challenge(actor, round_: Round, data: ChallengeData,
                      now: datetime | None = None) -> Challenge:
     """A challenge with its pool (an existing one, or a new one of cap × slots). Added to an
     open round, it is published at once and the matching organisations are e-mailed."""
     now = now or utcnow()
-    require(policy.can_edit_round(actor, round))
-    round = lock_round(round.id)
-    _check_challenge(round, data)
+    require(policy.can_edit_round(actor, round_))
+    round_ = lock_round(round_.id)
+    _check_challenge(round_, data)
     if data.pool_id is not None:
         pool = db.session.get(Pool, data.pool_id)
     else:
         amount = data.pool_amount
         if amount is None:
             amount = data.cap_per_team * data.slots
-        pool = create_pool(actor, round, str(_l("命题：%(title)s",
-                                                title=data.title.strip()))[:120],
+        pool = create_pool(actor, round_, str(_l("命题：%(title)s",
+                                                 title=data.title.strip()))[:120],
                            PoolKind.CHALLENGE, amount, amount_field="pool_amount")
-    challenge = Challenge(round=round, pool=pool)
+    challenge = Challenge(round=round_, pool=pool)
     db.session.add(challenge)
     _apply_challenge_data(challenge, data)
-    if round.status == RoundStatus.OPEN:
+    if round_.status == RoundStatus.OPEN:
         challenge.published_at = now
     record("challenge.create", challenge, actor=actor,
            after=snapshot(challenge, CHALLENGE_FIELDS))
@@ -119,8 +119,8 @@ def create_challenge(actor, round: Round, data: ChallengeData,
 
 def update_challenge(actor, challenge: Challenge, data: ChallengeData) -> Challenge:
     require(policy.can_edit_round(actor, challenge.round))
-    round = lock_round(challenge.round_id)
-    _check_challenge(round, data)
+    round_ = lock_round(challenge.round_id)
+    _check_challenge(round_, data)
     before = snapshot(challenge, CHALLENGE_FIELDS)
     _apply_challenge_data(challenge, data)
     if data.pool_id is not None:
@@ -148,7 +148,7 @@ def delete_challenge(actor, challenge: Challenge) -> None:
     """A challenge made by mistake goes with its unanswered invitations, and with its own
     challenge pool when nothing else uses that pool."""
     require(policy.can_manage_rounds(actor))
-    round = lock_round(challenge.round_id)
+    round_ = lock_round(challenge.round_id)
     if deleted_meanwhile(Challenge, challenge):
         return  # a double click: the first one deleted it
     reason = challenge_in_use(challenge)
@@ -168,6 +168,6 @@ def delete_challenge(actor, challenge: Challenge) -> None:
     db.session.execute(delete(MatchNotice).where(MatchNotice.challenge_id == challenge.id))
     db.session.delete(challenge)
     db.session.flush()
-    db.session.expire(round, ["challenges"])
+    db.session.expire(round_, ["challenges"])
     if pool is not None and pool.kind == PoolKind.CHALLENGE and pool_in_use(pool) is None:
         remove_pool(actor, pool)

@@ -69,41 +69,41 @@ def members(organisation: Organisation):
     return [m.user for m in organisation.memberships if m.user.is_active]
 
 
-def notify_round_published(round: Round) -> int:
+def notify_round_published(round_: Round) -> int:
     """One mail per matching organisation (to each member): the open call and the
     challenges it may bid on. Stored in MatchNotice, so nobody hears about it twice."""
-    done = _already_notified(round.id)
+    done = _already_notified(round_.id)
     notified = 0
     for organisation, preference in _candidates():
-        round_new = (policy.matches_round(preference, round)
-                     and (organisation.id, f"round:{round.id}") not in done)
-        challenges = [c for c in round.challenges
+        round_new = (policy.matches_round(preference, round_)
+                     and (organisation.id, f"round:{round_.id}") not in done)
+        challenges = [c for c in round_.challenges
                       if c.published_at is not None
                       and (organisation.id, f"challenge:{c.id}") not in done
                       and policy.matches_challenge(preference, c, organisation)]
         if not round_new and not challenges:
             continue
         if round_new:
-            db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round.id,
-                                       subject=f"round:{round.id}"))
+            db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round_.id,
+                                       subject=f"round:{round_.id}"))
         for challenge in challenges:
-            db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round.id,
+            db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round_.id,
                                        challenge_id=challenge.id,
                                        subject=f"challenge:{challenge.id}"))
-        links = [(c, public_link(apply_url(round.id, c.id))) for c in challenges]
+        links = [(c, public_link(apply_url(round_.id, c.id))) for c in challenges]
         for user in members(organisation):
-            queue_mail(user.email, "round_published", user.locale, user=user, round=round,
+            queue_mail(user.email, "round_published", user.locale, user=user, round=round_,
                        organisation=organisation,
-                       apply_link=public_link(apply_url(round.id)) if round_new else None,
+                       apply_link=public_link(apply_url(round_.id)) if round_new else None,
                        challenges=links,
-                       round_link=public_link(url_for("rounds.detail", round_id=round.id)))
+                       round_link=public_link(url_for("rounds.detail", round_id=round_.id)))
         notified += 1
     return notified
 
 
 def notify_challenge_published(challenge: Challenge) -> int:
-    round = challenge.round
-    done = _already_notified(round.id)
+    round_ = challenge.round
+    done = _already_notified(round_.id)
     subject = f"challenge:{challenge.id}"
     notified = 0
     for organisation, preference in _candidates():
@@ -111,12 +111,12 @@ def notify_challenge_published(challenge: Challenge) -> int:
             continue
         if not policy.matches_challenge(preference, challenge, organisation):
             continue
-        db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round.id,
+        db.session.add(MatchNotice(organisation_id=organisation.id, round_id=round_.id,
                                    challenge_id=challenge.id, subject=subject))
-        link = public_link(apply_url(round.id, challenge.id))
+        link = public_link(apply_url(round_.id, challenge.id))
         for user in members(organisation):
             queue_mail(user.email, "challenge_published", user.locale, user=user,
-                       round=round, challenge=challenge, organisation=organisation,
+                       round=round_, challenge=challenge, organisation=organisation,
                        link=link)
         notified += 1
     return notified

@@ -21,12 +21,12 @@ POOL_FIELDS = ["name", "kind", "amount_fen", "regions"]
 POOL_NAME_LENGTH = Pool.name.property.columns[0].type.length
 
 
-def _refuse_over_budget(round: Round, other_pools_fen: int, amount_fen: int,
+def _refuse_over_budget(round_: Round, other_pools_fen: int, amount_fen: int,
                         field_name: str) -> None:
-    if other_pools_fen + amount_fen > round.total_budget_fen:
-        free = max(round.total_budget_fen - other_pools_fen, 0)
+    if other_pools_fen + amount_fen > round_.total_budget_fen:
+        free = max(round_.total_budget_fen - other_pools_fen, 0)
         raise NotAllowed(_l("资金池合计不能超过总预算 %(budget)s；目前还可分配 %(free)s。",
-                            budget=format_yuan(round.total_budget_fen),
+                            budget=format_yuan(round_.total_budget_fen),
                             free=format_yuan(free)), field=field_name)
 
 
@@ -39,10 +39,10 @@ def _pool_name(name: str | None) -> str:
     return name
 
 
-def create_pool(actor, round: Round, name: str, kind: PoolKind, amount: Decimal,
+def create_pool(actor, round_: Round, name: str, kind: PoolKind, amount: Decimal,
                 regions: list[str] = (), *, amount_field: str = "amount") -> Pool:
-    require(policy.can_edit_round(actor, round))
-    round = lock_round(round.id)
+    require(policy.can_edit_round(actor, round_))
+    round_ = lock_round(round_.id)
     name = _pool_name(name)
     if amount is None or amount < 0:
         raise NotAllowed(_l("金额不能为负数。"), field=amount_field)
@@ -51,11 +51,11 @@ def create_pool(actor, round: Round, name: str, kind: PoolKind, amount: Decimal,
         raise NotAllowed(_l("定向扶持资金池需要选择至少一个县区。"), field="regions")
     if kind != PoolKind.TARGETED:
         regions = []
-    if kind == PoolKind.GENERAL and any(p.kind == PoolKind.GENERAL for p in round.pools):
+    if kind == PoolKind.GENERAL and any(p.kind == PoolKind.GENERAL for p in round_.pools):
         raise NotAllowed(_l("每个创投集市只有一个综合资金池。"), field="kind")
     amount_fen = to_fen(amount)
-    _refuse_over_budget(round, pooled_fen(round.id), amount_fen, amount_field)
-    pool = Pool(round=round, name=name, kind=kind, amount_fen=amount_fen, regions=regions)
+    _refuse_over_budget(round_, pooled_fen(round_.id), amount_fen, amount_field)
+    pool = Pool(round=round_, name=name, kind=kind, amount_fen=amount_fen, regions=regions)
     db.session.add(pool)
     record("pool.create", pool, actor=actor, after=snapshot(pool, POOL_FIELDS))
     return pool
@@ -64,7 +64,7 @@ def create_pool(actor, round: Round, name: str, kind: PoolKind, amount: Decimal,
 def update_pool(actor, pool: Pool, name: str, amount: Decimal,
                 regions: list[str] = ()) -> Pool:
     require(policy.can_edit_round(actor, pool.round))
-    round = lock_round(pool.round_id)
+    round_ = lock_round(pool.round_id)
     name = _pool_name(name)
     if amount is None or amount < 0:
         raise NotAllowed(_l("金额不能为负数。"), field="amount")
@@ -72,7 +72,7 @@ def update_pool(actor, pool: Pool, name: str, amount: Decimal,
     if pool.kind == PoolKind.TARGETED and not regions:
         raise NotAllowed(_l("定向扶持资金池需要选择至少一个县区。"), field="regions")
     amount_fen = to_fen(amount)
-    _refuse_over_budget(round, pooled_fen(round.id, exclude_pool_id=pool.id), amount_fen,
+    _refuse_over_budget(round_, pooled_fen(round_.id, exclude_pool_id=pool.id), amount_fen,
                         "amount")
     problem = contributions.pool_amount_problem(pool, amount)
     if problem:

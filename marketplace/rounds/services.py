@@ -178,22 +178,22 @@ def _refuse_problems(problems: dict[str, str]) -> None:
         raise NotAllowed(message, field=name)
 
 
-def _apply_round_data(round: Round, data: RoundData) -> None:
-    round.year = data.year
-    round.title = data.title.strip()
-    round.introduction = sanitise_introduction(data.introduction)
-    round.total_budget_fen = to_fen(data.total_budget)
-    round.opens_at = data.opens_at
-    round.deadline_at = data.deadline_at
-    round.review_ends_at = data.review_ends_at
-    round.publicity_days = data.publicity_days
-    round.delivery_ends_at = data.delivery_ends_at
-    round.categories = [c.strip() for c in data.categories if c.strip()]
-    round.max_amount_per_project_fen = (None if data.max_amount_per_project is None
-                                        else to_fen(data.max_amount_per_project))
-    round.max_applications_per_org = data.max_applications_per_org
-    round.budget_rules = dict(data.budget_rules)
-    round.tranche_template = [
+def _apply_round_data(round_: Round, data: RoundData) -> None:
+    round_.year = data.year
+    round_.title = data.title.strip()
+    round_.introduction = sanitise_introduction(data.introduction)
+    round_.total_budget_fen = to_fen(data.total_budget)
+    round_.opens_at = data.opens_at
+    round_.deadline_at = data.deadline_at
+    round_.review_ends_at = data.review_ends_at
+    round_.publicity_days = data.publicity_days
+    round_.delivery_ends_at = data.delivery_ends_at
+    round_.categories = [c.strip() for c in data.categories if c.strip()]
+    round_.max_amount_per_project_fen = (None if data.max_amount_per_project is None
+                                         else to_fen(data.max_amount_per_project))
+    round_.max_applications_per_org = data.max_applications_per_org
+    round_.budget_rules = dict(data.budget_rules)
+    round_.tranche_template = [
         {"label": r["label"].strip(), "percent": r["percent"], "gate": r["gate"]}
         for r in data.tranche_template]
 
@@ -201,11 +201,11 @@ def _apply_round_data(round: Round, data: RoundData) -> None:
 def create_round(actor, data: RoundData) -> Round:
     require(policy.can_manage_rounds(actor))
     _refuse_problems(round_data_problems(data))
-    round = Round(status=RoundStatus.DRAFT, created_by_id=actor.id)
-    _apply_round_data(round, data)
-    db.session.add(round)
-    record("round.create", round, actor=actor, after=snapshot(round, ROUND_FIELDS))
-    return round
+    round_ = Round(status=RoundStatus.DRAFT, created_by_id=actor.id)
+    _apply_round_data(round_, data)
+    db.session.add(round_)
+    record("round.create", round_, actor=actor, after=snapshot(round_, ROUND_FIELDS))
+    return round_
 
 
 def lock_round(round_id: int) -> Round:
@@ -232,89 +232,89 @@ def _same_minute(typed: datetime | None, stored: datetime | None) -> bool:
         and typed == stored.replace(second=0, microsecond=0)
 
 
-def update_round(actor, round: Round, data: RoundData, now: datetime | None = None) -> Round:
+def update_round(actor, round_: Round, data: RoundData, now: datetime | None = None) -> Round:
     """Change a round's settings. A deadline that has passed in an open round stays where it
     is: moving it is extend_deadline's job (audited, with a reason, announced)."""
     now = now or utcnow()
-    require(policy.can_edit_round(actor, round))
-    round = lock_round(round.id)
-    require(policy.can_edit_round(actor, round))
-    if _same_minute(data.deadline_at, round.deadline_at):
-        data = replace(data, deadline_at=round.deadline_at)
-    if (round.status == RoundStatus.OPEN and round.deadline_at is not None
-            and round.deadline_at < now and data.deadline_at != round.deadline_at):
+    require(policy.can_edit_round(actor, round_))
+    round_ = lock_round(round_.id)
+    require(policy.can_edit_round(actor, round_))
+    if _same_minute(data.deadline_at, round_.deadline_at):
+        data = replace(data, deadline_at=round_.deadline_at)
+    if (round_.status == RoundStatus.OPEN and round_.deadline_at is not None
+            and round_.deadline_at < now and data.deadline_at != round_.deadline_at):
         raise NotAllowed(_l("申报截止时间已过，不能在这里修改；如需延长，"
                             "请使用“延长申报截止时间”。"), field="deadline_at")
     _refuse_problems(round_data_problems(data))
-    pooled = pooled_fen(round.id)
+    pooled = pooled_fen(round_.id)
     if to_fen(data.total_budget) < pooled:
         raise NotAllowed(_l("资金池已分配 %(pooled)s，总预算不能低于这个数。",
                             pooled=format_yuan(pooled)), field="total_budget")
-    before = snapshot(round, ROUND_FIELDS)
-    _apply_round_data(round, data)
-    record("round.update", round, actor=actor, before=before,
-           after=snapshot(round, ROUND_FIELDS))
-    return round
+    before = snapshot(round_, ROUND_FIELDS)
+    _apply_round_data(round_, data)
+    record("round.update", round_, actor=actor, before=before,
+           after=snapshot(round_, ROUND_FIELDS))
+    return round_
 
 
-def extend_deadline(actor, round: Round, deadline_at: datetime | None, reason: str,
+def extend_deadline(actor, round_: Round, deadline_at: datetime | None, reason: str,
                     now: datetime | None = None) -> int:
     """延长申报截止时间: move the deadline of an open round later, passed or not, with a
     reason that is audited and mailed to the organisations still working on a proposal.
     Returns how many organisations were told."""
     now = now or utcnow()
-    require(policy.can_extend_deadline(actor, round))
-    round = lock_round(round.id)
-    require(policy.can_extend_deadline(actor, round))
+    require(policy.can_extend_deadline(actor, round_))
+    round_ = lock_round(round_.id)
+    require(policy.can_extend_deadline(actor, round_))
     reason = (reason or "").strip()
     if deadline_at is None:
         raise NotAllowed(_l("请填写新的申报截止时间。"), field="deadline_at")
-    repeated = _extended_to(round, deadline_at)
+    repeated = _extended_to(round_, deadline_at)
     if repeated is not None:
         return repeated  # a double click: the first one extended it, recorded and mailed
-    if deadline_at <= round.deadline_at:
+    if deadline_at <= round_.deadline_at:
         raise NotAllowed(_l("新的截止时间应晚于原截止时间 %(deadline)s。",
-                            deadline=_local(round.deadline_at)), field="deadline_at")
+                            deadline=_local(round_.deadline_at)), field="deadline_at")
     if deadline_at <= now:
         raise NotAllowed(_l("新的截止时间应晚于现在。"), field="deadline_at")
-    if round.review_ends_at is not None and deadline_at >= round.review_ends_at:
+    if round_.review_ends_at is not None and deadline_at >= round_.review_ends_at:
         raise NotAllowed(_l("新的截止时间应早于评审结束时间 %(ends)s；请先修改评审结束时间。",
-                            ends=_local(round.review_ends_at)), field="deadline_at")
+                            ends=_local(round_.review_ends_at)), field="deadline_at")
     if not reason:
         raise NotAllowed(_l("请填写延长的理由，申报组织会收到这条说明。"), field="reason")
     if len(reason) > 2000:
         raise NotAllowed(_l("延长的理由不超过 2000 个字。"), field="reason")
-    before = round.deadline_at
-    round.deadline_at = deadline_at
-    told = notify_deadline_extended(round, before, reason)
-    record("round.extend_deadline", round, actor=actor, before={"deadline_at": before},
+    before = round_.deadline_at
+    round_.deadline_at = deadline_at
+    told = notify_deadline_extended(round_, before, reason)
+    record("round.extend_deadline", round_, actor=actor, before={"deadline_at": before},
            after={"deadline_at": deadline_at, "reason": reason, "organisations": told})
     return told
 
 
-def _extended_to(round: Round, deadline_at: datetime) -> int | None:
+def _extended_to(round_: Round, deadline_at: datetime) -> int | None:
     """When the round's last extension already moved it to `deadline_at`: how many
     organisations were told then. None otherwise."""
-    if round.deadline_at != deadline_at:
+    if round_.deadline_at != deadline_at:
         return None
     last = db.session.scalar(
         select(AuditEntry).where(AuditEntry.action == "round.extend_deadline",
                                  AuditEntry.object_type == Round.__tablename__,
-                                 AuditEntry.object_id == round.id)
+                                 AuditEntry.object_id == round_.id)
         .order_by(AuditEntry.id.desc()).limit(1))
     if last is None or (last.after or {}).get("deadline_at") != deadline_at.isoformat():
         return None
     return int(last.after.get("organisations", 0))
 
 
-def notify_deadline_extended(round: Round, before: datetime, reason: str) -> int:
+def notify_deadline_extended(round_: Round, before: datetime, reason: str) -> int:
     told: dict[int, Organisation] = {}
     for find in contributions.deadline_audiences():
-        told.update((o.id, o) for o in find(round))
-    link = public_link(url_for("rounds.detail", round_id=round.id))
+        told.update((o.id, o) for o in find(round_))
+    link = public_link(url_for("rounds.detail", round_id=round_.id))
     for organisation in sorted(told.values(), key=lambda o: o.id):
         for user in members(organisation):
-            queue_mail(user.email, "deadline_extended", user.locale, user=user, round=round,
+            queue_mail(user.email, "deadline_extended", user.locale, user=user, round=round_,
                        organisation=organisation, before=before, reason=reason, link=link)
     return len(told)
 
@@ -323,52 +323,52 @@ def _local(value: datetime) -> str:
     return to_local(value).strftime("%Y-%m-%d %H:%M")
 
 
-def round_phase(round: Round, now: datetime) -> RoundStatus:
+def round_phase(round_: Round, now: datetime) -> RoundStatus:
     """What the round is doing now, for display: an open round past its deadline reads as
     reviewing. The stored status only changes through service calls."""
-    if (round.status == RoundStatus.OPEN and round.deadline_at is not None
-            and now > round.deadline_at):
+    if (round_.status == RoundStatus.OPEN and round_.deadline_at is not None
+            and now > round_.deadline_at):
         return RoundStatus.REVIEWING
-    return round.status
+    return round_.status
 
 
-def publish_problems(round: Round, now: datetime) -> list[str]:
+def publish_problems(round_: Round, now: datetime) -> list[str]:
     problems: list[str] = []
-    if round.total_budget_fen <= 0:
+    if round_.total_budget_fen <= 0:
         problems.append(str(_l("请先填写总预算。")))
     for name, label in DATE_FIELDS:
-        if getattr(round, name) is None:
+        if getattr(round_, name) is None:
             problems.append(str(_l("请先填写%(label)s。", label=label)))
-    problems.extend(date_order_problems({n: getattr(round, n) for n, _ in DATE_FIELDS}).values())
-    if round.deadline_at is not None and round.deadline_at <= now:
+    problems.extend(date_order_problems({n: getattr(round_, n) for n, _ in DATE_FIELDS}).values())
+    if round_.deadline_at is not None and round_.deadline_at <= now:
         problems.append(str(_l("申报截止时间已过，请先修改。")))
-    if not round.pools:
+    if not round_.pools:
         problems.append(str(_l("请至少设置一个资金池。")))
-    problem = tranche_problem(round.tranche_template or [])
+    problem = tranche_problem(round_.tranche_template or [])
     if problem:
         problems.append(problem)
-    if not round.categories:
+    if not round_.categories:
         problems.append(str(_l("请至少填写一个项目类别。")))
     return problems
 
 
-def publish_round(actor, round: Round, now: datetime | None = None) -> int:
+def publish_round(actor, round_: Round, now: datetime | None = None) -> int:
     """draft → open. E-mails the matching verified organisations once; returns how many."""
     now = now or utcnow()
-    require(policy.can_publish(actor, round))
-    round = lock_round(round.id)
-    require(policy.can_publish(actor, round))
-    problems = publish_problems(round, now)
+    require(policy.can_publish(actor, round_))
+    round_ = lock_round(round_.id)
+    require(policy.can_publish(actor, round_))
+    problems = publish_problems(round_, now)
     if problems:
         raise NotAllowed(_l("还不能发布：%(problems)s", problems="；".join(problems)))
-    round.published_at = now
-    for challenge in round.challenges:
+    round_.published_at = now
+    for challenge in round_.challenges:
         challenge.published_at = challenge.published_at or now
-    ROUND.move(actor, round, RoundStatus.OPEN, audit={"published_at": now})
+    ROUND.move(actor, round_, RoundStatus.OPEN, audit={"published_at": now})
     # The move's mail hook told the matching groups (notify_round_published); a draft round
     # has told nobody before, so every group noticed for it was told now.
     return len(set(db.session.scalars(select(MatchNotice.organisation_id).where(
-        MatchNotice.round_id == round.id))))
+        MatchNotice.round_id == round_.id))))
 
 
 

@@ -60,8 +60,8 @@ def rounds_apply_url(round_id: int, challenge_id: int | None = None) -> str:
 
 
 @bp.app_template_global("round_phase")
-def round_phase_global(round: Round):
-    return services.round_phase(round, utcnow())
+def round_phase_global(round_: Round):
+    return services.round_phase(round_, utcnow())
 
 
 nav.register("public", _l("创投集市"), "rounds.index", order=10)
@@ -89,11 +89,11 @@ def _organizer_only() -> None:
 
 
 def _round(round_id: int, *, for_edit: bool = False) -> Round:
-    round = db.session.get(Round, round_id)
-    visible_or_404(round is not None and policy.can_view_round(current_user, round))
+    round_ = db.session.get(Round, round_id)
+    visible_or_404(round_ is not None and policy.can_view_round(current_user, round_))
     if for_edit:
         visible_or_404(policy.can_manage_rounds(current_user))
-    return round
+    return round_
 
 
 def _challenge(challenge_id: int) -> Challenge:
@@ -125,33 +125,33 @@ def index():
 
 @bp.route("/<int:round_id>")
 def detail(round_id: int):
-    round = db.session.scalar(
+    round_ = db.session.scalar(
         select(Round).where(Round.id == round_id)
         .options(selectinload(Round.pools), selectinload(Round.challenges)))
-    visible_or_404(round is not None and policy.can_view_round(current_user, round))
+    visible_or_404(round_ is not None and policy.can_view_round(current_user, round_))
     now = utcnow()
     return render_template(
-        "rounds/detail.html", round=round, phase=services.round_phase(round, now),
-        accepting=round.accepts_applications_at(now),
+        "rounds/detail.html", round=round_, phase=services.round_phase(round_, now),
+        accepting=round_.accepts_applications_at(now),
         is_organizer=policy.is_organizer(current_user),
-        can_edit=policy.can_edit_round(current_user, round),
-        can_extend_deadline=policy.can_extend_deadline(current_user, round),
+        can_edit=policy.can_edit_round(current_user, round_),
+        can_extend_deadline=policy.can_extend_deadline(current_user, round_),
         # Publishing, from the round's lifecycle table (the later stages are review's pages).
-        publish=next((t for t in ROUND.next_actions(current_user, round)
+        publish=next((t for t in ROUND.next_actions(current_user, round_)
                       if t.target is RoundStatus.OPEN), None),
-        publish_problems=services.publish_problems(round, now)
-        if round.status == RoundStatus.DRAFT else [],
+        publish_problems=services.publish_problems(round_, now)
+        if round_.status == RoundStatus.DRAFT else [],
         action_form=ActionForm(),
         # What the domains above add: staff figures and links, money (rounds/contributions.py).
-        panels=contributions.round_panels(current_user, round),
-        links=contributions.round_links(current_user, round),
-        pool_columns=contributions.pool_columns(current_user, round))
+        panels=contributions.round_panels(current_user, round_),
+        links=contributions.round_links(current_user, round_),
+        pool_columns=contributions.pool_columns(current_user, round_))
 
 
 @bp.route("/challenges/<int:challenge_id>")
 def challenge(challenge_id: int):
     challenge = _challenge(challenge_id)
-    round = challenge.round
+    round_ = challenge.round
     now = utcnow()
     is_organizer = policy.is_organizer(current_user)
     my_organisations = []
@@ -169,9 +169,9 @@ def challenge(challenge_id: int):
         if policy.can_invite(current_user, challenge, now):
             invite_form = _invite_form(challenge, {i.organisation_id for i in invited})
     return render_template(
-        "rounds/challenge.html", challenge=challenge, round=round,
-        accepting=round.accepts_applications_at(now), my_organisations=my_organisations,
-        is_organizer=is_organizer, can_edit=policy.can_edit_round(current_user, round),
+        "rounds/challenge.html", challenge=challenge, round=round_,
+        accepting=round_.accepts_applications_at(now), my_organisations=my_organisations,
+        is_organizer=is_organizer, can_edit=policy.can_edit_round(current_user, round_),
         invitations=invited, invite_form=invite_form, action_form=ActionForm())
 
 
@@ -214,41 +214,41 @@ def create():
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(round_id: int):
-    round = _round(round_id, for_edit=True)
-    visible_or_404(policy.can_edit_round(current_user, round))
-    form = RoundForm(round=round)
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round_))
+    form = RoundForm(round_=round_)
     if form.validate_on_submit():
         data = form.to_data()
         problems = services.round_data_problems(data)
         if problems:
             form.show_problems(problems)
         else:
-            if perform(lambda: services.update_round(current_user, round, data),
+            if perform(lambda: services.update_round(current_user, round_, data),
                        _("已保存。"), form):
                 return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/form.html", form=form, round=round), form_status()
+    return render_template("rounds/form.html", form=form, round=round_), form_status()
 
 
 @bp.route("/<int:round_id>/extend-deadline", methods=["GET", "POST"])
 @login_required
 def extend_deadline(round_id: int):
-    round = _round(round_id, for_edit=True)
-    visible_or_404(policy.can_extend_deadline(current_user, round))
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_extend_deadline(current_user, round_))
     form = ExtendDeadlineForm()
     if form.validate_on_submit() and perform(
-            lambda: services.extend_deadline(current_user, round, form.new_deadline(),
+            lambda: services.extend_deadline(current_user, round_, form.new_deadline(),
                                              form.reason.data),
             lambda told: _("申报截止时间已延长，已通知 %(n)d 个组织。", n=told), form):
         return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/extend_deadline.html", form=form, round=round), form_status()
+    return render_template("rounds/extend_deadline.html", form=form, round=round_), form_status()
 
 
 @bp.route("/<int:round_id>/publish", methods=["POST"])
 @login_required
 def publish(round_id: int):
-    round = _round(round_id, for_edit=True)
+    round_ = _round(round_id, for_edit=True)
     if ActionForm().validate_on_submit():
-        perform(lambda: services.publish_round(current_user, round),
+        perform(lambda: services.publish_round(current_user, round_),
                 lambda notified: _("已发布，已通知 %(n)d 个匹配的组织。", n=notified))
     return redirect(url_for(".detail", round_id=round_id))
 
@@ -258,14 +258,14 @@ def publish(round_id: int):
 @bp.route("/<int:round_id>/pools/new", methods=["GET", "POST"])
 @login_required
 def new_pool(round_id: int):
-    round = _round(round_id, for_edit=True)
-    visible_or_404(policy.can_edit_round(current_user, round))
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round_))
     form = PoolForm()
     if form.validate_on_submit() and perform(lambda: pools.create_pool(
-            current_user, round, form.name.data, PoolKind(form.kind.data),
+            current_user, round_, form.name.data, PoolKind(form.kind.data),
             form.amount.amount, form.regions.data or []), _("资金池已添加。"), form):
         return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/pool_form.html", form=form, round=round,
+    return render_template("rounds/pool_form.html", form=form, round=round_,
                            pool=None), form_status()
 
 
@@ -275,8 +275,8 @@ def edit_pool(pool_id: int):
     _organizer_only()
     pool = db.session.get(Pool, pool_id)
     visible_or_404(pool is not None)
-    round = pool.round
-    visible_or_404(policy.can_edit_round(current_user, round))
+    round_ = pool.round
+    visible_or_404(policy.can_edit_round(current_user, round_))
     form = PoolForm(obj=pool if request.method == "GET" else None)
     form.kind.choices = [SelectChoice(pool.kind.value, pool.kind.label)]
     if request.method == "GET":
@@ -286,8 +286,8 @@ def edit_pool(pool_id: int):
             lambda: pools.update_pool(current_user, pool, form.name.data, form.amount.amount,
                                          form.regions.data or []),
             _("资金池已保存。"), form):
-        return redirect(url_for(".detail", round_id=round.id))
-    return render_template("rounds/pool_form.html", form=form, round=round,
+        return redirect(url_for(".detail", round_id=round_.id))
+    return render_template("rounds/pool_form.html", form=form, round=round_,
                            pool=pool), form_status()
 
 
@@ -308,15 +308,15 @@ def delete_pool(pool_id: int):
 @bp.route("/<int:round_id>/challenges/new", methods=["GET", "POST"])
 @login_required
 def new_challenge(round_id: int):
-    round = _round(round_id, for_edit=True)
-    visible_or_404(policy.can_edit_round(current_user, round))
-    form = ChallengeForm(round=round)
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round_))
+    form = ChallengeForm(round_=round_)
     if form.validate_on_submit():
-        created = perform(lambda: challenges.create_challenge(current_user, round, form.to_data()),
+        created = perform(lambda: challenges.create_challenge(current_user, round_, form.to_data()),
                           _("命题已添加。"), form)
         if created:
             return redirect(url_for(".challenge", challenge_id=created.value.id))
-    return render_template("rounds/challenge_form.html", form=form, round=round,
+    return render_template("rounds/challenge_form.html", form=form, round=round_,
                            challenge=None), form_status()
 
 
@@ -325,9 +325,9 @@ def new_challenge(round_id: int):
 def edit_challenge(challenge_id: int):
     _organizer_only()
     challenge = _challenge(challenge_id)
-    round = challenge.round
-    visible_or_404(policy.can_edit_round(current_user, round))
-    form = ChallengeForm(obj=challenge if request.method == "GET" else None, round=round,
+    round_ = challenge.round
+    visible_or_404(policy.can_edit_round(current_user, round_))
+    form = ChallengeForm(obj=challenge if request.method == "GET" else None, round_=round_,
                          allow_new_pool=False)
     if request.method == "GET":
         form.cap_per_team.set_amount(challenge.cap_per_team)
@@ -336,7 +336,7 @@ def edit_challenge(challenge_id: int):
             lambda: challenges.update_challenge(current_user, challenge, form.to_data()),
             _("命题已保存。"), form):
         return redirect(url_for(".challenge", challenge_id=challenge_id))
-    return render_template("rounds/challenge_form.html", form=form, round=round,
+    return render_template("rounds/challenge_form.html", form=form, round=round_,
                            challenge=challenge), form_status()
 
 

@@ -219,7 +219,7 @@ def test_review_pages_of_a_round_not_in_review_store_no_settings_and_no_rubric(a
 
 def test_starting_review_stores_the_settings_and_the_default_rubric(app):
     round_ = make_round()
-    assigning.start_review(round_, make_organizer(),
+    assigning.start_review(make_organizer(), round_,
                                  now=round_.deadline_at.replace(year=round_.deadline_at.year + 1))
     db.session.commit()
     assert db.session.get(RoundReviewSettings, round_.id).review_started_at is not None
@@ -229,8 +229,7 @@ def test_starting_review_stores_the_settings_and_the_default_rubric(app):
 
 def test_a_review_round_page_shows_a_stored_rubric_unchanged(app, login_as):
     round_ = make_review_round()
-    rules.save_rubric(round_, [rules.CriterionData("公益性", 100, 10)],
-                                make_organizer())
+    rules.save_rubric(make_organizer(), round_, [rules.CriterionData("公益性", 100, 10)])
     db.session.commit()
     page = login_as(make_organizer()).get(f"/review/rounds/{round_.id}/rubric")
     assert 'value="公益性"' in page.get_data(as_text=True)

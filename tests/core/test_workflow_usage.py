@@ -135,7 +135,7 @@ def _round():
 
 def _award():
     application = make_application(make_review_round(), requested="1000")
-    award = decisions.approve_application(application, Decimal("1000"), make_organizer())
+    award = decisions.approve_application(make_organizer(), application, Decimal("1000"))
     db.session.commit()
     return award, make_user(), AwardStatus.AWARDED, AwardStatus.APPROVED
 
@@ -176,8 +176,8 @@ def _objection():
     organizer = make_organizer()
     round_ = make_review_round()
     application = make_application(round_, requested="1000")
-    decisions.approve_application(application, Decimal("1000"), organizer)
-    publicity.publish_publicity(round_, organizer)
+    decisions.approve_application(organizer, application, Decimal("1000"))
+    publicity.publish_publicity(organizer, round_)
     objection = publicity.file_objection(round_, publicity.ObjectionData(
         application.id, "甲", "x", "内容足够长的一条异议文字。"))
     db.session.commit()

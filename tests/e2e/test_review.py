@@ -84,8 +84,8 @@ def test_review_decision_publicity_objection_and_finalisation(live_server, e2e_d
 
     # --- the organizer approves within the pool and publishes 公示 --------------------------
     e2e_db.fresh()
-    decisions.reject_application(db.session.get(type(other), other.id), "服务对象不够明确",
-                                organizer)
+    decisions.reject_application(organizer, db.session.get(type(other), other.id),
+                                 "服务对象不够明确")
     db.session.commit()
     page = _person(browser, live_server, login, organizer)
     page.goto(f"{live_server.url}/review/rounds/{round_.id}")

@@ -64,6 +64,6 @@ def make_submitted_review(application, reviewer, scores: list, comment: str = "æ
         assignment = make_assignment(application, reviewer, commit=False)
     data = [reviewing.ScoreData(c.id, str(v), "") for c, v in
             zip(rules.stored_rubric_for(application).criteria, scores, strict=True)]
-    review = reviewing.save_review(assignment, data, comment, reviewer, submit=True)
+    review = reviewing.save_review(reviewer, assignment, data, comment, submit=True)
     db.session.commit()
     return review

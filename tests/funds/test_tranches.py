@@ -16,7 +16,7 @@ from tests.factories import make_application, make_organizer, make_review_round
 
 def _approve(round_=None, amount="10000.01"):
     application = make_application(round_ or make_review_round(), requested=amount)
-    award = decisions.approve_application(application, Decimal(amount), make_organizer())
+    award = decisions.approve_application(make_organizer(), application, Decimal(amount))
     db.session.commit()
     return award
 

@@ -73,7 +73,7 @@ def test_auto_assign_excludes_conflicts_and_own_organisation(app):
     conflicts.declare_conflict(declared, org.name)
     application = make_application(round_, org)
     others = [make_application(round_) for _ in range(3)]
-    made, short, _ = assigning.auto_assign(round_, organizer)
+    made, short, _ = assigning.auto_assign(organizer, round_)
     db.session.commit()
     assert made == 8 and short == {}
     on_app = set(db.session.scalars(select(ReviewAssignment.reviewer_id).where(
@@ -82,7 +82,7 @@ def test_auto_assign_excludes_conflicts_and_own_organisation(app):
     loads = Counter(db.session.scalars(select(ReviewAssignment.reviewer_id)))
     assert max(loads.values()) - min(loads.values()) <= 1
     # Running it again adds nothing.
-    assert assigning.auto_assign(round_, organizer)[0] == 0
+    assert assigning.auto_assign(organizer, round_)[0] == 0
     assert len(others) == 3
 
 
@@ -92,10 +92,10 @@ def test_reviewer_declaring_conflict_on_assigned_proposal_is_recused_and_organiz
     organizer = make_organizer(email="org@example.org")
     reviewer = make_reviewer()
     application = make_application()
-    assigning.add_assignment(application, reviewer, organizer)
+    assigning.add_assignment(organizer, application, reviewer)
     db.session.commit()
     assignment = db.session.scalar(select(ReviewAssignment))
-    conflicts.recuse(assignment, "我是该组织的顾问", reviewer)
+    conflicts.recuse(reviewer, assignment, "我是该组织的顾问")
     db.session.commit()
     assert assignment.status == AssignmentStatus.RECUSED
     mail = db.session.scalars(select(OutboxMessage).where(
@@ -107,7 +107,7 @@ def test_reviewer_declaring_conflict_on_assigned_proposal_is_recused_and_organiz
     # The organizer reassigns: auto-assignment never puts the recused reviewer back.
     other = make_reviewer()
     rules.stored_settings(application.round).reviewers_per_application = 1
-    assigning.auto_assign(application.round, organizer)
+    assigning.auto_assign(organizer, application.round)
     active = db.session.scalars(select(ReviewAssignment.reviewer_id).where(
         ReviewAssignment.status == AssignmentStatus.ACTIVE)).all()
     assert active == [other.id]
@@ -123,4 +123,4 @@ def test_manual_assignment_of_conflicted_reviewer_is_refused(app):
     application = make_application()
     conflicts.declare_conflict(reviewer, application.organisation.uscc)
     with pytest.raises(NotAllowed, match="回避"):
-        assigning.add_assignment(application, reviewer, organizer)
+        assigning.add_assignment(organizer, application, reviewer)

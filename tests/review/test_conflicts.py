@@ -146,7 +146,7 @@ def test_conflict_declared_before_an_organisation_registers_still_applies(app, l
     application = make_application(round_, later)
     db.session.commit()
 
-    assigning.auto_assign(round_, organizer)
+    assigning.auto_assign(organizer, round_)
     db.session.commit()
 
     assigned = db.session.scalars(select(ReviewAssignment.reviewer_id).where(

@@ -37,16 +37,16 @@ def test_default_rubric_weights_sum_to_100(app):
 def test_rubric_weights_must_sum_to_100(app):
     round_ = make_review_round()
     with pytest.raises(NotAllowed, match="100"):
-        rules.save_rubric(round_, [rules.CriterionData("甲", 60, 10),
-                                      rules.CriterionData("乙", 30, 10)], make_organizer())
+        rules.save_rubric(make_organizer(), round_, [rules.CriterionData("甲", 60, 10),
+                                      rules.CriterionData("乙", 30, 10)])
 
 
 def test_challenge_bid_is_scored_by_the_challenges_own_rubric(app):
     organizer = make_organizer()
     round_ = make_review_round()
     challenge = make_challenge(round_)
-    rules.save_rubric(round_, [rules.CriterionData("命题契合度", 60, 10),
-                                  rules.CriterionData("执行力", 40, 10)], organizer,
+    rules.save_rubric(organizer, round_, [rules.CriterionData("命题契合度", 60, 10),
+                                  rules.CriterionData("执行力", 40, 10)],
                          challenge=challenge)
     db.session.commit()
     bid = make_application(round_, challenge=challenge)
@@ -62,8 +62,7 @@ def test_rubric_cannot_change_once_scored(app):
     application = make_application()
     make_submitted_review(application, make_reviewer(), [10, 10, 10, 10, 10])
     with pytest.raises(NotAllowed, match="不能再修改"):
-        rules.save_rubric(application.round, [rules.CriterionData("甲", 100, 10)],
-                             organizer)
+        rules.save_rubric(organizer, application.round, [rules.CriterionData("甲", 100, 10)])
 
 
 def test_organizer_edits_rubric_and_settings_through_the_pages(app, login_as):
@@ -163,14 +162,14 @@ def test_reviewer_page_works_in_english(app, login_as):
 def test_review_settings_are_frozen_once_review_starts(app, login_as, status):
     organizer = make_organizer()
     round_ = make_round()
-    assigning.start_review(round_, organizer, now=round_.deadline_at + timedelta(seconds=1))
+    assigning.start_review(organizer, round_, now=round_.deadline_at + timedelta(seconds=1))
     if status == RoundStatus.PUBLICITY:  # the stage is what counts here, not its listings
         ROUND.move(organizer, round_, status, check=False)
     db.session.commit()
     with pytest.raises(NotAllowed, match="不能再修改"):
-        rules.update_settings(round_, rules.SettingsData(
+        rules.update_settings(organizer, round_, rules.SettingsData(
             reviewers_per_application=1, blind=True, others_scores=OthersScores.NEVER,
-            scoring_method=ScoringMethod.ZSCORE, disagreement_points=5), organizer)
+            scoring_method=ScoringMethod.ZSCORE, disagreement_points=5))
     db.session.rollback()  # as a refused request does: the round lock is let go
     client = login_as(organizer)
     client.post(f"/review/rounds/{round_.id}/settings", data={

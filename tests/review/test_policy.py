@@ -75,7 +75,7 @@ def project(app):
     group = make_organisation()
     application = make_application(make_review_round(), group)
     other = make_user(roles=[Role.REVIEWER])
-    review = reviewing.save_review(make_assignment(application, other), [], "", other)
+    review = reviewing.save_review(other, make_assignment(application, other), [], "")
     objection = Objection(round_id=application.round_id, application=application, name="甲",
                           contact="x", text="内容足够长的一条异议文字。")
     db.session.commit()

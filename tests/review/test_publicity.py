@@ -36,8 +36,8 @@ def test_review_starts_only_after_the_deadline(app):
     round_ = make_round()  # open, deadline in ten days
     submitted = make_application(round_, status=ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed, match="截止之后"):
-        assigning.start_review(round_, organizer)
-    assert assigning.start_review(round_, organizer,
+        assigning.start_review(organizer, round_)
+    assert assigning.start_review(organizer, round_,
                                  now=round_.deadline_at + timedelta(seconds=1)) == 1
     assert round_.status == RoundStatus.REVIEWING
     assert submitted.status == ApplicationStatus.IN_REVIEW
@@ -78,7 +78,7 @@ def test_ranking_counts_committed_awards_before_any_open_request(app):
     reviewer = make_reviewer()
     make_submitted_review(open_, reviewer, [20, 20, 25, 20, 15])
     make_submitted_review(approved, reviewer, [10, 10, 10, 10, 10])
-    decisions.approve_application(approved, Decimal("60000"), make_organizer())
+    decisions.approve_application(make_organizer(), approved, Decimal("60000"))
     db.session.commit()
     rows = results.ranking(round_, pool)
     assert [r.application.id for r in rows] == [open_.id, approved.id]
@@ -112,10 +112,10 @@ def _round_in_publicity(now=None):
     approved = make_application(round_, owner_org, requested="30000", title="海岛护学")
     waiting = make_application(round_, requested="20000", title="候补项目")
     rejected = make_application(round_, requested="10000", title="落选项目")
-    decisions.approve_application(approved, Decimal("30000"), organizer, feedback="请按计划实施")
-    decisions.waitlist_application(waiting, "候补第一", organizer)
-    decisions.reject_application(rejected, "服务对象不够明确", organizer)
-    publicity = review_publicity.publish_publicity(round_, organizer, now=now)
+    decisions.approve_application(organizer, approved, Decimal("30000"), feedback="请按计划实施")
+    decisions.waitlist_application(organizer, waiting, "候补第一")
+    decisions.reject_application(organizer, rejected, "服务对象不够明确")
+    publicity = review_publicity.publish_publicity(organizer, round_, now=now)
     db.session.commit()
     return organizer, round_, publicity, approved, waiting, rejected
 
@@ -125,7 +125,7 @@ def test_publishing_needs_every_application_decided(app):
     round_ = make_review_round()
     make_application(round_)
     with pytest.raises(NotAllowed, match="没有作出决定"):
-        review_publicity.publish_publicity(round_, organizer)
+        review_publicity.publish_publicity(organizer, round_)
 
 
 def test_public_page_lists_approved_projects_during_publicity(app, client):
@@ -184,8 +184,8 @@ def test_dismissed_objection_keeps_the_approval(app):
     objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
         approved.id, "甲", "x", "内容足够长的一条异议文字。"))
     with pytest.raises(NotAllowed, match="答复"):
-        decisions.dismiss_objection(objection, "", organizer)
-    decisions.dismiss_objection(objection, "经核实，项目内容不重复。", organizer)
+        decisions.dismiss_objection(organizer, objection, "")
+    decisions.dismiss_objection(organizer, objection, "经核实，项目内容不重复。")
     assert objection.status == ObjectionStatus.DISMISSED
     assert approved.status == ApplicationStatus.APPROVED
 
@@ -195,7 +195,7 @@ def test_upheld_objection_withdraws_approval_and_waitlisted_may_be_approved(app)
     pool = approved.pool
     objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
         approved.id, "甲", "x", "内容足够长的一条异议文字。"))
-    decisions.uphold_objection(objection, "经核实，申报材料不实。", organizer)
+    decisions.uphold_objection(organizer, objection, "经核实，申报材料不实。")
     db.session.commit()
     award = db.session.get(type(objection.application), approved.id)
     assert award.status == ApplicationStatus.REJECTED
@@ -203,7 +203,7 @@ def test_upheld_objection_withdraws_approval_and_waitlisted_may_be_approved(app)
     assert kinds == [LedgerKind.COMMIT, LedgerKind.DECOMMIT]
     assert balance(Pool, pool.id).committed == 0
     assert results.waitlist(round_)[0].application.id == waiting.id
-    decisions.approve_application(waiting, Decimal("20000"), organizer)
+    decisions.approve_application(organizer, waiting, Decimal("20000"))
     assert waiting.status == ApplicationStatus.APPROVED
 
 
@@ -213,13 +213,13 @@ def test_finalise_waits_for_the_end_and_every_answer_then_awards_and_mails(app):
         approved.id, "甲", "x", "内容足够长的一条异议文字。"))
     after = publicity.ends_at + timedelta(minutes=1)
     with pytest.raises(NotAllowed, match="结束"):
-        review_publicity.finalise_round(round_, organizer,
+        review_publicity.finalise_round(organizer, round_,
                                         now=publicity.ends_at - timedelta(hours=1))
     with pytest.raises(NotAllowed, match="没有答复"):
-        review_publicity.finalise_round(round_, organizer, now=after)
-    decisions.dismiss_objection(objection, "不成立", organizer)
+        review_publicity.finalise_round(organizer, round_, now=after)
+    decisions.dismiss_objection(organizer, objection, "不成立")
     db.session.query(OutboxMessage).delete()
-    assert review_publicity.finalise_round(round_, organizer, now=after) == 1
+    assert review_publicity.finalise_round(organizer, round_, now=after) == 1
     db.session.commit()
     assert round_.status == RoundStatus.DELIVERY
     assert approved.status == ApplicationStatus.AWARDED
@@ -275,7 +275,7 @@ def test_objection_receipts_to_one_address_are_limited_whatever_the_ip(app):
 def test_project_approved_during_publicity_gets_an_objection_period_of_its_own(app, client):
     organizer, round_, publicity, approved, waiting, _ = _round_in_publicity(
         now=utcnow() - timedelta(days=3))
-    decisions.approve_application(waiting, Decimal("20000"), organizer)
+    decisions.approve_application(organizer, waiting, Decimal("20000"))
     db.session.commit()
     after_general_end = publicity.ends_at + timedelta(minutes=1)
 
@@ -284,10 +284,10 @@ def test_project_approved_during_publicity_gets_an_objection_period_of_its_own(a
             approved.id, "甲", "x", "内容足够长的一条异议文字。"), now=after_general_end)
     objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
         waiting.id, "甲", "x", "内容足够长的一条异议文字。"), now=after_general_end)
-    decisions.dismiss_objection(objection, "不成立", organizer)
+    decisions.dismiss_objection(organizer, objection, "不成立")
     with pytest.raises(NotAllowed, match="结束"):
-        review_publicity.finalise_round(round_, organizer, now=after_general_end)
+        review_publicity.finalise_round(organizer, round_, now=after_general_end)
     page = client.get(f"/publicity/{round_.id}").get_data(as_text=True)
     assert "递补公示" in page
-    assert review_publicity.finalise_round(round_, organizer,
+    assert review_publicity.finalise_round(organizer, round_,
                                    now=utcnow() + timedelta(days=7, minutes=1)) == 2

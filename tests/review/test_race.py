@@ -30,7 +30,7 @@ def _approve_all_at_once(app, application_ids, organizer_id):
         application = db.session.get(Application, application_ids[i])
         organizer = db.session.get(User, organizer_id)
         start()
-        review_decisions.approve_application(application, AMOUNT, organizer)
+        review_decisions.approve_application(organizer, application, AMOUNT)
 
     return race(app, len(application_ids), approve)
 
@@ -78,11 +78,11 @@ def test_parallel_approvals_never_exceed_challenge_slots(app):
 
 DECISIONS = {
     "approve": lambda application, organizer: review_decisions.approve_application(
-        application, AMOUNT, organizer),
+        organizer, application, AMOUNT),
     "reject": lambda application, organizer: review_decisions.reject_application(
-        application, "服务对象不够明确", organizer),
+        organizer, application, "服务对象不够明确"),
     "waitlist": lambda application, organizer: review_decisions.waitlist_application(
-        application, "候补", organizer),
+        organizer, application, "候补"),
 }
 
 
@@ -129,8 +129,8 @@ def test_an_objection_is_either_upheld_or_dismissed_never_both(app):
     organizer = make_organizer()
     round_ = make_review_round()
     application = make_application(round_, requested=AMOUNT)
-    review_decisions.approve_application(application, AMOUNT, organizer)
-    publicity.publish_publicity(round_, organizer)
+    review_decisions.approve_application(organizer, application, AMOUNT)
+    publicity.publish_publicity(organizer, round_)
     objection = publicity.file_objection(round_, publicity.ObjectionData(
         application.id, "甲", "x", "内容足够长的一条异议文字。"))
     db.session.commit()
@@ -142,9 +142,9 @@ def test_an_objection_is_either_upheld_or_dismissed_never_both(app):
         organizer = db.session.get(User, organizer_id)
         start()
         if i == 0:
-            review_decisions.uphold_objection(objection, "经核实，材料不实。", organizer)
+            review_decisions.uphold_objection(organizer, objection, "经核实，材料不实。")
         else:
-            review_decisions.dismiss_objection(objection, "经核实，异议不成立。", organizer)
+            review_decisions.dismiss_objection(organizer, objection, "经核实，异议不成立。")
 
     assert race(app, 2, answer) == ["ok", "refused"]
     objection = db.session.get(Objection, objection_id)
@@ -159,10 +159,10 @@ def test_finalising_and_a_late_approval_at_once_never_both_happen(app):
     round_ = make_review_round()
     approved = make_application(round_, requested=AMOUNT)
     waiting = make_application(round_, requested=AMOUNT)
-    review_decisions.approve_application(approved, AMOUNT, organizer)
-    review_decisions.waitlist_application(waiting, "候补", organizer)
+    review_decisions.approve_application(organizer, approved, AMOUNT)
+    review_decisions.waitlist_application(organizer, waiting, "候补")
     past = utcnow() - timedelta(days=30)
-    publicity.publish_publicity(round_, organizer, starts_at=past, now=past)
+    publicity.publish_publicity(organizer, round_, starts_at=past, now=past)
     db.session.commit()
     round_id, waiting_id, organizer_id = round_.id, waiting.id, organizer.id
     db.session.remove()
@@ -173,9 +173,9 @@ def test_finalising_and_a_late_approval_at_once_never_both_happen(app):
         organizer = db.session.get(User, organizer_id)
         start()
         if i == 0:
-            publicity.finalise_round(round_, organizer)
+            publicity.finalise_round(organizer, round_)
         else:
-            review_decisions.approve_application(waiting, AMOUNT, organizer)
+            review_decisions.approve_application(organizer, waiting, AMOUNT)
 
     assert race(app, 2, act) == ["ok", "refused"]
     round_ = db.session.get(Round, round_id)

@@ -30,14 +30,14 @@ def test_scores_cannot_be_saved_after_the_review_deadline(app):
     reviewer = make_reviewer()
     assignment, data = _draft(make_application(round_), reviewer)
     with pytest.raises(NotAllowed, match="截止"):
-        reviewing.save_review(assignment, data, "评价", reviewer)
+        reviewing.save_review(reviewer, assignment, data, "评价")
 
 
 def test_scores_can_be_saved_until_the_deadline(app):
     round_ = make_review_round(review_ends_at=utcnow() + timedelta(minutes=5))
     reviewer = make_reviewer()
     assignment, data = _draft(make_application(round_), reviewer)
-    review = reviewing.save_review(assignment, data, "评价", reviewer)
+    review = reviewing.save_review(reviewer, assignment, data, "评价")
     assert review.scores
 
 
@@ -58,7 +58,7 @@ def test_organizer_extends_the_deadline_and_it_is_audited(app, login_as):
 def test_review_deadline_must_follow_the_application_deadline(app):
     round_ = make_review_round()
     with pytest.raises(NotAllowed):
-        assigning.set_review_deadline(round_, round_.deadline_at, make_organizer())
+        assigning.set_review_deadline(make_organizer(), round_, round_.deadline_at)
 
 
 def test_reviewers_cannot_change_the_deadline(app, login_as):

@@ -97,7 +97,7 @@ def test_blind_review_hides_identity_in_every_reviewer_page_export_and_mail(app,
     bodies.append(client.post(base, data={**form, "overall_comment": "好", "action": "submit"},
                               follow_redirects=True).get_data(as_text=True))
     assert "专家 1" in bodies[-1]  # others' totals are shown, anonymously
-    reviewing.reopen_review(db.session.get(Review, review.id), "请补充评语", organizer)
+    reviewing.reopen_review(organizer, db.session.get(Review, review.id), "请补充评语")
     db.session.commit()
     bodies.append(client.get(base).get_data(as_text=True))
     xlsx = client.get("/review/my-reviews.xlsx")
@@ -178,10 +178,10 @@ def test_only_organizer_reopens_with_a_recorded_reason(app, login_as):
     reviewer = make_reviewer()
     review = make_submitted_review(application, reviewer, [10, 10, 10, 10, 10])
     with pytest.raises(NotAllowed):
-        reviewing.reopen_review(review, "想改", reviewer)
+        reviewing.reopen_review(reviewer, review, "想改")
     organizer = make_organizer()
     with pytest.raises(NotAllowed, match="理由"):
-        reviewing.reopen_review(review, " ", organizer)
+        reviewing.reopen_review(organizer, review, " ")
     login_as(organizer).post(f"/review/reviews/{review.id}/reopen", data={"reason": "漏评一项"})
     db.session.expire_all()
     assert review.status == ReviewStatus.DRAFT and review.reopen_reason == "漏评一项"

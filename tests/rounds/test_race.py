@@ -39,16 +39,16 @@ M = 4
 
 
 def test_parallel_pools_never_exceed_the_budget(app):
-    round = make_round(status=RoundStatus.DRAFT, general_pool=False,
-                       total_budget_fen=100_000_000)  # room for one pool of 600,000
-    round_id, staff_id = round.id, organizer().id
+    round_ = make_round(status=RoundStatus.DRAFT, general_pool=False,
+                        total_budget_fen=100_000_000)  # room for one pool of 600,000
+    round_id, staff_id = round_.id, organizer().id
     db.session.remove()
 
     def add_pool(n: int, start) -> None:
-        round = db.session.get(Round, round_id)
+        round_ = db.session.get(Round, round_id)
         staff = db.session.get(User, staff_id)
         start()
-        pools.create_pool(staff, round, f"定向{n}", PoolKind.TARGETED,
+        pools.create_pool(staff, round_, f"定向{n}", PoolKind.TARGETED,
                              Decimal("600000.00"), ["岱山县"])
 
     results = race(app, M, add_pool)
@@ -110,18 +110,18 @@ def test_a_double_clicked_answer_is_recorded_and_mailed_once(app):
 
 def test_a_double_clicked_extension_is_recorded_and_mailed_once(app):
     now = utcnow().replace(microsecond=0)
-    round = make_round(deadline_at=now - timedelta(hours=1),
-                       review_ends_at=now + timedelta(days=10))
-    make_application(round, make_organisation())
-    round_id, staff_id = round.id, organizer().id
+    round_ = make_round(deadline_at=now - timedelta(hours=1),
+                        review_ends_at=now + timedelta(days=10))
+    make_application(round_, make_organisation())
+    round_id, staff_id = round_.id, organizer().id
     new = now + timedelta(days=2)
     db.session.remove()
 
     def extend(n: int, start) -> None:
-        round = db.session.get(Round, round_id)
+        round_ = db.session.get(Round, round_id)
         staff = db.session.get(User, staff_id)
         start()
-        assert services.extend_deadline(staff, round, new, "台风") == 1
+        assert services.extend_deadline(staff, round_, new, "台风") == 1
 
     results = race(app, M, extend)
 
@@ -132,8 +132,8 @@ def test_a_double_clicked_extension_is_recorded_and_mailed_once(app):
 
 @pytest.mark.parametrize("what", ["pool", "challenge"])
 def test_a_double_clicked_delete_deletes_once(app, what):
-    round = make_round(status=RoundStatus.DRAFT)
-    made = make_pool(round) if what == "pool" else make_challenge(round)
+    round_ = make_round(status=RoundStatus.DRAFT)
+    made = make_pool(round_) if what == "pool" else make_challenge(round_)
     model, made_id, staff_id = type(made), made.id, organizer().id
     db.session.remove()
 

@@ -38,19 +38,19 @@ def _mails(template: str | None = None) -> list[OutboxMessage]:
 
 
 def _draft(actor, **overrides) -> Round:
-    round = services.create_round(actor, round_data(**overrides))
+    round_ = services.create_round(actor, round_data(**overrides))
     db.session.commit()
-    return round
+    return round_
 
 
 # --- round settings -----------------------------------------------------------------------
 
 def test_create_round_stores_a_draft_with_fen_and_an_audit_record(app):
     staff = organizer()
-    round = _draft(staff)
-    assert round.status == RoundStatus.DRAFT
-    assert round.total_budget_fen == 57_900_000
-    assert round.max_amount_per_project_fen == 5_000_000
+    round_ = _draft(staff)
+    assert round_.status == RoundStatus.DRAFT
+    assert round_.total_budget_fen == 57_900_000
+    assert round_.max_amount_per_project_fen == 5_000_000
     assert db.session.scalar(select(AuditEntry.action).where(
         AuditEntry.object_type == "round")) == "round.create"
 
@@ -59,8 +59,8 @@ def test_introduction_is_sanitised_to_the_allowed_tags(app):
     html = ('<p onclick="x()">好<script>alert(1)</script></p><h3>标题</h3><img src=x>'
             '<a href="javascript:alert(1)">坏</a><a href="https://example.org">好链接</a>'
             '<ul><li><strong>一</strong><em>二</em></li></ul><div>块</div>')
-    round = _draft(organizer(), introduction=html)
-    intro = round.introduction
+    round_ = _draft(organizer(), introduction=html)
+    intro = round_.introduction
     assert "<script" not in intro and "onclick" not in intro and "<img" not in intro
     assert "javascript:" not in intro and "<div" not in intro
     assert "<h3>标题</h3>" in intro and "<strong>一</strong>" in intro
@@ -68,9 +68,9 @@ def test_introduction_is_sanitised_to_the_allowed_tags(app):
 
 
 def test_default_categories_and_tranche_template_are_50_30_20(app):
-    round = _draft(organizer())
-    assert round.categories[0] == "文明创建" and "生态环保" in round.categories
-    assert [(t["percent"], t["gate"]) for t in round.tranche_template] == [
+    round_ = _draft(organizer())
+    assert round_.categories[0] == "文明创建" and "生态环保" in round_.categories
+    assert [(t["percent"], t["gate"]) for t in round_.tranche_template] == [
         (50, "on_award"), (30, "after_report"), (20, "after_acceptance")]
 
 
@@ -88,8 +88,8 @@ def test_round_dates_must_be_in_order(app, field, overrides):
 
 
 def test_dates_may_be_left_empty_in_a_draft(app):
-    round = _draft(organizer(), opens_at=None, review_ends_at=None, delivery_ends_at=None)
-    assert round.opens_at is None
+    round_ = _draft(organizer(), opens_at=None, review_ends_at=None, delivery_ends_at=None)
+    assert round_.opens_at is None
 
 
 @pytest.mark.parametrize("rows,ok", [
@@ -122,20 +122,20 @@ def test_non_organizer_cannot_create_a_round(app):
 
 def test_pools_may_sum_exactly_to_the_budget(app):
     staff = organizer()
-    round = _draft(staff, total_budget=Decimal("1000.00"))
-    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
-    pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("400.00"),
+    round_ = _draft(staff, total_budget=Decimal("1000.00"))
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("400.00"),
                          ["岱山县", "嵊泗县"])
     db.session.commit()
-    assert round_summary(round).pooled == Decimal("1000.00")
+    assert round_summary(round_).pooled == Decimal("1000.00")
 
 
 def test_pools_over_the_budget_by_one_fen_are_refused(app):
     staff = organizer()
-    round = _draft(staff, total_budget=Decimal("1000.00"))
-    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    round_ = _draft(staff, total_budget=Decimal("1000.00"))
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("600.00"))
     with pytest.raises(NotAllowed) as refusal:
-        pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("400.01"),
+        pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("400.01"),
                              ["岱山县"])
     assert refusal.value.field == "amount"
     assert "¥400.00" in refusal.value.reason  # says how much is still free
@@ -143,9 +143,9 @@ def test_pools_over_the_budget_by_one_fen_are_refused(app):
 
 def test_raising_a_pool_amount_past_the_budget_is_refused(app):
     staff = organizer()
-    round = _draft(staff, total_budget=Decimal("1000.00"))
-    general = pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
-    pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("300.00"), ["岱山县"])
+    round_ = _draft(staff, total_budget=Decimal("1000.00"))
+    general = pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("300.00"), ["岱山县"])
     pools.update_pool(staff, general, "综合", Decimal("700.00"))  # exactly the budget
     with pytest.raises(NotAllowed):
         pools.update_pool(staff, general, "综合", Decimal("700.01"))
@@ -153,20 +153,20 @@ def test_raising_a_pool_amount_past_the_budget_is_refused(app):
 
 def test_lowering_the_budget_below_the_pools_is_refused(app):
     staff = organizer()
-    round = _draft(staff, total_budget=Decimal("1000.00"))
-    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("800.00"))
+    round_ = _draft(staff, total_budget=Decimal("1000.00"))
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("800.00"))
     db.session.commit()
-    services.update_round(staff, round, round_data(total_budget=Decimal("800.00")))
+    services.update_round(staff, round_, round_data(total_budget=Decimal("800.00")))
     with pytest.raises(NotAllowed) as refusal:
-        services.update_round(staff, round, round_data(total_budget=Decimal("799.99")))
+        services.update_round(staff, round_, round_data(total_budget=Decimal("799.99")))
     assert refusal.value.field == "total_budget"
 
 
 def test_a_pool_cannot_go_below_its_committed_money(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.OPEN)
-    pool = round.pools[0]
-    db.session.add(LedgerEntry(round_id=round.id, pool_id=pool.id, kind=LedgerKind.COMMIT,
+    round_ = make_round(status=RoundStatus.OPEN)
+    pool = round_.pools[0]
+    db.session.add(LedgerEntry(round_id=round_.id, pool_id=pool.id, kind=LedgerKind.COMMIT,
                                amount_fen=300_000))
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
@@ -177,44 +177,44 @@ def test_a_pool_cannot_go_below_its_committed_money(app):
 
 def test_a_round_has_only_one_general_pool(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.DRAFT)
+    round_ = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        pools.create_pool(staff, round, "第二综合", PoolKind.GENERAL, Decimal("1.00"))
+        pools.create_pool(staff, round_, "第二综合", PoolKind.GENERAL, Decimal("1.00"))
     assert refusal.value.field == "kind"
 
 
 def test_a_targeted_pool_needs_known_regions(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.DRAFT)
+    round_ = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("1.00"), [])
+        pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("1.00"), [])
     assert refusal.value.field == "regions"
     with pytest.raises(NotAllowed):
-        pools.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("1.00"), ["火星"])
+        pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("1.00"), ["火星"])
 
 
 def test_pools_of_a_closed_round_cannot_change(app):
-    round = make_round(status=RoundStatus.REVIEWING)
+    round_ = make_round(status=RoundStatus.REVIEWING)
     with pytest.raises(NotAllowed):
-        pools.update_pool(organizer(), round.pools[0], "综合", Decimal("1.00"))
+        pools.update_pool(organizer(), round_.pools[0], "综合", Decimal("1.00"))
 
 
 # --- balances -----------------------------------------------------------------------------
 
 def test_pool_balances_are_commits_minus_decommits_in_one_query(app, count_queries):
-    round = make_round()
-    general = round.pools[0]
-    targeted = make_pool(round, amount_fen=11_000_000)
-    empty = make_pool(round, kind=PoolKind.CHALLENGE, amount_fen=100)
+    round_ = make_round()
+    general = round_.pools[0]
+    targeted = make_pool(round_, amount_fen=11_000_000)
+    empty = make_pool(round_, kind=PoolKind.CHALLENGE, amount_fen=100)
     for pool, kind, fen in [(general, LedgerKind.COMMIT, 500_000),
                             (general, LedgerKind.COMMIT, 250_000),
                             (general, LedgerKind.DECOMMIT, 100_000),
                             (general, LedgerKind.RELEASE, 999_999),  # not a commitment
                             (targeted, LedgerKind.COMMIT, 1_000_000)]:
-        db.session.add(LedgerEntry(round_id=round.id, pool_id=pool.id, kind=kind,
+        db.session.add(LedgerEntry(round_id=round_.id, pool_id=pool.id, kind=kind,
                                    amount_fen=fen))
     db.session.commit()
-    round_id = round.id
+    round_id = round_.id
     with count_queries() as counter:
         pool_balances = balances(Pool, round_id=round_id)
     assert counter.count == 1
@@ -222,7 +222,7 @@ def test_pool_balances_are_commits_minus_decommits_in_one_query(app, count_queri
     assert pool_balances[general.id].remaining == Decimal("493500.00")
     assert pool_balances[targeted.id].committed == Decimal("10000.00")
     assert pool_balances[empty.id].committed == Decimal("0.00")
-    summary = round_summary(round, pool_balances)
+    summary = round_summary(round_, pool_balances)
     assert summary.pooled == Decimal("610001.00")
     assert summary.committed == Decimal("16500.00")
     assert summary.remaining == summary.pooled - summary.committed
@@ -232,8 +232,8 @@ def test_pool_balances_are_commits_minus_decommits_in_one_query(app, count_queri
 
 def test_a_challenge_gets_its_own_pool_of_cap_times_slots(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.DRAFT)
-    challenge = challenges.create_challenge(staff, round, ChallengeData(
+    round_ = make_round(status=RoundStatus.DRAFT)
+    challenge = challenges.create_challenge(staff, round_, ChallengeData(
         title="斑马线守护", cap_per_team=Decimal("30000.00"), slots=2))
     db.session.commit()
     assert challenge.pool.kind == PoolKind.CHALLENGE
@@ -243,18 +243,18 @@ def test_a_challenge_gets_its_own_pool_of_cap_times_slots(app):
 
 def test_a_challenge_pool_must_fit_the_budget_too(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.DRAFT, total_budget_fen=60_000_000)  # 100000 free
+    round_ = make_round(status=RoundStatus.DRAFT, total_budget_fen=60_000_000)  # 100000 free
     with pytest.raises(NotAllowed) as refusal:
-        challenges.create_challenge(staff, round, ChallengeData(
+        challenges.create_challenge(staff, round_, ChallengeData(
             title="大命题", cap_per_team=Decimal("50000.00"), slots=3))
     assert refusal.value.field == "pool_amount"
 
 
 def test_challenge_cap_may_not_exceed_the_round_maximum_per_project(app):
-    round = make_round(status=RoundStatus.DRAFT)  # 50000 per project
+    round_ = make_round(status=RoundStatus.DRAFT)  # 50000 per project
     with pytest.raises(NotAllowed) as refusal:
-        challenges.create_challenge(organizer(), round, ChallengeData(
-            title="命题", cap_per_team=Decimal("50000.01"), slots=1, pool_id=round.pools[0].id))
+        challenges.create_challenge(organizer(), round_, ChallengeData(
+            title="命题", cap_per_team=Decimal("50000.01"), slots=1, pool_id=round_.pools[0].id))
     assert refusal.value.field == "cap_per_team"
 
 
@@ -264,15 +264,15 @@ def test_names_longer_than_their_columns_are_refused_next_to_the_field(app):
         services.create_round(staff, round_data(title="长" * 10_000))
     assert refusal.value.field == "title" and "200" in refusal.value.reason
     db.session.rollback()
-    round = make_round(status=RoundStatus.DRAFT)
+    round_ = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        pools.create_pool(staff, round, "池" * 121, PoolKind.TARGETED, Decimal("1.00"),
+        pools.create_pool(staff, round_, "池" * 121, PoolKind.TARGETED, Decimal("1.00"),
                              ["岱山县"])
     assert refusal.value.field == "name" and "120" in refusal.value.reason
     db.session.rollback()
     with pytest.raises(NotAllowed) as refusal:
-        challenges.create_challenge(staff, round, ChallengeData(
-            title="题" * 201, cap_per_team=Decimal("100.00"), pool_id=round.pools[0].id))
+        challenges.create_challenge(staff, round_, ChallengeData(
+            title="题" * 201, cap_per_team=Decimal("100.00"), pool_id=round_.pools[0].id))
     assert refusal.value.field == "title" and "200" in refusal.value.reason
 
 
@@ -280,11 +280,11 @@ def test_names_longer_than_their_columns_are_refused_next_to_the_field(app):
 
 def test_publishing_opens_the_round_and_audits(app):
     staff = organizer()
-    round = _draft(staff)
-    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("469000.00"))
-    services.publish_round(staff, round)
+    round_ = _draft(staff)
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("469000.00"))
+    services.publish_round(staff, round_)
     db.session.commit()
-    assert round.status == RoundStatus.OPEN and round.published_at is not None
+    assert round_.status == RoundStatus.OPEN and round_.published_at is not None
     assert "round.publish" in db.session.scalars(select(AuditEntry.action)).all()
 
 
@@ -296,23 +296,23 @@ def test_publishing_opens_the_round_and_audits(app):
 ])
 def test_publishing_needs_budget_dates_and_a_pool(app, overrides, pool, expected):
     staff = organizer()
-    round = _draft(staff, **overrides)
+    round_ = _draft(staff, **overrides)
     if pool:
-        pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("1.00"))
+        pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("1.00"))
     with pytest.raises(NotAllowed) as refusal:
-        services.publish_round(staff, round)
+        services.publish_round(staff, round_)
     assert expected in refusal.value.reason
     db.session.rollback()
-    assert db.session.get(Round, round.id).status == RoundStatus.DRAFT
+    assert db.session.get(Round, round_.id).status == RoundStatus.DRAFT
 
 
 def test_publishing_needs_a_tranche_template_summing_to_100(app):
-    round = make_round(status=RoundStatus.DRAFT,
-                       review_ends_at=utcnow() + timedelta(days=20),
-                       delivery_ends_at=utcnow() + timedelta(days=200),
-                       tranche_template=[{"label": "a", "percent": 90, "gate": "on_award"}])
+    round_ = make_round(status=RoundStatus.DRAFT,
+                        review_ends_at=utcnow() + timedelta(days=20),
+                        delivery_ends_at=utcnow() + timedelta(days=200),
+                        tranche_template=[{"label": "a", "percent": 90, "gate": "on_award"}])
     with pytest.raises(NotAllowed) as refusal:
-        services.publish_round(organizer(), round)
+        services.publish_round(organizer(), round_)
     assert "100%" in refusal.value.reason
 
 
@@ -322,21 +322,21 @@ def test_an_open_round_cannot_be_published_again(app):
 
 
 def test_round_phase_reads_reviewing_after_the_deadline(app):
-    round = make_round(status=RoundStatus.OPEN)
-    assert services.round_phase(round, round.deadline_at) == RoundStatus.OPEN
-    assert services.round_phase(round, round.deadline_at + timedelta(seconds=1)) \
+    round_ = make_round(status=RoundStatus.OPEN)
+    assert services.round_phase(round_, round_.deadline_at) == RoundStatus.OPEN
+    assert services.round_phase(round_, round_.deadline_at + timedelta(seconds=1)) \
         == RoundStatus.REVIEWING
-    assert round.status == RoundStatus.OPEN  # display only
-    assert round.accepts_applications_at(round.deadline_at)
-    assert not round.accepts_applications_at(round.deadline_at + timedelta(seconds=1))
+    assert round_.status == RoundStatus.OPEN  # display only
+    assert round_.accepts_applications_at(round_.deadline_at)
+    assert not round_.accepts_applications_at(round_.deadline_at + timedelta(seconds=1))
 
 
 # --- matching -----------------------------------------------------------------------------
 
 def _publishable(staff) -> Round:
-    round = _draft(staff, categories=["文明创建", "生态环保"])
-    pools.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("100000.00"))
-    return round
+    round_ = _draft(staff, categories=["文明创建", "生态环保"])
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("100000.00"))
+    return round_
 
 
 def test_publishing_mails_matching_verified_organisations_once(app):
@@ -348,19 +348,19 @@ def test_publishing_mails_matching_verified_organisations_once(app):
     likes = make_organisation()
     matching.set_matching_preference(likes.memberships[0].user, likes, ["生态环保"], [])
     make_organisation(status=OrganisationStatus.PENDING)                  # not verified
-    round = _publishable(staff)
-    assert services.publish_round(staff, round) == 2
+    round_ = _publishable(staff)
+    assert services.publish_round(staff, round_) == 2
     db.session.commit()
     mails = _mails("round_published")
     to = sorted(m.to_address for m in mails)
     assert to == sorted([keen.memberships[0].user.email, member.email,
                          likes.memberships[0].user.email])
-    link = matching.apply_url(round.id)  # absolute outside a request
+    link = matching.apply_url(round_.id)  # absolute outside a request
     assert link.startswith("https://volunteer.example.org/")
     assert all(link in m.body_text for m in mails)
     assert not any("orghttp" in m.body_text for m in mails)  # one absolute link, not two
     # asking again (a retry, a second publish path) mails nobody twice
-    assert matching.notify_round_published(round) == 0
+    assert matching.notify_round_published(round_) == 0
     assert len(_mails("round_published")) == 3
     assert db.session.scalar(select(func.count(MatchNotice.id))) == 2
 
@@ -369,13 +369,13 @@ def test_round_mail_lists_the_challenges_an_organisation_may_bid_on(app):
     staff = organizer()
     island = make_organisation(region="嵊泗县")
     town = make_organisation(region="定海区")
-    round = _publishable(staff)
-    challenge = challenges.create_challenge(staff, round, ChallengeData(
+    round_ = _publishable(staff)
+    challenge = challenges.create_challenge(staff, round_, ChallengeData(
         title="海岛老人关爱", cap_per_team=Decimal("20000.00"), slots=1,
         eligible_regions=["岱山县", "嵊泗县"]))
-    services.publish_round(staff, round)
+    services.publish_round(staff, round_)
     db.session.commit()
-    link = matching.apply_url(round.id, challenge.id)
+    link = matching.apply_url(round_.id, challenge.id)
     by_to = {m.to_address: m.body_text for m in _mails("round_published")}
     assert "海岛老人关爱" in by_to[island.memberships[0].user.email]
     assert link in by_to[island.memberships[0].user.email]
@@ -384,12 +384,12 @@ def test_round_mail_lists_the_challenges_an_organisation_may_bid_on(app):
 
 def test_a_challenge_added_to_an_open_round_is_published_and_mailed_once(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.OPEN)
+    round_ = make_round(status=RoundStatus.OPEN)
     org = make_organisation(region="岱山县")
     matching.set_matching_preference(org.memberships[0].user, org, [], ["岱山县"])
     elsewhere = make_organisation(region="定海区")
     matching.set_matching_preference(elsewhere.memberships[0].user, elsewhere, [], ["定海区"])
-    challenge = challenges.create_challenge(staff, round, ChallengeData(
+    challenge = challenges.create_challenge(staff, round_, ChallengeData(
         title="垃圾分类宣讲", cap_per_team=Decimal("10000.00"), slots=2,
         eligible_regions=["岱山县", "定海区"]))
     db.session.commit()
@@ -404,10 +404,10 @@ def test_a_challenge_added_to_an_open_round_is_published_and_mailed_once(app):
 
 def test_challenge_matching_follows_region_preferences(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.OPEN)
+    round_ = make_round(status=RoundStatus.OPEN)
     org = make_organisation(region="岱山县")
     matching.set_matching_preference(org.memberships[0].user, org, [], ["嵊泗县"])
-    challenges.create_challenge(staff, round, ChallengeData(
+    challenges.create_challenge(staff, round_, ChallengeData(
         title="只在定海", cap_per_team=Decimal("10000.00"), slots=1,
         eligible_regions=["岱山县", "定海区"]))
     assert _mails("challenge_published") == []  # eligible, but not where it wants to work
@@ -512,15 +512,15 @@ def test_without_a_recorded_inviter_the_round_creator_hears_the_bid(app):
 
 
 def test_outsiders_and_late_answers_are_refused(app):
-    round = make_round()
-    challenge = make_challenge(round)
+    round_ = make_round()
+    challenge = make_challenge(round_)
     org = make_organisation()
     [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     with pytest.raises(NotAllowed):
         invitations.answer_invitation(make_user(), invitation, bid=True)
     with pytest.raises(NotAllowed):
         invitations.answer_invitation(org.memberships[0].user, invitation, bid=True,
-                                   now=round.deadline_at + timedelta(seconds=1))
+                                   now=round_.deadline_at + timedelta(seconds=1))
 
 
 def test_challenge_admits_checks_region_and_type_with_a_reason(app):

@@ -21,7 +21,7 @@ def data_block(html: str) -> dict:
 
 
 def test_dashboard_is_public_and_shows_every_panel_with_its_table(app, client):
-    assert import_history(DEMO.read_bytes()).ok
+    assert import_history(None, DEMO.read_bytes()).ok
     db.session.commit()
     page = client.get("/dashboard")
     assert page.status_code == 200
