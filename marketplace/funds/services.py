@@ -10,7 +10,7 @@ they hold under concurrent requests:
   on `core.locks.lock_rows`; docs/architecture.md).
 - the services flush and never commit; the caller commits once.
 
-Release / payment / return (the finance engineer's part) follow the same pattern: lock with
+Release / payment / return (the payments issue) follow the same pattern: lock with
 `lock_for_money(round_id, pool_id, award_id=...)`, read `balance(Award, award_id)`, refuse
 with NotAllowed, then `add_entry(LedgerKind.RELEASE, ..., tranche_id=...)` with an
 idempotency key.

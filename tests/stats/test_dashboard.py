@@ -113,7 +113,7 @@ def test_dashboard_runs_a_bounded_number_of_queries(app, client, count_queries):
     assert large.count == small.count
 
 
-def test_a_later_capability_adds_a_panel_without_changing_the_dashboard(app, client):
+def test_a_domain_adds_a_panel_without_changing_the_dashboard(app, client):
     def build(ctx):
         return panels.PanelData(columns=["项目", "已拨付"], rows=[["示例", "¥1.00"]],
                                 chart={"type": "bar", "categories": ["示例"], "unit": "yuan",
