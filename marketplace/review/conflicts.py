@@ -107,7 +107,7 @@ def _apply_to_assignments(reviewer: User, conflict: ReviewerConflict) -> None:
         link = mail_link("review.manage_round", round_id=round_id)
         groups = {a.application.organisation_id for a in assignments}
         for organizer in organizers(outside=groups):
-            queue_mail(organizer.email, "review_conflict", organizer.locale, reviewer=reviewer,
+            queue_mail(organizer.email, "review/conflict", organizer.locale, reviewer=reviewer,
                        round=round_, count=len(assignments),
                        declared_as=conflict.declared_as, link=link)
 

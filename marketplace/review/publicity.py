@@ -155,7 +155,7 @@ def file_objection(round_: Round, data: ObjectionData, ip: str | None = None,
     link = mail_link("review.objections", round_id=round_.id)
     group = objection.application.organisation_id if objection.application else None
     for organizer in organizers(outside={group} - {None}):
-        queue_mail(organizer.email, "objection_filed", organizer.locale, objection=objection,
+        queue_mail(organizer.email, "review/objection_filed", organizer.locale, objection=objection,
                    round=round_, link=link)
     return objection
 
@@ -164,7 +164,7 @@ def _mail_receipt(objection: Objection, round_: Round) -> None:
     """A neutral receipt: the address was typed by whoever filed the objection and is not
     confirmed, so the mail carries nothing they chose (no name, no text, no title) — only the
     reference and the 公示 page — and an address gets only a few a day."""
-    queue_mail(objection.contact, "objection_received", None,
+    queue_mail(objection.contact, "review/objection_received", None,
                daily_cap=RECEIPTS_PER_ADDRESS_PER_DAY, reference=objection.reference,
                link=mail_link("review.publicity", round_id=round_.id))
 

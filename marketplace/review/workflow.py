@@ -73,7 +73,7 @@ def _mail_decisions(actor, round_: Round, **context) -> None:
     for application in applications:
         award = db.session.scalar(select(Award).where(Award.application_id == application.id))
         for user in _recipients(application):
-            queue_mail(user.email, "review_decision", user.locale, user=user,
+            queue_mail(user.email, "review/decision", user.locale, user=user,
                        application=application, round=round_,
                        awarded=application.status == ApplicationStatus.AWARDED,
                        amount=award.amount if award and application.status ==
@@ -158,7 +158,7 @@ def _mail_recused(actor, assignment: ReviewAssignment, **context) -> None:
     application = assignment.application
     link = mail_link("review.manage_round", round_id=application.round_id)
     for organizer in organizers(outside={application.organisation_id}):
-        queue_mail(organizer.email, "review_recused", organizer.locale, reviewer=actor,
+        queue_mail(organizer.email, "review/recused", organizer.locale, reviewer=actor,
                    application=application, note=assignment.recusal_note or "", link=link)
 
 
@@ -185,7 +185,7 @@ def _reopens(actor, review: Review, **context):
 def _mail_reopened(actor, review: Review, **context) -> None:
     """The reviewer hears why their submitted score was opened again."""
     reviewer = db.session.get(User, review.reviewer_id)
-    queue_mail(reviewer.email, "review_reopened", reviewer.locale, reviewer=reviewer,
+    queue_mail(reviewer.email, "review/reopened", reviewer.locale, reviewer=reviewer,
                reason=review.reopen_reason,
                link=mail_link("review.proposal", application_id=review.application_id))
 

@@ -64,7 +64,7 @@ def invite_organisations(actor, challenge: Challenge, organisations: list[Organi
                after={"challenge_id": challenge.id, "organisation_id": organisation.id})
         link = public_link(url_for("rounds.invitation", invitation_id=invitation.id))
         for user in members(organisation):
-            queue_mail(user.email, "challenge_invitation", user.locale, user=user,
+            queue_mail(user.email, "rounds/challenge_invitation", user.locale, user=user,
                        challenge=challenge, round=challenge.round, organisation=organisation,
                        message=invitation.message, link=link)
         made.append(invitation)

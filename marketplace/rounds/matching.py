@@ -92,7 +92,7 @@ def notify_round_published(round_: Round) -> int:
                                        subject=f"challenge:{challenge.id}"))
         links = [(c, public_link(apply_url(round_.id, c.id))) for c in challenges]
         for user in members(organisation):
-            queue_mail(user.email, "round_published", user.locale, user=user, round=round_,
+            queue_mail(user.email, "rounds/round_published", user.locale, user=user, round=round_,
                        organisation=organisation,
                        apply_link=public_link(apply_url(round_.id)) if round_new else None,
                        challenges=links,
@@ -115,7 +115,7 @@ def notify_challenge_published(challenge: Challenge) -> int:
                                    challenge_id=challenge.id, subject=subject))
         link = public_link(apply_url(round_.id, challenge.id))
         for user in members(organisation):
-            queue_mail(user.email, "challenge_published", user.locale, user=user,
+            queue_mail(user.email, "rounds/challenge_published", user.locale, user=user,
                        round=round_, challenge=challenge, organisation=organisation,
                        link=link)
         notified += 1

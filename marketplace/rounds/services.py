@@ -314,7 +314,7 @@ def notify_deadline_extended(round_: Round, before: datetime, reason: str) -> in
     link = public_link(url_for("rounds.detail", round_id=round_.id))
     for organisation in sorted(told.values(), key=lambda o: o.id):
         for user in members(organisation):
-            queue_mail(user.email, "deadline_extended", user.locale, user=user, round=round_,
+            queue_mail(user.email, "rounds/deadline_extended", user.locale, user=user, round=round_,
                        organisation=organisation, before=before, reason=reason, link=link)
     return len(told)
 

@@ -54,7 +54,7 @@ def _mail_answer(actor, invitation: ChallengeInvitation, **context) -> None:
     organizer = db.session.get(User, organizer_id) if organizer_id else None
     if organizer is None or not organizer.is_active:
         return
-    queue_mail(organizer.email, "challenge_invitation_answered", organizer.locale,
+    queue_mail(organizer.email, "rounds/challenge_invitation_answered", organizer.locale,
                user=organizer, challenge=challenge, round=challenge.round,
                organisation=invitation.organisation,
                bid=invitation.status == InvitationAnswer.BID,

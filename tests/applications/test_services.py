@@ -421,9 +421,9 @@ def _entries(action: str) -> int:
 
 
 @pytest.mark.parametrize("action, status, template", [
-    ("submit", ApplicationStatus.SUBMITTED, "application_submitted"),
-    ("withdraw", ApplicationStatus.WITHDRAWN, "application_withdrawn"),
-    ("return", ApplicationStatus.RETURNED, "application_returned"),
+    ("submit", ApplicationStatus.SUBMITTED, "applications/submitted"),
+    ("withdraw", ApplicationStatus.WITHDRAWN, "applications/withdrawn"),
+    ("return", ApplicationStatus.RETURNED, "applications/returned"),
 ])
 def test_repeating_a_transition_changes_nothing_the_second_time(
         member, organisation, open_round, organizer, action, status, template):
@@ -481,7 +481,7 @@ def test_submission_mails_every_member_in_their_language(organisation, open_roun
     application = start(member, organisation, open_round)
     services.submit_application(member, application)
     db.session.commit()
-    mails = {m.to_address: m for m in _mails("application_submitted")}
+    mails = {m.to_address: m for m in _mails("applications/submitted")}
     assert set(mails) == {member.email, english.email}
     assert "申报书已提交" in mails[member.email].subject
     assert "/applications/" in mails[member.email].body_text
@@ -493,7 +493,7 @@ def test_return_mail_carries_the_comment(member, organisation, open_round, organ
     services.submit_application(member, application)
     services.return_application(organizer, application, "预算需要细化到每一次活动")
     db.session.commit()
-    (mail,) = _mails("application_returned")
+    (mail,) = _mails("applications/returned")
     assert mail.to_address == member.email
     assert "预算需要细化到每一次活动" in mail.body_text
 
@@ -502,4 +502,4 @@ def test_withdrawal_is_mailed(member, organisation, open_round):
     application = start(member, organisation, open_round)
     services.withdraw_application(member, application)
     db.session.commit()
-    assert [m.to_address for m in _mails("application_withdrawn")] == [member.email]
+    assert [m.to_address for m in _mails("applications/withdrawn")] == [member.email]

@@ -46,7 +46,7 @@ def _count(model) -> int:
 def _audit_and_mail(action: str) -> None:
     """What a service does besides its change: an audit entry and a queued mail."""
     record(action, object_type="test")
-    queue_mail("someone@example.org", "confirm_email", link="https://example.org/x")
+    queue_mail("someone@example.org", "accounts/confirm_email", link="https://example.org/x")
     db.session.flush()
 
 

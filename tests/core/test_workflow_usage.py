@@ -185,7 +185,7 @@ def _objection():
 
 
 def _delivery():
-    message = queue_mail("someone@example.org", "application_withdrawn", user=make_user(),
+    message = queue_mail("someone@example.org", "applications/withdrawn", user=make_user(),
                          application=make_application(make_round()),
                          organisation=make_organisation(), link="https://example.org/")
     db.session.commit()

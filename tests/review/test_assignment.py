@@ -99,7 +99,7 @@ def test_reviewer_declaring_conflict_on_assigned_proposal_is_recused_and_organiz
     db.session.commit()
     assert assignment.status == AssignmentStatus.RECUSED
     mail = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.template == "review_recused")).all()
+        OutboxMessage.template == "review/recused")).all()
     assert [m.to_address for m in mail] == ["org@example.org"]
     assert application.title in mail[0].body_text
     from marketplace.review.policy import reviewer_may_see

@@ -111,7 +111,7 @@ def test_blind_round_conflict_is_shown_to_the_organizer_who_reassigns(app, login
     _declare(login_as(reviewer), SECRET_NAME)
 
     mail = db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.template == "review_conflict"))
+        OutboxMessage.template == "review/conflict"))
     assert mail.to_address == "organizer@example.org" and "王专家" in mail.body_text
     client = login_as(organizer)
     page = client.get(f"/review/rounds/{round_.id}").get_data(as_text=True)

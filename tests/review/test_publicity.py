@@ -148,7 +148,7 @@ def test_anyone_files_an_objection_and_it_is_acknowledged(app, client):
         OutboxMessage.to_address == "organizer@example.org")) is not None
     # No e-mail address given: no acknowledgement by mail (the page is the receipt).
     assert db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.template == "objection_received")) is None
+        OutboxMessage.template == "review/objection_received")) is None
 
 
 def test_objection_with_an_email_contact_is_acknowledged_by_mail(app, client):
@@ -267,7 +267,7 @@ def test_objection_receipts_to_one_address_are_limited_whatever_the_ip(app):
             "内容足够长的一条异议文字。"), ip=f"10.0.0.{n}")
     db.session.commit()
     receipts = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.template == "objection_received")).all()
+        OutboxMessage.template == "review/objection_received")).all()
     assert len(receipts) == 3
     assert len(db.session.scalars(select(Objection)).all()) == 5
 

@@ -177,5 +177,6 @@ def test_insider_is_not_mailed_about_the_groups_reviewers_or_objections(scene):
     db.session.commit()
     told = {(m.template, m.to_address) for m in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id > before))}
-    assert told == {("review_recused", colleague.email), ("objection_filed", colleague.email)}
+    assert told == {("review/recused", colleague.email),
+                    ("review/objection_filed", colleague.email)}
     assert insider.email not in {address for _, address in told}

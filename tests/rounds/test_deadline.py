@@ -35,7 +35,7 @@ def _closed_round(**overrides) -> Round:
 
 def _mails() -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.template == "deadline_extended").order_by(OutboxMessage.id)))
+        OutboxMessage.template == "rounds/deadline_extended").order_by(OutboxMessage.id)))
 
 
 def _local(value) -> str:

@@ -81,7 +81,7 @@ def test_a_double_clicked_invitation_invites_and_mails_once(app):
 
     assert results == ["ok"] * M, results
     assert _count(ChallengeInvitation) == 1
-    assert _count(OutboxMessage, OutboxMessage.template == "challenge_invitation") == 1
+    assert _count(OutboxMessage, OutboxMessage.template == "rounds/challenge_invitation") == 1
 
 
 def test_a_double_clicked_answer_is_recorded_and_mailed_once(app):
@@ -127,7 +127,7 @@ def test_a_double_clicked_extension_is_recorded_and_mailed_once(app):
 
     assert results == ["ok"] * M, results
     assert _count(AuditEntry, AuditEntry.action == "round.extend_deadline") == 1
-    assert _count(OutboxMessage, OutboxMessage.template == "deadline_extended") == 1
+    assert _count(OutboxMessage, OutboxMessage.template == "rounds/deadline_extended") == 1
 
 
 @pytest.mark.parametrize("what", ["pool", "challenge"])

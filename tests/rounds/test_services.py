@@ -351,7 +351,7 @@ def test_publishing_mails_matching_verified_organisations_once(app):
     round_ = _publishable(staff)
     assert services.publish_round(staff, round_) == 2
     db.session.commit()
-    mails = _mails("round_published")
+    mails = _mails("rounds/round_published")
     to = sorted(m.to_address for m in mails)
     assert to == sorted([keen.memberships[0].user.email, member.email,
                          likes.memberships[0].user.email])
@@ -361,7 +361,7 @@ def test_publishing_mails_matching_verified_organisations_once(app):
     assert not any("orghttp" in m.body_text for m in mails)  # one absolute link, not two
     # asking again (a retry, a second publish path) mails nobody twice
     assert matching.notify_round_published(round_) == 0
-    assert len(_mails("round_published")) == 3
+    assert len(_mails("rounds/round_published")) == 3
     assert db.session.scalar(select(func.count(MatchNotice.id))) == 2
 
 
@@ -376,7 +376,7 @@ def test_round_mail_lists_the_challenges_an_organisation_may_bid_on(app):
     services.publish_round(staff, round_)
     db.session.commit()
     link = matching.apply_url(round_.id, challenge.id)
-    by_to = {m.to_address: m.body_text for m in _mails("round_published")}
+    by_to = {m.to_address: m.body_text for m in _mails("rounds/round_published")}
     assert "海岛老人关爱" in by_to[island.memberships[0].user.email]
     assert link in by_to[island.memberships[0].user.email]
     assert "海岛老人关爱" not in by_to[town.memberships[0].user.email]
@@ -394,7 +394,7 @@ def test_a_challenge_added_to_an_open_round_is_published_and_mailed_once(app):
         eligible_regions=["岱山县", "定海区"]))
     db.session.commit()
     assert challenge.published_at is not None
-    mails = _mails("challenge_published")
+    mails = _mails("rounds/challenge_published")
     assert sorted(m.to_address for m in mails) == sorted(
         [org.memberships[0].user.email, elsewhere.memberships[0].user.email])
     assert f"challenge_id={challenge.id}" in mails[0].body_text or \
@@ -410,7 +410,7 @@ def test_challenge_matching_follows_region_preferences(app):
     challenges.create_challenge(staff, round_, ChallengeData(
         title="只在定海", cap_per_team=Decimal("10000.00"), slots=1,
         eligible_regions=["岱山县", "定海区"]))
-    assert _mails("challenge_published") == []  # eligible, but not where it wants to work
+    assert _mails("rounds/challenge_published") == []  # eligible, but not where it wants to work
 
 
 def test_preferences_are_set_by_the_owner_only(app):
@@ -433,7 +433,7 @@ def test_invitations_are_mailed_once_per_organisation(app):
     invitations.invite_organisations(staff, challenge, [org])  # again: nothing new
     db.session.commit()
     assert db.session.scalar(select(func.count(ChallengeInvitation.id))) == 1
-    mails = _mails("challenge_invitation")
+    mails = _mails("rounds/challenge_invitation")
     assert len(mails) == 1 and "欢迎揭榜" in mails[0].body_text
     assert "https://volunteer.example.org/rounds/invitations/" in mails[0].body_text
 
@@ -458,7 +458,7 @@ def test_staff_cannot_invite_their_own_organisation(app):
     assert refusal.value.field == "organisations"
     db.session.rollback()
     assert db.session.scalar(select(func.count(ChallengeInvitation.id))) == 0
-    assert not _mails("challenge_invitation")
+    assert not _mails("rounds/challenge_invitation")
 
 
 def test_declining_an_invitation_requires_a_reason(app):
@@ -493,7 +493,7 @@ def test_the_inviting_organizer_is_mailed_the_answer_with_the_reason_in_their_la
     invitations.answer_invitation(org.memberships[0].user, invitation, bid=False,
                                reason="人手不足")
     db.session.commit()
-    [mail] = _mails("challenge_invitation_answered")
+    [mail] = _mails("rounds/challenge_invitation_answered")
     assert mail.to_address == staff.email and mail.locale == "en"
     assert "declined" in mail.subject and "海岛青年志愿服务队" in mail.subject
     assert "人手不足" in mail.body_text and "Reason" in mail.body_text
@@ -507,7 +507,7 @@ def test_without_a_recorded_inviter_the_round_creator_hears_the_bid(app):
     [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     invitation.invited_by_id = None
     invitations.answer_invitation(org.memberships[0].user, invitation, bid=True)
-    [mail] = _mails("challenge_invitation_answered")
+    [mail] = _mails("rounds/challenge_invitation_answered")
     assert mail.to_address == creator.email and org.name in mail.subject
 
 
