@@ -388,17 +388,13 @@ def groups_with_unfinished_proposals(round_: Round) -> list[Organisation]:
         .options(selectinload(Organisation.memberships).selectinload(Membership.user))))
 
 
-@contributions.in_use_check("pool", order=20)
-def _applications_in_pool(pool: Pool):
-    n = db.session.scalar(select(func.count(Application.id)).where(Application.pool_id == pool.id))
-    return _l("有 %(n)d 份申报书归入这个资金池，不能删除。", n=n) if n else None
-
-
-@contributions.in_use_check("challenge", order=10)
-def _bids_on_challenge(challenge: Challenge):
-    n = db.session.scalar(select(func.count(Application.id))
-                          .where(Application.challenge_id == challenge.id))
-    return _l("已有 %(n)d 份揭榜申报，不能删除这个命题。", n=n) if n else None
+# Deleting a pool or a challenge (rounds) waits for the applications filed under it, bids.
+contributions.in_use_while_referenced(
+    "pool", Application.pool_id,
+    lambda n: _l("有 %(n)d 份申报书归入这个资金池，不能删除。", n=n), order=20)
+contributions.in_use_while_referenced(
+    "challenge", Application.challenge_id,
+    lambda n: _l("已有 %(n)d 份揭榜申报，不能删除这个命题。", n=n), order=10)
 
 
 

@@ -250,16 +250,12 @@ def decommit_award(actor, award: Award, reason: str) -> LedgerEntry | None:
 
 # --- what the rounds domain asks (rounds/contributions.py) ----------------------------------
 
-@contributions.in_use_check("pool", order=30)
-def _ledger_entries_of_pool(pool: Pool):
-    n = db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.pool_id == pool.id))
-    return _l("资金台账中有 %(n)d 条记录涉及这个资金池，不能删除。", n=n) if n else None
-
-
-@contributions.in_use_check("pool", order=40)
-def _awards_from_pool(pool: Pool):
-    n = db.session.scalar(select(func.count(Award.id)).where(Award.pool_id == pool.id))
-    return _l("有 %(n)d 项资助决定来自这个资金池，不能删除。", n=n) if n else None
+contributions.in_use_while_referenced(
+    "pool", LedgerEntry.pool_id,
+    lambda n: _l("资金台账中有 %(n)d 条记录涉及这个资金池，不能删除。", n=n), order=30)
+contributions.in_use_while_referenced(
+    "pool", Award.pool_id,
+    lambda n: _l("有 %(n)d 项资助决定来自这个资金池，不能删除。", n=n), order=40)
 
 
 @contributions.pool_amount_check

@@ -13,6 +13,15 @@ from marketplace.rounds.models import Round
 bp = Blueprint("review", __name__)
 
 
+def organizer_row(model, row_id: int, round_id=lambda row: row.round_id):
+    """A row (application, assignment, review, objection) of a round whose review the page
+    manages; 404 when there is no such row or the user may not manage its round."""
+    row = db.session.get(model, row_id)
+    visible_or_404(row is not None)
+    organizer_round(round_id(row))
+    return row
+
+
 def organizer_round(round_id: int) -> Round:
     """The round whose review the page manages; 404 for anyone who may not manage it."""
     round_ = db.session.get(Round, round_id)

@@ -22,7 +22,7 @@ from marketplace.funds.models import Award
 from marketplace.funds.services import check_pool_funds
 from marketplace.review import decisions, policy, results, reviewing, rules
 from marketplace.review import publicity as review_publicity
-from marketplace.review.blueprint import bp, organizer_round
+from marketplace.review.blueprint import bp, organizer_round, organizer_row
 from marketplace.review.forms import ActionForm, AnswerForm, DecisionForm, ReopenForm
 from marketplace.review.models import Objection, ObjectionStatus, Review
 from marketplace.review.pdf import render_ranking
@@ -55,9 +55,8 @@ def _decision_form(application: Application) -> DecisionForm:
 @bp.route("/review/decisions/<int:application_id>", methods=["GET", "POST"])
 @login_required
 def decide(application_id: int):
-    application = db.session.get(Application, application_id)
-    visible_or_404(application is not None)
-    round_ = organizer_round(application.round_id)
+    application = organizer_row(Application, application_id)
+    round_ = application.round
     visible_or_404(policy.can_see_review_details(current_user, application))
     form = _decision_form(application)
     if form.validate_on_submit() and perform(lambda: _decide(application, form),
@@ -94,9 +93,7 @@ def _decide(application: Application, form: DecisionForm) -> str:
 @bp.route("/review/reviews/<int:review_id>/reopen", methods=["POST"])
 @login_required
 def reopen(review_id: int):
-    review = db.session.get(Review, review_id)
-    visible_or_404(review is not None)
-    organizer_round(review.assignment.round_id)
+    review = organizer_row(Review, review_id, lambda r: r.assignment.round_id)
     form = ReopenForm()
     perform(lambda: reviewing.reopen_review(
         current_user, review, form.reason.data if form.validate_on_submit() else ""),
@@ -135,12 +132,18 @@ def ranking(round_id: int):
                            own=policy.member_organisation_ids(current_user))
 
 
-@bp.route("/review/rounds/<int:round_id>/ranking.xlsx")
-@login_required
-def ranking_xlsx(round_id: int):
+def _ranking_export(round_id: int):
+    """The round, the pool asked for (?pool_id=) and its ranking table, for a download."""
     round_ = organizer_round(round_id)
     pool = _ranking_pool(round_)
     header, table, _rows = _ranking_table(round_, pool)
+    return round_, pool, header, table
+
+
+@bp.route("/review/rounds/<int:round_id>/ranking.xlsx")
+@login_required
+def ranking_xlsx(round_id: int):
+    round_, pool, header, table = _ranking_export(round_id)
     return xlsx_response(f"评审汇总表-{round_.year}-{pool.name}.xlsx", header, table,
                          title=_("评审汇总表"))
 
@@ -148,9 +151,7 @@ def ranking_xlsx(round_id: int):
 @bp.route("/review/rounds/<int:round_id>/ranking.pdf")
 @login_required
 def ranking_pdf(round_id: int):
-    round_ = organizer_round(round_id)
-    pool = _ranking_pool(round_)
-    header, table, _rows = _ranking_table(round_, pool)
+    round_, pool, header, table = _ranking_export(round_id)
     text_rows = [[v if isinstance(v, str) else (format_yuan(v) if isinstance(v, Decimal)
                                                 else str(v)) for v in row] for row in table]
     settings = rules.settings_for(round_)
@@ -184,9 +185,7 @@ def objections(round_id: int):
 @bp.route("/review/objections/<int:objection_id>/answer", methods=["POST"])
 @login_required
 def answer_objection(objection_id: int):
-    objection = db.session.get(Objection, objection_id)
-    visible_or_404(objection is not None)
-    organizer_round(objection.round_id)
+    objection = organizer_row(Objection, objection_id)
     form = AnswerForm()
     if form.validate_on_submit():
         answer = (decisions.uphold_objection if form.outcome.data == "uphold"

@@ -20,7 +20,7 @@ from marketplace.extensions import db
 from marketplace.review import assigning, decisions, policy, rules
 from marketplace.review import conflicts as review_conflicts
 from marketplace.review import publicity as review_publicity
-from marketplace.review.blueprint import bp, organizer_round
+from marketplace.review.blueprint import bp, organizer_round, organizer_row
 from marketplace.review.forms import (
     ActionForm,
     AssignForm,
@@ -98,6 +98,14 @@ def manage_round(round_id: int):
         rubric=rubric)
 
 
+def _flash_errors(form) -> None:
+    """A form posted from the round's page that does not validate: its errors on top of the
+    page it returns to."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "danger")
+
+
 @bp.route("/review/rounds/<int:round_id>/deadline", methods=["POST"])
 @login_required
 def review_deadline(round_id: int):
@@ -108,9 +116,7 @@ def review_deadline(round_id: int):
         perform(lambda: assigning.set_review_deadline(current_user, round_, ends_at),
                 _("评审截止时间已更新。"))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
+        _flash_errors(form)
     return redirect(url_for(".manage_round", round_id=round_id))
 
 
@@ -127,9 +133,7 @@ def update_settings(round_id: int):
             disagreement_points=form.disagreement_points.data)),
             _("评审设置已保存。"))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
+        _flash_errors(form)
     return redirect(url_for(".manage_round", round_id=round_id))
 
 
@@ -196,9 +200,7 @@ def auto_assign(round_id: int):
 @bp.route("/review/applications/<int:application_id>/assign", methods=["POST"])
 @login_required
 def add_assignment(application_id: int):
-    application = db.session.get(Application, application_id)
-    visible_or_404(application is not None)
-    organizer_round(application.round_id)
+    application = organizer_row(Application, application_id)
     form = AssignForm()
     form.reviewer_id.choices = [SelectChoice(u.id, u.name) for u in assigning.reviewers()]
     if form.validate_on_submit():
@@ -211,9 +213,7 @@ def add_assignment(application_id: int):
 @bp.route("/review/assignments/<int:assignment_id>/remove", methods=["POST"])
 @login_required
 def remove_assignment(assignment_id: int):
-    assignment = db.session.get(ReviewAssignment, assignment_id)
-    visible_or_404(assignment is not None)
-    organizer_round(assignment.round_id)
+    assignment = organizer_row(ReviewAssignment, assignment_id)
     if ActionForm().validate_on_submit():
         perform(lambda: assigning.remove_assignment(current_user, assignment),
                 _("已撤销这份评审任务。"))
@@ -235,9 +235,7 @@ def publish(round_id: int):
                                                            starts_at=starts_at),
                 _("公示已发布。"))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
+        _flash_errors(form)
     return redirect(url_for(".manage_round", round_id=round_id))
 
 

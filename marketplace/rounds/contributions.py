@@ -6,11 +6,10 @@ whether anything of theirs uses it, lowering a pool asks what it has committed, 
 deadline asks whom to tell. Rounds asks these registries and never imports upward; each
 higher domain registers here what it knows (docs/architecture.md, "Layers"):
 
-    # applications/services.py
-    @contributions.in_use_check("pool", order=20)
-    def _applications_in_pool(pool):
-        n = db.session.scalar(select(func.count()).where(Application.pool_id == pool.id))
-        return _l("有 %(n)d 份申报书归入这个资金池，不能删除。", n=n) if n else None
+    # applications/services.py: a pool stays while applications are filed under it
+    contributions.in_use_while_referenced(
+        "pool", Application.pool_id,
+        lambda n: _l("有 %(n)d 份申报书归入这个资金池，不能删除。", n=n), order=20)
 
 Registering the same key again replaces the entry (a module imported twice).
 """
@@ -21,6 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 from marketplace.rounds.models import Challenge, Pool, Round
 
@@ -123,6 +125,19 @@ def in_use_check(kind: str, order: int = 100):
         return check
 
     return register
+
+
+def in_use_while_referenced(kind: str, column, message: Callable[[int], object],
+                            order: int = 100) -> None:
+    """Register the commonest check: `obj` is in use while rows have `column` (a foreign key
+    of another table) equal to its id; `message(n)` says so for n such rows."""
+
+    def check(obj):
+        n = db.session.scalar(select(func.count()).select_from(column.class_)
+                              .where(column == obj.id))
+        return message(n) if n else None
+
+    _IN_USE[kind][f"{column.class_.__name__}.{column.key}"] = (order, check)
 
 
 def in_use(kind: str, obj: Pool | Challenge) -> object | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace.audit.services import record, snapshot
 from marketplace.core.money import format_yuan, to_fen
@@ -91,10 +91,9 @@ def pool_in_use(pool: Pool) -> str | None:
     return contributions.in_use("pool", pool)
 
 
-@contributions.in_use_check("pool", order=10)
-def _challenges_of_pool(pool: Pool):
-    n = db.session.scalar(select(func.count(Challenge.id)).where(Challenge.pool_id == pool.id))
-    return _l("有 %(n)d 个命题使用这个资金池，不能删除。", n=n) if n else None
+contributions.in_use_while_referenced(
+    "pool", Challenge.pool_id, lambda n: _l("有 %(n)d 个命题使用这个资金池，不能删除。", n=n),
+    order=10)
 
 
 def remove_pool(actor, pool: Pool) -> None:
