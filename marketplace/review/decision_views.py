@@ -190,7 +190,7 @@ def answer_objection(objection_id: int):
     if form.validate_on_submit():
         answer = (decisions.uphold_objection if form.outcome.data == "uphold"
                   else decisions.dismiss_objection)
-        perform(lambda: answer(objection, form.reply.data, current_user), _("异议已答复。"))
+        perform(lambda: answer(current_user, objection, form.reply.data), _("异议已答复。"))
     else:
         flash(_("请填写答复内容。"), "danger")
     return redirect(url_for(".objections", round_id=objection.round_id))

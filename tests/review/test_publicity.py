@@ -207,6 +207,21 @@ def test_upheld_objection_withdraws_approval_and_waitlisted_may_be_approved(app)
     assert waiting.status == ApplicationStatus.APPROVED
 
 
+@pytest.mark.parametrize("outcome, status", [("dismiss", ObjectionStatus.DISMISSED),
+                                             ("uphold", ObjectionStatus.UPHELD)])
+def test_the_organizer_answers_an_objection_on_its_page(app, login_as, outcome, status):
+    organizer, round_, _, approved, _, _ = _round_in_publicity()
+    objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
+        approved.id, "甲", "x", "内容足够长的一条异议文字。"))
+    db.session.commit()
+    answered = login_as(organizer).post(f"/review/objections/{objection.id}/answer",
+                                        data={"outcome": outcome, "reply": "经核实后答复。"},
+                                        follow_redirects=True)
+    assert "异议已答复。" in answered.get_data(True)
+    db.session.expire_all()
+    assert db.session.get(Objection, objection.id).status == status
+
+
 def test_finalise_waits_for_the_end_and_every_answer_then_awards_and_mails(app):
     organizer, round_, publicity, approved, waiting, rejected = _round_in_publicity()
     objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
