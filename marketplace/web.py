@@ -9,27 +9,28 @@ from flask import (
     Flask,
     abort,
     flash,
-    has_request_context,
     jsonify,
+    redirect,
     render_template,
     request,
     session,
+    url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from marketplace.accounts.locale import select_locale
+from marketplace.accounts.models import User
 from marketplace.accounts.roles import current_roles
 from marketplace.core import nav, unit_of_work
 from marketplace.core.money import format_yuan
 from marketplace.core.timeutil import to_local
 from marketplace.extensions import db, login_manager
 
-LOCALE_COOKIE = "lang"
 MAX_ID = 2**31 - 1  # the largest INTEGER key: a larger id or page number names nothing
 ERROR_CODES = (400, 403, 404, 405, 413, 429)
 
@@ -40,27 +41,7 @@ CSP = (
 )
 
 
-def select_locale() -> str:
-    """Explicit choice (cookie or account) first, then the browser, then Chinese."""
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # CLI and background work: mail sets its own locale
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = request.cookies.get(LOCALE_COOKIE)
-    if chosen in languages:
-        return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
-    if best == "en":
-        return "en"
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def load_user(session_token: str):
-    from marketplace.accounts.models import User
-
     user = db.session.scalar(select(User).where(User.session_token == session_token))
     if user is None or not user.is_active:
         return None
@@ -159,8 +140,6 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        from flask import flash, redirect, url_for
-
         if _wants_json():
             return jsonify({"error": "login required"}), 401
         flash(_("请先登录。"), "info")

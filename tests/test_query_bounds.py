@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from marketplace.extensions import db
-from marketplace.review import services as review_services
+from marketplace.review import decisions, publicity
 from tests.factories import (
     make_application,
     make_organizer,
@@ -44,8 +44,8 @@ def test_publicity_page(app, client, count_queries):
         round_ = make_review_round()
         for _ in range(approvals):
             application = make_application(round_, requested="1000.00")
-            review_services.approve_application(application, Decimal("1000.00"), organizer)
-        review_services.publish_publicity(round_, organizer)
+            decisions.approve_application(organizer, application, Decimal("1000.00"))
+        publicity.publish_publicity(organizer, round_)
         db.session.commit()
         return f"/publicity/{round_.id}"
 

@@ -60,7 +60,7 @@ ACCOUNT_MAILS_PER_ADDRESS_PER_DAY = 5
 
 def send_confirmation(user: User) -> None:
     token = make_token("confirm", {"id": user.id, "email": user.email})
-    queue_mail(user.email, "confirm_email", user.locale,
+    queue_mail(user.email, "accounts/confirm_email", user.locale,
                daily_cap=ACCOUNT_MAILS_PER_ADDRESS_PER_DAY,
                link=public_url(url_for("accounts.confirm", token=token)))
 
@@ -110,7 +110,7 @@ def request_password_reset(email: str) -> None:
         return
     # The hash in the token makes the link single-use: it dies once the password changes.
     token = make_token("reset", {"id": user.id, "h": user.password_hash[-16:]})
-    queue_mail(user.email, "reset_password", user.locale,
+    queue_mail(user.email, "accounts/reset_password", user.locale,
                daily_cap=ACCOUNT_MAILS_PER_ADDRESS_PER_DAY,
                link=public_url(url_for("accounts.reset_password", token=token)))
     record("user.request_password_reset", user, actor=user)

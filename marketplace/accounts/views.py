@@ -27,10 +27,10 @@ from marketplace.accounts.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
+from marketplace.accounts.locale import LOCALE_COOKIE
 from marketplace.core.actions import form_status, perform
 from marketplace.core.urls import safe_next
 from marketplace.extensions import limiter
-from marketplace.web import LOCALE_COOKIE
 
 bp = Blueprint("accounts", __name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from marketplace.applications import services
 from marketplace.applications.models import Application
-from marketplace.applications.services import (
+from marketplace.applications.proposal import (
     ApplicationData,
     BudgetLineData,
     PlanRowData,

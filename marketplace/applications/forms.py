@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional, ValidationError
 
-from marketplace.applications.services import (
+from marketplace.applications.proposal import (
     MAX_BUDGET_LINES,
     MAX_PLAN_ROWS,
     MAX_TEAM_MEMBERS,

@@ -141,10 +141,6 @@ class Application(db.Model):
     def requested(self) -> Decimal:
         return from_fen(self.requested_fen)
 
-    @property
-    def is_bid(self) -> bool:
-        return self.challenge_id is not None
-
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status.value}>"
 

@@ -1,8 +1,8 @@
 """Who may see and change an application (申报书), and when.
 
 Members of the applying organisation edit, submit and withdraw; reviewers see the ones
-assigned to them (decided by the review domain). Timing rules use server time (UTC) against
-the round's deadline, whatever the client sends.
+assigned to them (decided by the review domain, through `viewer`). Timing rules use server
+time (UTC) against the round's deadline, whatever the client sends.
 
 A draft belongs to its group until it is submitted. Organizers and admins (staff) see every
 application that was submitted at least once — including one returned for changes or
@@ -15,7 +15,7 @@ applying group: nobody handles their own organisation's proposal.
 """
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -42,17 +42,20 @@ def is_member(user, application: Application) -> bool:
     return membership_of(user, application.organisation) is not None
 
 
-def reviewer_may_see(user, application: Application) -> bool:
-    """Asks the review domain whether `user` is an assigned reviewer (no conflict of interest).
+# Who else may open an application, as a higher domain decides (review: a reviewer assigned
+# to it): checks (user, application) -> bool that the domain registers with `viewer`.
+_VIEWERS: dict[str, Callable[[object, Application], bool]] = {}
 
-    Imported lazily: until the review domain exists, nobody sees an application as a reviewer.
-    """
-    try:
-        module = importlib.import_module("marketplace.review.policy")
-    except ModuleNotFoundError:
-        return False
-    check = getattr(module, "reviewer_may_see", None)
-    return bool(check(user, application)) if callable(check) else False
+
+def viewer(check: Callable[[object, Application], bool]):
+    """Decorator: `check(user, application)` lets a user who is neither member nor staff
+    open the application (its page and attachments)."""
+    _VIEWERS[f"{check.__module__}.{check.__qualname__}"] = check
+    return check
+
+
+def is_viewer(user, application: Application) -> bool:
+    return any(check(user, application) for check in _VIEWERS.values())
 
 
 def before_deadline(round_: Round, now: datetime | None = None) -> bool:
@@ -88,7 +91,7 @@ def can_view(user, application: Application) -> Decision:
         return ALLOW
     if is_staff(user) and was_submitted(application):
         return ALLOW
-    if reviewer_may_see(user, application):
+    if is_viewer(user, application):
         return ALLOW
     return deny(NOT_FOUND)
 

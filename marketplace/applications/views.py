@@ -2,12 +2,12 @@
 attachments, and the organizer's list of a round's applications with its exports."""
 from __future__ import annotations
 
-import contextlib
 import os
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import roles
-from marketplace.applications import policy, services
+from marketplace.applications import attachments, lists, policy, proposal, services
 from marketplace.applications.forms import ActionForm, ApplicationForm, ReturnForm, UploadForm
 from marketplace.applications.models import (
     APPLICATION_STATUS_LABELS,
@@ -35,10 +35,12 @@ from marketplace.core import nav, unit_of_work
 from marketplace.core.actions import attempt, form_status, perform, show_refusal
 from marketplace.core.exports import csv_response, xlsx_response
 from marketplace.core.policy import visible_or_404
-from marketplace.core.timeutil import to_local, utcnow
+from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
-from marketplace.rounds.models import Challenge, Round, RoundStatus
+from marketplace.rounds import contributions
+from marketplace.rounds.models import BudgetCategory, Challenge, Round, RoundStatus
+from marketplace.rounds.policy import challenge_admits
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -101,9 +103,9 @@ def new():
     elif not policy.before_deadline(round_):
         problem = _("本轮创投集市不在申报期内，不能新建申报。")
     elif challenge is not None:
-        admitted = [o for o in verified if services.challenge_admits(challenge, o)]
+        admitted = [o for o in verified if challenge_admits(challenge, o)]
         if not admitted:
-            problem = services.challenge_admits(challenge, verified[0]).reason
+            problem = challenge_admits(challenge, verified[0]).reason
         verified = admitted
     if problem:
         return render_template("applications/blocked.html", round=round_, challenge=challenge,
@@ -197,7 +199,7 @@ def _render_form(form, application, problems=(), status=200):
         "applications/form.html", form=form, application=application, round=application.round,
         challenge=application.challenge, problems=list(problems), choose_organisation=False,
         organisation=application.organisation, upload_form=UploadForm(),
-        action_form=ActionForm(), summary=services.budget_summary(application.budget_lines),
+        action_form=ActionForm(), summary=proposal.budget_summary(application.budget_lines),
         can_edit=policy.can_edit(current_user, application)), status
 
 
@@ -242,28 +244,12 @@ def detail(app_id: int):
     return_action = next((t for t in actions if t.target is ApplicationStatus.RETURNED), None)
     return render_template(
         "applications/detail.html", application=application,
-        summary=services.budget_summary(application.budget_lines),
-        organisation_data=_organisation_data(application),
+        summary=proposal.budget_summary(application.budget_lines),
+        organisation_data=services.organisation_as_submitted(application),
         can_edit=policy.can_edit(current_user, application),
         buttons=[t for t in actions if t is not return_action], return_action=return_action,
         is_member=policy.is_member(current_user, application), staff=staff,
         action_form=ActionForm(), return_form=ReturnForm())
-
-
-def _organisation_data(application: Application) -> dict:
-    """What the organisation was at submission (the snapshot); its live profile before."""
-    snap = (application.snapshot or {}).get("organisation")
-    if snap:
-        from marketplace.organisations.models import OrganisationType
-
-        data = dict(snap)
-        with contextlib.suppress(ValueError, KeyError):
-            data["org_type_label"] = OrganisationType(snap["org_type"]).label
-        return data
-    org = application.organisation
-    return {"name": org.name, "uscc": org.uscc, "org_type_label": org.org_type.label,
-            "region": org.region, "contact_name": org.contact_name,
-            "contact_phone": org.contact_phone, "address": org.address}
 
 
 @bp.route("/<int:app_id>/submit", methods=["POST"])
@@ -312,8 +298,9 @@ def upload(app_id: int):
         if not file or not getattr(file, "filename", ""):
             flash(_("请选择要上传的文件。"), "danger")
         else:
-            data = file.stream.read(services.MAX_ATTACHMENT_BYTES + 1)
-            perform(lambda: services.add_attachment(current_user, application, file.filename, data),
+            data = file.stream.read(attachments.MAX_ATTACHMENT_BYTES + 1)
+            perform(lambda: attachments.add_attachment(current_user, application,
+                                                       file.filename, data),
                     _("附件已上传。"))
     return redirect(url_for(".edit", app_id=app_id) + "#attachments")
 
@@ -330,7 +317,7 @@ def download(app_id: int, attachment_id: int):
     # Checked through the parent application on every download.
     application = _load(app_id)
     attachment = _attachment_of(application, attachment_id)
-    path = services.attachment_path(attachment)
+    path = attachments.attachment_path(attachment)
     if not os.path.isfile(path):
         abort(404)
     response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
@@ -348,17 +335,17 @@ def delete_attachment(app_id: int, attachment_id: int):
     attachment = _attachment_of(application, attachment_id)
     if ActionForm().validate_on_submit():
         # The file goes with the commit (core.files).
-        perform(lambda: services.delete_attachment(current_user, attachment), _("附件已删除。"))
+        perform(lambda: attachments.delete_attachment(current_user, attachment), _("附件已删除。"))
     return redirect(url_for(".edit", app_id=app_id) + "#attachments")
 
 
 # --------------------------------------------------------------------------- organizer list
 
 
-def _filters() -> services.ListFilters:
+def _filters() -> lists.ListFilters:
     args = request.args
     challenge = args.get("challenge_id", "")
-    return services.ListFilters(
+    return lists.ListFilters(
         status=args.get("status", ""), category=args.get("category", ""),
         region=args.get("region", ""),
         challenge_id=int(challenge) if challenge.isdigit() else None,
@@ -366,7 +353,7 @@ def _filters() -> services.ListFilters:
         q=args.get("q", "")[:100], sort=args.get("sort", "-submitted"))
 
 
-def _filter_args(filters: services.ListFilters) -> dict:
+def _filter_args(filters: lists.ListFilters) -> dict:
     args = {"status": filters.status, "category": filters.category, "region": filters.region,
             "challenge_id": filters.challenge_id, "pool_id": filters.pool_id,
             "first_time": "1" if filters.first_time else "", "q": filters.q,
@@ -396,12 +383,12 @@ def index():
                                     .order_by(Round.year.desc(), Round.id.desc())).all()
         return render_template("applications/rounds.html", rounds=rounds)
     filters = _filters()
-    stmt = services.round_applications(current_user, round_, filters).options(
+    stmt = lists.round_applications(current_user, round_, filters).options(
         selectinload(Application.organisation), selectinload(Application.challenge),
         selectinload(Application.pool))
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
                        error_out=False)
-    first_time = services.first_time_ids(round_, {a.organisation_id for a in page.items})
+    first_time = lists.first_time_ids(round_, {a.organisation_id for a in page.items})
     return render_template(
         "applications/round_list.html", round=round_, page=page, filters=filters,
         filter_args=_filter_args(filters), first_time=first_time,
@@ -411,25 +398,7 @@ def index():
 
 
 def _regions() -> list[str]:
-    from flask import current_app
-
     return current_app.config["REGIONS"]
-
-
-EXPORT_HEADER = [_l("编号"), _l("项目名称"), _l("申报组织"), _l("统一社会信用代码"),
-                 _l("组织类型"), _l("组织所在县区"), _l("项目类别"), _l("实施县区"), _l("命题"),
-                 _l("资金池"), _l("状态"), _l("申请金额（元）"), _l("提交时间"), _l("首次获资助")]
-
-
-def export_rows(round_: Round, applications: list[Application]):
-    first_time = services.first_time_ids(round_, {a.organisation_id for a in applications})
-    for a in applications:
-        org = _organisation_data(a)
-        yield [a.id, a.title, org.get("name"), org.get("uscc"), str(org.get("org_type_label", "")),
-               org.get("region"), a.category, a.region, a.challenge.title if a.challenge else "",
-               a.pool.name if a.pool else "", a.status.label, a.requested,
-               to_local(a.submitted_at).strftime("%Y-%m-%d %H:%M") if a.submitted_at else "",
-               _("是") if a.organisation_id in first_time else _("否")]
 
 
 @bp.route("/export.<fmt>")
@@ -440,12 +409,12 @@ def export(fmt: str):
     round_ = _staff_round()
     if round_ is None:
         abort(404)
-    stmt = services.round_applications(current_user, round_, _filters()).options(
+    stmt = lists.round_applications(current_user, round_, _filters()).options(
         selectinload(Application.organisation), selectinload(Application.challenge),
         selectinload(Application.pool))
     applications = db.session.scalars(stmt).all()
-    header = [str(h) for h in EXPORT_HEADER]
-    rows = list(export_rows(round_, applications))
+    header = [str(h) for h in lists.EXPORT_HEADER]
+    rows = list(lists.export_rows(round_, applications))
     filename = f"applications-{round_.year}-{round_.id}.{fmt}"
     if fmt == "csv":
         return csv_response(filename, header, rows)
@@ -455,8 +424,6 @@ def export(fmt: str):
 @bp.app_template_filter("budget_category_label")
 def budget_category_label(key: str) -> str:
     """'personnel' -> 人员费 (the round's budget rules are keyed by category value)."""
-    from marketplace.rounds.models import BudgetCategory
-
     try:
         return BudgetCategory(key).label
     except ValueError:
@@ -466,3 +433,26 @@ def budget_category_label(key: str) -> str:
 nav.register("mine", _l("我的申报"), "applications.mine", visible=roles.is_signed_in, order=30)
 nav.register("staff", _l("申报管理"), "applications.index",
              visible=policy.can_manage_round_list, order=30)
+
+
+# The round page (rounds domain, below this one) shows staff the round's applications.
+
+def _round_applications_panel(user, round_: Round) -> dict | None:
+    """The round's submitted applications counted by status, each count linking to the
+    filtered list. Drafts belong to their groups: status_counts leaves them out."""
+    if not policy.can_manage_round_list(user):
+        return None
+    counts = lists.status_counts(user, round_)
+    return {"counts": [(status, n, url_for("applications.index", round_id=round_.id,
+                                           status=status.value))
+                       for status, n in counts.items()],
+            "submitted": sum(counts.values())}
+
+
+contributions.register_round_panel(contributions.RoundPanel(
+    "applications", "applications/_round_panel.html", _round_applications_panel, order=10))
+contributions.register_round_link(contributions.RoundLink(
+    "applications", _l("查看申报列表"),
+    lambda round_: url_for("applications.index", round_id=round_.id),
+    lambda user, round_: policy.can_manage_round_list(user),
+    testid="round-applications-link", order=10))

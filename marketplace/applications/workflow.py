@@ -43,10 +43,10 @@ def _mail_members(template: str, **fields: str):
 
 
 _submit = dict(action="application.submit", who=policy.can_submit, label=_l("提交申报"),
-               mail=_mail_members("application_submitted"), endpoint="applications.submit",
+               mail=_mail_members("applications/submitted"), endpoint="applications.submit",
                confirm=_l("提交后申报书不能再修改（除非被退回），确定提交吗？"))
 _withdraw = dict(action="application.withdraw", who=policy.can_withdraw, label=_l("撤回"),
-                 mail=_mail_members("application_withdrawn"), endpoint="applications.withdraw",
+                 mail=_mail_members("applications/withdrawn"), endpoint="applications.withdraw",
                  confirm=_l("撤回后这份申报书不再参加本轮评审，确定撤回吗？"))
 
 APPLICATION.add(
@@ -54,7 +54,7 @@ APPLICATION.add(
     Transition(S.DRAFT, S.WITHDRAWN, **_withdraw),
     Transition(S.SUBMITTED, S.RETURNED, "application.return", policy.can_return,
                label=_l("退回修改"), endpoint="applications.return_for_changes",
-               mail=_mail_members("application_returned", comment="return_comment")),
+               mail=_mail_members("applications/returned", comment="return_comment")),
     Transition(S.SUBMITTED, S.WITHDRAWN, **_withdraw),
     Transition(S.RETURNED, S.SUBMITTED, **_submit),
     Transition(S.RETURNED, S.WITHDRAWN, **_withdraw),

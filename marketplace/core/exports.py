@@ -42,6 +42,14 @@ def _disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
+def download_response(data: bytes, mimetype: str, filename: str) -> Response:
+    """A generated file to download (any name, Chinese too), never cached."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = _disposition(filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly."""
     out = io.StringIO()
@@ -53,10 +61,7 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    response = Response(csv_bytes(header, rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = _disposition(filename)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download_response(csv_bytes(header, rows), "text/csv", filename)
 
 
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -75,7 +80,4 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]],
 
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
                   title: str = "Sheet1") -> Response:
-    response = Response(xlsx_bytes(header, rows, title), mimetype=XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = _disposition(filename)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download_response(xlsx_bytes(header, rows, title), XLSX_MIMETYPE, filename)

@@ -65,5 +65,3 @@ def _ended(session: Session, transaction) -> None:
     session.info.pop(_DELETED, None)
     _remove(session.info.pop(_WRITTEN, []))
 
-
-__all__ = ["remove_after_commit", "remove_on_rollback"]

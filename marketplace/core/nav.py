@@ -1,8 +1,6 @@
 """The navigation bar is a registry: each domain adds its own links, base.html only draws them.
 
-A domain registers its links once, at import, in its views module:
-
-    from marketplace.core import nav
+A domain registers its links once, at import, in its views module (`core.nav`):
 
     nav.register("staff", _l("评审与立项"), "review.rounds", visible=roles.is_organizer,
                  order=20)

@@ -1,7 +1,9 @@
-"""Redirect targets: only paths on this site."""
+"""Redirect targets (only paths on this site) and absolute links for e-mails."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, url_for
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -27,8 +29,15 @@ def public_url(path: str) -> str:
     Accepts a path or a URL from `url_for` (which is absolute outside a request); only its
     path and query are kept.
     """
-    from flask import current_app
-
     parts = urlsplit(path)
     local = parts.path + (f"?{parts.query}" if parts.query else "")
     return current_app.config["PUBLIC_BASE_URL"] + local
+
+
+def mail_link(endpoint: str, **values) -> str:
+    """An absolute link to a page for an e-mail, also from a CLI command or a test (no
+    request)."""
+    if has_request_context():
+        return public_url(url_for(endpoint, **values))
+    with current_app.test_request_context():
+        return public_url(url_for(endpoint, **values))

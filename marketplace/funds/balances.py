@@ -108,12 +108,12 @@ class RoundSummary:
         return self.budget - self.pooled
 
 
-def round_summary(round: Round, pool_balances: dict[int, Balance] | None = None) -> RoundSummary:
+def round_summary(round_: Round, pool_balances: dict[int, Balance] | None = None) -> RoundSummary:
     """Budget, pooled, committed and remaining for a round, from its pools' balances (pass
     `balances(Pool, round_id=round.id)` to reuse them)."""
     if pool_balances is None:
-        pool_balances = balances(Pool, round_id=round.id)
+        pool_balances = balances(Pool, round_id=round_.id)
     pooled = sum((b.amount for b in pool_balances.values()), ZERO)
     committed = sum((b.committed for b in pool_balances.values()), ZERO)
-    return RoundSummary(budget=round.total_budget, pooled=pooled, committed=committed,
+    return RoundSummary(budget=round_.total_budget, pooled=pooled, committed=committed,
                         remaining=pooled - committed)

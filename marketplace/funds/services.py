@@ -10,7 +10,7 @@ they hold under concurrent requests:
   on `core.locks.lock_rows`; docs/architecture.md).
 - the services flush and never commit; the caller commits once.
 
-Release / payment / return (the finance engineer's part) follow the same pattern: lock with
+Release / payment / return (the payments issue) follow the same pattern: lock with
 `lock_for_money(round_id, pool_id, award_id=...)`, read `balance(Award, award_id)`, refuse
 with NotAllowed, then `add_entry(LedgerKind.RELEASE, ..., tranche_id=...)` with an
 idempotency key.
@@ -43,6 +43,7 @@ from marketplace.funds.models import (
 )
 from marketplace.funds.workflow import AWARD
 from marketplace.organisations.policy import eligibility_region
+from marketplace.rounds import contributions
 from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, TrancheGate
 
 # --- locks --------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def plan_tranches(template: list[dict] | None, amount_fen: int) -> list[Tranche]
     return tranches
 
 
-def record_imported_payment(award: Award, paid_at: datetime, actor=None) -> None:
+def record_imported_payment(actor, award: Award, paid_at: datetime) -> None:
     """An award imported from before the platform (a finished project of a closed round) was
     paid in full: it gets one paid tranche of its whole amount and its COMMIT, RELEASE and
     PAYMENT entries, marked imported, so that balances are sums of entries for every year.
@@ -169,7 +170,7 @@ def check_pool_funds(pool: Pool, application: Application) -> None:
                             region=region or "—", pool=pool.name), field="pool_id")
 
 
-def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -> Award:
+def commit_award(actor, application: Application, pool: Pool, amount: Decimal) -> Award:
     """Create the Award (status approved) and its COMMIT entry, if the money fits.
 
     Refused (NotAllowed) when the pool may not fund the application (`check_pool_funds`),
@@ -226,7 +227,7 @@ def commit_award(application: Application, pool: Pool, amount: Decimal, actor) -
     return award
 
 
-def decommit_award(award: Award, reason: str, actor) -> LedgerEntry | None:
+def decommit_award(actor, award: Award, reason: str) -> LedgerEntry | None:
     """Withdraw an approval before 立项: the award is withdrawn and a DECOMMIT entry returns
     what it still holds to its pool. Payments, if any, are the finance side's to return."""
     reason = (reason or "").strip()
@@ -245,3 +246,23 @@ def decommit_award(award: Award, reason: str, actor) -> LedgerEntry | None:
                           award_id=award.id, amount_fen=to_fen(held), actor=actor,
                           note=f"撤销立项：{reason}")
     return entry
+
+
+# --- what the rounds domain asks (rounds/contributions.py) ----------------------------------
+
+contributions.in_use_while_referenced(
+    "pool", LedgerEntry.pool_id,
+    lambda n: _l("资金台账中有 %(n)d 条记录涉及这个资金池，不能删除。", n=n), order=30)
+contributions.in_use_while_referenced(
+    "pool", Award.pool_id,
+    lambda n: _l("有 %(n)d 项资助决定来自这个资金池，不能删除。", n=n), order=40)
+
+
+@contributions.pool_amount_check
+def _committed_from_pool(pool: Pool, amount: Decimal):
+    """A pool keeps at least what it has committed."""
+    committed = balance(Pool, pool.id).committed
+    if amount < committed:
+        return _l("该资金池已承诺 %(committed)s，金额不能低于这个数。",
+                  committed=format_yuan(committed))
+    return None

@@ -19,7 +19,7 @@ def import_command(file: str, dry_run: bool) -> None:
     """Import FILE (the format of DESIGN.md). Any bad row: nothing is written, exit 1."""
     with open(file, "rb") as handle:
         data = handle.read()
-    report = import_history(data, actor=None, dry_run=dry_run)
+    report = import_history(None, data, dry_run=dry_run)
     if not report.ok:
         db.session.rollback()
         click.echo(f"{len(report.problems)} problem(s); nothing imported:", err=True)

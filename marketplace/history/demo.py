@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from marketplace.extensions import db
 from marketplace.history.services import import_history
 from marketplace.rounds.models import Round
 
@@ -27,13 +28,11 @@ def _without_live_years(data: bytes) -> bytes:
 
 
 def select_live_years() -> list[int]:
-    from marketplace.extensions import db
-
     return list(db.session.scalars(select(Round.year).where(Round.imported.is_(False))))
 
 
 def seed(context: dict) -> dict:
-    report = import_history(_without_live_years(DATA.read_bytes()), actor=None)
+    report = import_history(None, _without_live_years(DATA.read_bytes()))
     if not report.ok:
         raise RuntimeError("bundled history does not import: " + "; ".join(
             f"line {p.line} {p.column}: {p.reason}" for p in report.problems))

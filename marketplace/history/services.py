@@ -75,7 +75,7 @@ class ImportReport:
                 "problems": [p.as_dict() for p in self.problems]}
 
 
-def import_history(data: bytes, actor=None, *, dry_run: bool = False) -> ImportReport:
+def import_history(actor, data: bytes, *, dry_run: bool = False) -> ImportReport:
     """Check the whole file, then (unless dry_run or a problem) create what is new.
 
     `actor` is the organizer uploading (checked by policy); None for the command line.
@@ -243,7 +243,7 @@ class _Plan:
                     status=AwardStatus.AWARDED, approved_at=_on(row.year),
                     approved_by_id=actor_id, awarded_at=_on(row.year), imported=True)
                 db.session.add(award)
-                record_imported_payment(award, _on(row.year), actor)
+                record_imported_payment(actor, award, _on(row.year))
                 budget_added[row.year] += amount_fen
         for year, fen in budget_added.items():
             self.rounds[year].total_budget_fen += fen

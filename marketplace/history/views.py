@@ -51,7 +51,7 @@ def upload():
         else:
             # All or nothing: a file with any bad row is imported not at all, and a dry run
             # writes nothing (the service checks without writing).
-            report = import_history(data, current_user, dry_run=form.dry_run.data)
+            report = import_history(current_user, data, dry_run=form.dry_run.data)
             if report.ok:
                 status = 200
                 if not report.dry_run:

@@ -26,9 +26,19 @@ def mails_sent_recently(to: str, template: str, within: timedelta = timedelta(da
         OutboxMessage.created_at >= utcnow() - within)) or 0)
 
 
+def mail_template(template: str) -> str:
+    """"<domain>/<name>" -> the path of its template under templates/."""
+    domain, slash, name = template.partition("/")
+    if not (domain and slash and name) or "/" in name:
+        raise ValueError(f"a mail is named <domain>/<name>, not {template!r}")
+    return f"{domain}/mail/{name}.txt"
+
+
 def queue_mail(to: str, template: str, locale: str | None = None, *,
                daily_cap: int | None = None, **context) -> OutboxMessage | None:
-    """Render templates/notify/<template>.txt in the recipient's language and queue it.
+    """Render a domain's mail in the recipient's language and queue it: `template` is
+    "<domain>/<name>", found at templates/<domain>/mail/<name>.txt (e.g.
+    "review/objection_received"), and is what the outbox records.
 
     The first line of the rendered template is the subject, the rest the body.
     The caller's transaction commits the message together with the change.
@@ -41,7 +51,7 @@ def queue_mail(to: str, template: str, locale: str | None = None, *,
         return None
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
-        rendered = render_template(f"notify/{template}.txt", **context).strip()
+        rendered = render_template(mail_template(template), **context).strip()
     subject, _, body = rendered.partition("\n")
     message = OutboxMessage(
         to_address=to,

@@ -1,0 +1,2 @@
+"""Volunteer groups: USCC check, members and invitations, verification."""
+from marketplace.organisations import models, views, workflow  # noqa: F401 - its parts (create_app)

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from marketplace.accounts.emails import normalise_email
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
-from marketplace.organisations.services import MOBILE, uscc_message
+from marketplace.organisations.services import MOBILE, OrganisationData, uscc_message
 from marketplace.organisations.uscc import normalise_uscc
 
 
@@ -42,9 +42,7 @@ class OrganisationForm(FlaskForm):
         if not MOBILE.match((field.data or "").replace(" ", "").replace("-", "")):
             raise ValidationError(_l("请填写 11 位中国大陆手机号码。"))
 
-    def to_data(self):
-        from marketplace.organisations.services import OrganisationData
-
+    def to_data(self) -> OrganisationData:
         return OrganisationData(
             name=self.name.data, org_type=OrganisationType(self.org_type.data),
             uscc=self.uscc.data, region=self.region.data, contact_name=self.contact_name.data,

@@ -199,7 +199,7 @@ def invite_member(actor: User, organisation: Organisation, email: str,
            after={"organisation_id": organisation.id, "email": email})
     invitee = db.session.scalar(select(User).where(User.email == email))
     token = make_token("invite", {"id": invitation.id, "email": email})
-    queue_mail(email, "organisation_invitation", invitee.locale if invitee else None,
+    queue_mail(email, "organisations/invitation", invitee.locale if invitee else None,
                organisation=organisation, inviter=actor,
                link=public_url(url_for("organisations.accept_invitation", token=token)))
     return invitation

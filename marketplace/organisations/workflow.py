@@ -48,10 +48,10 @@ def _owns(actor, organisation: Organisation, **context):
 
 _verify = dict(action="organisation.verify", who=_verifies, label=_l("通过认证"),
                endpoint="organisations.verify",
-               mail=_mail_owners("organisation_verified", "organisations.detail"))
+               mail=_mail_owners("organisations/verified", "organisations.detail"))
 _reject = dict(action="organisation.reject", who=_verifies, label=_l("不通过"),
                endpoint="organisations.reject",
-               mail=_mail_owners("organisation_rejected", "organisations.edit",
+               mail=_mail_owners("organisations/rejected", "organisations.edit",
                                  reason="review_note"))
 _identity_changed = dict(action="organisation.identity_changed", who=_owns)
 

@@ -67,7 +67,7 @@ class ReviewerConflict(db.Model):
 
     Stored as typed, not resolved to an organisation, so that declaring tells the reviewer
     nothing about which organisations exist, and so that it also covers an organisation
-    that registers later under that name or code. `services.excluded_pairs` matches it.
+    that registers later under that name or code. `conflicts.excluded_pairs` matches it.
     """
 
     __tablename__ = "reviewer_conflict"

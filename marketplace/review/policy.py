@@ -5,9 +5,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.roles import is_organizer, is_reviewer, is_signed_in
+from marketplace.applications import policy as applications_policy
 from marketplace.core.policy import ALLOW, Decision, deny
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership
+from marketplace.review.models import AssignmentStatus, ReviewAssignment, RoundReviewSettings
 
 
 def member_organisation_ids(user) -> set[int]:
@@ -19,8 +21,6 @@ def member_organisation_ids(user) -> set[int]:
 
 def active_assignment(user, application):
     """The user's active (not recused, not removed) assignment on the application, or None."""
-    from marketplace.review.models import AssignmentStatus, ReviewAssignment
-
     if not is_reviewer(user) or application is None:
         return None
     return db.session.scalar(select(ReviewAssignment).where(
@@ -29,9 +29,10 @@ def active_assignment(user, application):
         ReviewAssignment.status == AssignmentStatus.ACTIVE))
 
 
+@applications_policy.viewer
 def reviewer_may_see(user, application) -> bool:
     """An assigned, non-recused reviewer may see the proposal and its attachments on the
-    applications domain's pages (its policy calls this; everyone else answers 404 there).
+    applications domain's pages (its policy asks this; everyone else answers 404 there).
 
     In a blind round the answer is no: those pages show who applied, so the reviewer reads
     the proposal only in the review workspace (review.proposal), which hides the identity.
@@ -42,8 +43,6 @@ def reviewer_may_see(user, application) -> bool:
 
 
 def is_blind(round_id: int) -> bool:
-    from marketplace.review.models import RoundReviewSettings
-
     settings = db.session.get(RoundReviewSettings, round_id)
     return bool(settings and settings.blind)
 

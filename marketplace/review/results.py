@@ -15,8 +15,9 @@ from marketplace.extensions import db
 from marketplace.funds.balances import balance
 from marketplace.funds.models import LIVE_AWARD_STATUSES, Award
 from marketplace.review import scoring
+from marketplace.review.decisions import REVIEWED_STATUSES
 from marketplace.review.models import AssignmentStatus, Review, ReviewAssignment, ReviewStatus
-from marketplace.review.services import REVIEWED_STATUSES, settings_for
+from marketplace.review.rules import settings_for
 from marketplace.rounds.models import Pool, Round
 
 IN_CONTENTION = (ApplicationStatus.IN_REVIEW, ApplicationStatus.WAITLISTED)

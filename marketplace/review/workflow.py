@@ -9,7 +9,6 @@ award's 立项. review.services makes every one of these moves.
 """
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -17,7 +16,7 @@ from marketplace.accounts.models import Role, User, UserRole
 from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.applications.workflow import APPLICATION
 from marketplace.core.policy import ALLOW, deny
-from marketplace.core.urls import public_url
+from marketplace.core.urls import mail_link
 from marketplace.core.workflow import Transition, Workflow
 from marketplace.extensions import db
 from marketplace.funds.models import Award, AwardStatus
@@ -35,11 +34,6 @@ from marketplace.review.models import (
 )
 from marketplace.rounds.models import Round, RoundStatus
 from marketplace.rounds.workflow import ROUND
-
-
-def _link(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail (SERVER_NAME lets url_for build it outside a request)."""
-    return public_url(url_for(endpoint, **values))
 
 
 def organizers(outside: set[int] = frozenset()) -> list[User]:
@@ -79,7 +73,7 @@ def _mail_decisions(actor, round_: Round, **context) -> None:
     for application in applications:
         award = db.session.scalar(select(Award).where(Award.application_id == application.id))
         for user in _recipients(application):
-            queue_mail(user.email, "review_decision", user.locale, user=user,
+            queue_mail(user.email, "review/decision", user.locale, user=user,
                        application=application, round=round_,
                        awarded=application.status == ApplicationStatus.AWARDED,
                        amount=award.amount if award and application.status ==
@@ -162,9 +156,9 @@ def _own_assignment(actor, assignment: ReviewAssignment, **context):
 def _mail_recused(actor, assignment: ReviewAssignment, **context) -> None:
     """Staff outside the applying group hear of the recusal, to reassign."""
     application = assignment.application
-    link = _link("review.manage_round", round_id=application.round_id)
+    link = mail_link("review.manage_round", round_id=application.round_id)
     for organizer in organizers(outside={application.organisation_id}):
-        queue_mail(organizer.email, "review_recused", organizer.locale, reviewer=actor,
+        queue_mail(organizer.email, "review/recused", organizer.locale, reviewer=actor,
                    application=application, note=assignment.recusal_note or "", link=link)
 
 
@@ -191,9 +185,9 @@ def _reopens(actor, review: Review, **context):
 def _mail_reopened(actor, review: Review, **context) -> None:
     """The reviewer hears why their submitted score was opened again."""
     reviewer = db.session.get(User, review.reviewer_id)
-    queue_mail(reviewer.email, "review_reopened", reviewer.locale, reviewer=reviewer,
+    queue_mail(reviewer.email, "review/reopened", reviewer.locale, reviewer=reviewer,
                reason=review.reopen_reason,
-               link=_link("review.proposal", application_id=review.application_id))
+               link=mail_link("review.proposal", application_id=review.application_id))
 
 
 REVIEW = Workflow("review", ReviewStatus, initial={ReviewStatus.DRAFT})

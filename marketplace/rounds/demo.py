@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.rounds import services
+from marketplace.rounds import challenges, invitations, pools, services
+from marketplace.rounds.challenges import ChallengeData
 from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, RoundStatus
-from marketplace.rounds.services import ChallengeData, RoundData
+from marketplace.rounds.services import RoundData
 
 ORDER = 10
 
@@ -44,9 +45,9 @@ def seed(context: dict) -> dict:
     created = 0
 
     title = f"{year}年志愿服务集市创投项目"
-    round = _find_round(year, title)
-    if round is None:
-        round = services.create_round(staff, RoundData(
+    round_ = _find_round(year, title)
+    if round_ is None:
+        round_ = services.create_round(staff, RoundData(
             year=year, title=title,
             introduction=("<p>团市委面向全市志愿服务组织征集志愿服务项目，设公开申报和主办方命题"
                           "（揭榜）两种方式，并设海岛定向扶持资金池。</p>"
@@ -58,35 +59,36 @@ def seed(context: dict) -> dict:
             max_amount_per_project=Decimal("50000.00"), max_applications_per_org=2,
             budget_rules={"personnel": 30, "publicity": 20}))
         created += 1
-    pools = {p.name: p for p in round.pools}
-    if TARGETED_POOL not in pools and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
-        pools[TARGETED_POOL] = services.create_pool(
-            staff, round, TARGETED_POOL, PoolKind.TARGETED, Decimal("110000.00"),
+    made_pools = {p.name: p for p in round_.pools}
+    if TARGETED_POOL not in made_pools and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
+        made_pools[TARGETED_POOL] = pools.create_pool(
+            staff, round_, TARGETED_POOL, PoolKind.TARGETED, Decimal("110000.00"),
             ["岱山县", "嵊泗县"])
-    challenges = {c.title: c for c in round.challenges}
+    made_challenges = {c.title: c for c in round_.challenges}
     for c_title, cap, slots, regions, background in CHALLENGES:
-        if c_title not in challenges and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
-            challenges[c_title] = services.create_challenge(staff, round, ChallengeData(
+        if c_title not in made_challenges and round_.status in (RoundStatus.DRAFT,
+                                                                RoundStatus.OPEN):
+            made_challenges[c_title] = challenges.create_challenge(staff, round_, ChallengeData(
                 title=c_title, cap_per_team=Decimal(cap), slots=slots, background=background,
                 expected_outcomes="形成可复制的志愿服务模式，服务对象满意度 90% 以上。",
                 indicators="开展活动不少于 12 次；参与志愿者不少于 30 人次。",
                 eligible_regions=regions))
-    general = db.session.scalar(select(Pool).where(Pool.round_id == round.id,
+    general = db.session.scalar(select(Pool).where(Pool.round_id == round_.id,
                                                    Pool.kind == PoolKind.GENERAL))
-    if general is None and round.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
+    if general is None and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
         db.session.flush()
-        free = round.total_budget - sum((p.amount for p in round.pools), Decimal("0.00"))
-        general = services.create_pool(staff, round, "综合资金池", PoolKind.GENERAL, free)
-    if round.status == RoundStatus.DRAFT:
-        services.publish_round(staff, round, now=now)
+        free = round_.total_budget - sum((p.amount for p in round_.pools), Decimal("0.00"))
+        general = pools.create_pool(staff, round_, "综合资金池", PoolKind.GENERAL, free)
+    if round_.status == RoundStatus.DRAFT:
+        services.publish_round(staff, round_, now=now)
 
     # 派单: invite the demo volunteer team to the zebra-crossing challenge.
-    zebra = challenges.get("斑马线守护")
+    zebra = made_challenges.get("斑马线守护")
     team = organisations.get("普陀区海韵志愿服务队")
     if zebra is not None and team is not None and team.is_verified \
-            and round.accepts_applications_at(now):
-        services.invite_organisations(staff, zebra, [team], "欢迎贵队揭榜，期待你们的方案。",
-                                      now=now)
+            and round_.accepts_applications_at(now):
+        invitations.invite_organisations(staff, zebra, [team], "欢迎贵队揭榜，期待你们的方案。",
+                                         now=now)
 
     draft_title = f"{year + 1}年志愿服务集市创投项目"
     draft = _find_round(year + 1, draft_title)
@@ -98,9 +100,8 @@ def seed(context: dict) -> dict:
 
     db.session.flush()
     context["created"]["rounds"] = context["created"].get("rounds", 0) + created
-    challenges = {c.title: c for c in db.session.scalars(
-        select(Challenge).where(Challenge.round_id == round.id))}
-    pools = {p.name: p for p in db.session.scalars(
-        select(Pool).where(Pool.round_id == round.id))}
-    return {"rounds": {"open": round, "draft": draft}, "challenges": challenges,
-            "pools": pools}
+    return {"rounds": {"open": round_, "draft": draft},
+            "challenges": {c.title: c for c in db.session.scalars(
+                select(Challenge).where(Challenge.round_id == round_.id))},
+            "pools": {p.name: p for p in db.session.scalars(
+                select(Pool).where(Pool.round_id == round_.id))}}

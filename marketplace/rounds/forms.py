@@ -31,6 +31,7 @@ from wtforms.validators import (
 from marketplace.core.forms import CountField, DateInRange, MoneyField
 from marketplace.core.timeutil import local_to_utc, to_local
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS
+from marketplace.rounds.challenges import ChallengeData
 from marketplace.rounds.models import (
     BUDGET_CATEGORY_LABELS,
     DEFAULT_CATEGORIES,
@@ -38,12 +39,7 @@ from marketplace.rounds.models import (
     PoolKind,
     Round,
 )
-from marketplace.rounds.services import (
-    TRANCHE_GATE_LABELS,
-    ChallengeData,
-    RoundData,
-    default_tranche_template,
-)
+from marketplace.rounds.services import TRANCHE_GATE_LABELS, RoundData, default_tranche_template
 
 TRANCHE_ROWS = 5
 
@@ -105,28 +101,28 @@ class RoundForm(FlaskForm):
     tranches = FieldList(FormField(TrancheRowForm), min_entries=TRANCHE_ROWS,
                          max_entries=TRANCHE_ROWS)
 
-    def __init__(self, *args, round: Round | None = None, **kwargs):
+    def __init__(self, *args, round_: Round | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        if round is not None and not self.is_submitted():
-            self._fill(round)
+        if round_ is not None and not self.is_submitted():
+            self._fill(round_)
         elif not self.is_submitted():
             self._fill_tranches(default_tranche_template())
 
-    def _fill(self, round: Round) -> None:
-        self.year.data = round.year
-        self.title.data = round.title
-        self.introduction.data = round.introduction
-        self.total_budget.set_amount(round.total_budget)
+    def _fill(self, round_: Round) -> None:
+        self.year.data = round_.year
+        self.title.data = round_.title
+        self.introduction.data = round_.introduction
+        self.total_budget.set_amount(round_.total_budget)
         for name in ("opens_at", "deadline_at", "review_ends_at", "delivery_ends_at"):
-            getattr(self, name).data = _local(getattr(round, name))
-        self.publicity_days.data = round.publicity_days
-        self.categories.data = "\n".join(round.categories or [])
-        self.max_amount_per_project.set_amount(round.max_amount_per_project)
-        self.max_applications_per_org.data = round.max_applications_per_org
+            getattr(self, name).data = _local(getattr(round_, name))
+        self.publicity_days.data = round_.publicity_days
+        self.categories.data = "\n".join(round_.categories or [])
+        self.max_amount_per_project.set_amount(round_.max_amount_per_project)
+        self.max_applications_per_org.data = round_.max_applications_per_org
         for category in BudgetCategory:
-            getattr(self, f"rule_{category.value}").data = (round.budget_rules or {}).get(
+            getattr(self, f"rule_{category.value}").data = (round_.budget_rules or {}).get(
                 category.value)
-        self._fill_tranches(round.tranche_template or [])
+        self._fill_tranches(round_.tranche_template or [])
 
     def _fill_tranches(self, rows: list[dict]) -> None:
         for entry, row in zip(self.tranches.entries, rows, strict=False):
@@ -224,12 +220,12 @@ class ChallengeForm(FlaskForm):
     eligible_regions = MultiCheckboxField(_l("限定县区"), description=_l("不选表示不限。"))
     eligible_org_types = MultiCheckboxField(_l("限定组织类型"), description=_l("不选表示不限。"))
 
-    def __init__(self, *args, round: Round, allow_new_pool: bool = True, **kwargs):
+    def __init__(self, *args, round_: Round, allow_new_pool: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [SelectChoice("new", _l("为本命题新建资金池"))] if allow_new_pool else []
         if not allow_new_pool:
             del self.pool_amount  # not on the page: a typed value could only hide an error
-        choices += [SelectChoice(str(p.id), f"{p.name}（{p.kind.label}）") for p in round.pools]
+        choices += [SelectChoice(str(p.id), f"{p.name}（{p.kind.label}）") for p in round_.pools]
         self.pool_id.choices = choices
         self.eligible_regions.choices = [SelectChoice(r) for r in current_app.config["REGIONS"]]
         self.eligible_org_types.choices = [SelectChoice(t.value, label)

@@ -30,9 +30,9 @@ def can_manage_rounds(user) -> Decision:
     return deny(_l("只有团市委工作人员可以管理创投集市。"))
 
 
-def can_view_round(user, round: Round) -> Decision:
+def can_view_round(user, round_: Round) -> Decision:
     """Published rounds are public; drafts only for organizers."""
-    if round.status != RoundStatus.DRAFT or is_organizer(user):
+    if round_.status != RoundStatus.DRAFT or is_organizer(user):
         return ALLOW
     return deny(_l("找不到该创投集市。"))
 
@@ -41,28 +41,28 @@ def can_view_challenge(user, challenge: Challenge) -> Decision:
     return can_view_round(user, challenge.round)
 
 
-def can_edit_round(user, round: Round) -> Decision:
+def can_edit_round(user, round_: Round) -> Decision:
     if not is_organizer(user):
         return deny(_l("只有团市委工作人员可以管理创投集市。"))
-    if round.status not in EDITABLE:
+    if round_.status not in EDITABLE:
         return deny(_l("评审开始后不能再修改创投集市的设置。"))
     return ALLOW
 
 
-def can_publish(user, round: Round) -> Decision:
+def can_publish(user, round_: Round) -> Decision:
     if not is_organizer(user):
         return deny(_l("只有团市委工作人员可以发布创投集市。"))
-    if round.status != RoundStatus.DRAFT:
+    if round_.status != RoundStatus.DRAFT:
         return deny(_l("只有草稿状态的创投集市可以发布。"))
     return ALLOW
 
 
-def can_extend_deadline(user, round: Round) -> Decision:
+def can_extend_deadline(user, round_: Round) -> Decision:
     """延长申报截止时间: a distinct, audited action while the round takes applications (or
     did until its deadline passed), the only way to move a deadline that has passed."""
     if not is_organizer(user):
         return deny(_l("只有团市委工作人员可以延长申报截止时间。"))
-    if round.status != RoundStatus.OPEN or round.deadline_at is None:
+    if round_.status != RoundStatus.OPEN or round_.deadline_at is None:
         return deny(_l("只有已发布、尚未开始评审的创投集市可以延长申报截止时间。"))
     return ALLOW
 
@@ -128,10 +128,10 @@ def challenge_admits(challenge: Challenge, organisation) -> Decision:
     return ALLOW
 
 
-def matches_round(preference: MatchingPreference | None, round: Round) -> bool:
+def matches_round(preference: MatchingPreference | None, round_: Round) -> bool:
     """Any preferred category among the round's, or no category preference at all."""
     categories = (preference.categories if preference else None) or []
-    return not categories or bool(set(categories) & set(round.categories or []))
+    return not categories or bool(set(categories) & set(round_.categories or []))
 
 
 def matches_challenge(preference: MatchingPreference | None, challenge: Challenge,

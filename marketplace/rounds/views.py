@@ -10,22 +10,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from marketplace.applications import policy as application_policy
-from marketplace.applications import services as application_services
 from marketplace.core import nav
 from marketplace.core.actions import form_status, perform
 from marketplace.core.policy import visible_or_404
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.funds.balances import balances, round_summary
 from marketplace.organisations.models import (
     Membership,
     Organisation,
     OrganisationStatus,
     OrganisationType,
 )
-from marketplace.review import policy as review_policy
-from marketplace.rounds import policy, services
+from marketplace.rounds import (
+    challenges,
+    contributions,
+    invitations,
+    matching,
+    policy,
+    pools,
+    services,
+)
 from marketplace.rounds.forms import (
     ActionForm,
     ChallengeForm,
@@ -52,12 +56,12 @@ bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
 @bp.app_template_global("rounds_apply_url")
 def rounds_apply_url(round_id: int, challenge_id: int | None = None) -> str:
-    return services.apply_url(round_id, challenge_id)
+    return matching.apply_url(round_id, challenge_id)
 
 
 @bp.app_template_global("round_phase")
-def round_phase_global(round: Round):
-    return services.round_phase(round, utcnow())
+def round_phase_global(round_: Round):
+    return services.round_phase(round_, utcnow())
 
 
 nav.register("public", _l("创投集市"), "rounds.index", order=10)
@@ -85,11 +89,11 @@ def _organizer_only() -> None:
 
 
 def _round(round_id: int, *, for_edit: bool = False) -> Round:
-    round = db.session.get(Round, round_id)
-    visible_or_404(round is not None and policy.can_view_round(current_user, round))
+    round_ = db.session.get(Round, round_id)
+    visible_or_404(round_ is not None and policy.can_view_round(current_user, round_))
     if for_edit:
         visible_or_404(policy.can_manage_rounds(current_user))
-    return round
+    return round_
 
 
 def _challenge(challenge_id: int) -> Challenge:
@@ -121,51 +125,33 @@ def index():
 
 @bp.route("/<int:round_id>")
 def detail(round_id: int):
-    round = db.session.scalar(
+    round_ = db.session.scalar(
         select(Round).where(Round.id == round_id)
         .options(selectinload(Round.pools), selectinload(Round.challenges)))
-    visible_or_404(round is not None and policy.can_view_round(current_user, round))
-    pool_balances = balances(Pool, round_id=round.id)
+    visible_or_404(round_ is not None and policy.can_view_round(current_user, round_))
     now = utcnow()
     return render_template(
-        "rounds/detail.html", round=round, balances=pool_balances,
-        summary=round_summary(round, pool_balances), phase=services.round_phase(round, now),
-        accepting=round.accepts_applications_at(now),
+        "rounds/detail.html", round=round_, phase=services.round_phase(round_, now),
+        accepting=round_.accepts_applications_at(now),
         is_organizer=policy.is_organizer(current_user),
-        can_edit=policy.can_edit_round(current_user, round),
-        can_extend_deadline=policy.can_extend_deadline(current_user, round),
+        can_edit=policy.can_edit_round(current_user, round_),
+        can_extend_deadline=policy.can_extend_deadline(current_user, round_),
         # Publishing, from the round's lifecycle table (the later stages are review's pages).
-        publish=next((t for t in ROUND.next_actions(current_user, round)
+        publish=next((t for t in ROUND.next_actions(current_user, round_)
                       if t.target is RoundStatus.OPEN), None),
-        publish_problems=services.publish_problems(round, now)
-        if round.status == RoundStatus.DRAFT else [],
-        action_form=ActionForm(), staff_links=_staff_links(round))
-
-
-def _staff_links(round: Round) -> dict | None:
-    """For league staff: the round's applications counted by status (each count links to the
-    filtered list) and the round's review page. None for everyone else."""
-    if not application_policy.can_manage_round_list(current_user):
-        return None
-    counts = application_services.status_counts(current_user, round)
-    review_url = None
-    if round.status != RoundStatus.DRAFT and review_policy.can_manage_review(current_user, round):
-        review_url = url_for("review.manage_round", round_id=round.id)
-    return {
-        "list_url": url_for("applications.index", round_id=round.id),
-        # Drafts belong to their groups: status_counts leaves them out.
-        "counts": [(status, n, url_for("applications.index", round_id=round.id,
-                                       status=status.value))
-                   for status, n in counts.items()],
-        "submitted": sum(counts.values()),
-        "review_url": review_url,
-    }
+        publish_problems=services.publish_problems(round_, now)
+        if round_.status == RoundStatus.DRAFT else [],
+        action_form=ActionForm(),
+        # What the domains above add: staff figures and links, money (rounds/contributions.py).
+        panels=contributions.round_panels(current_user, round_),
+        links=contributions.round_links(current_user, round_),
+        pool_columns=contributions.pool_columns(current_user, round_))
 
 
 @bp.route("/challenges/<int:challenge_id>")
 def challenge(challenge_id: int):
     challenge = _challenge(challenge_id)
-    round = challenge.round
+    round_ = challenge.round
     now = utcnow()
     is_organizer = policy.is_organizer(current_user)
     my_organisations = []
@@ -174,19 +160,19 @@ def challenge(challenge_id: int):
             (o, policy.challenge_admits(challenge, o)) for o in db.session.scalars(
                 select(Organisation).join(Membership)
                 .where(Membership.user_id == current_user.id).order_by(Organisation.name))]
-    invitations, invite_form = [], None
+    invited, invite_form = [], None
     if is_organizer:
-        invitations = db.session.scalars(
+        invited = db.session.scalars(
             select(ChallengeInvitation).where(ChallengeInvitation.challenge_id == challenge.id)
             .options(selectinload(ChallengeInvitation.organisation))
             .order_by(ChallengeInvitation.created_at)).all()
         if policy.can_invite(current_user, challenge, now):
-            invite_form = _invite_form(challenge, {i.organisation_id for i in invitations})
+            invite_form = _invite_form(challenge, {i.organisation_id for i in invited})
     return render_template(
-        "rounds/challenge.html", challenge=challenge, round=round,
-        accepting=round.accepts_applications_at(now), my_organisations=my_organisations,
-        is_organizer=is_organizer, can_edit=policy.can_edit_round(current_user, round),
-        invitations=invitations, invite_form=invite_form, action_form=ActionForm())
+        "rounds/challenge.html", challenge=challenge, round=round_,
+        accepting=round_.accepts_applications_at(now), my_organisations=my_organisations,
+        is_organizer=is_organizer, can_edit=policy.can_edit_round(current_user, round_),
+        invitations=invited, invite_form=invite_form, action_form=ActionForm())
 
 
 def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> InviteForm:
@@ -228,41 +214,41 @@ def create():
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(round_id: int):
-    round = _round(round_id, for_edit=True)
-    visible_or_404(policy.can_edit_round(current_user, round))
-    form = RoundForm(round=round)
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round_))
+    form = RoundForm(round_=round_)
     if form.validate_on_submit():
         data = form.to_data()
         problems = services.round_data_problems(data)
         if problems:
             form.show_problems(problems)
         else:
-            if perform(lambda: services.update_round(current_user, round, data),
+            if perform(lambda: services.update_round(current_user, round_, data),
                        _("已保存。"), form):
                 return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/form.html", form=form, round=round), form_status()
+    return render_template("rounds/form.html", form=form, round=round_), form_status()
 
 
 @bp.route("/<int:round_id>/extend-deadline", methods=["GET", "POST"])
 @login_required
 def extend_deadline(round_id: int):
-    round = _round(round_id, for_edit=True)
-    visible_or_404(policy.can_extend_deadline(current_user, round))
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_extend_deadline(current_user, round_))
     form = ExtendDeadlineForm()
     if form.validate_on_submit() and perform(
-            lambda: services.extend_deadline(current_user, round, form.new_deadline(),
+            lambda: services.extend_deadline(current_user, round_, form.new_deadline(),
                                              form.reason.data),
             lambda told: _("申报截止时间已延长，已通知 %(n)d 个组织。", n=told), form):
         return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/extend_deadline.html", form=form, round=round), form_status()
+    return render_template("rounds/extend_deadline.html", form=form, round=round_), form_status()
 
 
 @bp.route("/<int:round_id>/publish", methods=["POST"])
 @login_required
 def publish(round_id: int):
-    round = _round(round_id, for_edit=True)
+    round_ = _round(round_id, for_edit=True)
     if ActionForm().validate_on_submit():
-        perform(lambda: services.publish_round(current_user, round),
+        perform(lambda: services.publish_round(current_user, round_),
                 lambda notified: _("已发布，已通知 %(n)d 个匹配的组织。", n=notified))
     return redirect(url_for(".detail", round_id=round_id))
 
@@ -272,14 +258,14 @@ def publish(round_id: int):
 @bp.route("/<int:round_id>/pools/new", methods=["GET", "POST"])
 @login_required
 def new_pool(round_id: int):
-    round = _round(round_id, for_edit=True)
-    visible_or_404(policy.can_edit_round(current_user, round))
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round_))
     form = PoolForm()
-    if form.validate_on_submit() and perform(lambda: services.create_pool(
-            current_user, round, form.name.data, PoolKind(form.kind.data),
+    if form.validate_on_submit() and perform(lambda: pools.create_pool(
+            current_user, round_, form.name.data, PoolKind(form.kind.data),
             form.amount.amount, form.regions.data or []), _("资金池已添加。"), form):
         return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/pool_form.html", form=form, round=round,
+    return render_template("rounds/pool_form.html", form=form, round=round_,
                            pool=None), form_status()
 
 
@@ -289,19 +275,19 @@ def edit_pool(pool_id: int):
     _organizer_only()
     pool = db.session.get(Pool, pool_id)
     visible_or_404(pool is not None)
-    round = pool.round
-    visible_or_404(policy.can_edit_round(current_user, round))
+    round_ = pool.round
+    visible_or_404(policy.can_edit_round(current_user, round_))
     form = PoolForm(obj=pool if request.method == "GET" else None)
     form.kind.choices = [SelectChoice(pool.kind.value, pool.kind.label)]
     if request.method == "GET":
         form.kind.data = pool.kind.value
         form.amount.set_amount(pool.amount)
     if form.validate_on_submit() and perform(
-            lambda: services.update_pool(current_user, pool, form.name.data, form.amount.amount,
+            lambda: pools.update_pool(current_user, pool, form.name.data, form.amount.amount,
                                          form.regions.data or []),
             _("资金池已保存。"), form):
-        return redirect(url_for(".detail", round_id=round.id))
-    return render_template("rounds/pool_form.html", form=form, round=round,
+        return redirect(url_for(".detail", round_id=round_.id))
+    return render_template("rounds/pool_form.html", form=form, round=round_,
                            pool=pool), form_status()
 
 
@@ -313,7 +299,7 @@ def delete_pool(pool_id: int):
     visible_or_404(pool is not None)
     round_id = pool.round_id
     if ActionForm().validate_on_submit():
-        perform(lambda: services.delete_pool(current_user, pool), _("资金池已删除。"))
+        perform(lambda: pools.delete_pool(current_user, pool), _("资金池已删除。"))
     return redirect(url_for(".detail", round_id=round_id))
 
 
@@ -322,15 +308,15 @@ def delete_pool(pool_id: int):
 @bp.route("/<int:round_id>/challenges/new", methods=["GET", "POST"])
 @login_required
 def new_challenge(round_id: int):
-    round = _round(round_id, for_edit=True)
-    visible_or_404(policy.can_edit_round(current_user, round))
-    form = ChallengeForm(round=round)
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_round(current_user, round_))
+    form = ChallengeForm(round_=round_)
     if form.validate_on_submit():
-        created = perform(lambda: services.create_challenge(current_user, round, form.to_data()),
+        created = perform(lambda: challenges.create_challenge(current_user, round_, form.to_data()),
                           _("命题已添加。"), form)
         if created:
             return redirect(url_for(".challenge", challenge_id=created.value.id))
-    return render_template("rounds/challenge_form.html", form=form, round=round,
+    return render_template("rounds/challenge_form.html", form=form, round=round_,
                            challenge=None), form_status()
 
 
@@ -339,18 +325,18 @@ def new_challenge(round_id: int):
 def edit_challenge(challenge_id: int):
     _organizer_only()
     challenge = _challenge(challenge_id)
-    round = challenge.round
-    visible_or_404(policy.can_edit_round(current_user, round))
-    form = ChallengeForm(obj=challenge if request.method == "GET" else None, round=round,
+    round_ = challenge.round
+    visible_or_404(policy.can_edit_round(current_user, round_))
+    form = ChallengeForm(obj=challenge if request.method == "GET" else None, round_=round_,
                          allow_new_pool=False)
     if request.method == "GET":
         form.cap_per_team.set_amount(challenge.cap_per_team)
         form.pool_id.data = str(challenge.pool_id) if challenge.pool_id else None
     if form.validate_on_submit() and perform(
-            lambda: services.update_challenge(current_user, challenge, form.to_data()),
+            lambda: challenges.update_challenge(current_user, challenge, form.to_data()),
             _("命题已保存。"), form):
         return redirect(url_for(".challenge", challenge_id=challenge_id))
-    return render_template("rounds/challenge_form.html", form=form, round=round,
+    return render_template("rounds/challenge_form.html", form=form, round=round_,
                            challenge=challenge), form_status()
 
 
@@ -366,7 +352,7 @@ def invite(challenge_id: int):
         ids = [int(i) for i in form.organisations.data or [] if str(i).isdigit()]
         organisations = db.session.scalars(
             select(Organisation).where(Organisation.id.in_(ids))).all() if ids else []
-        perform(lambda: services.invite_organisations(current_user, challenge,
+        perform(lambda: invitations.invite_organisations(current_user, challenge,
                                                       list(organisations),
                                                       form.message.data or ""),
                 lambda made: _("已邀请 %(n)d 个组织。", n=len(made)))
@@ -380,7 +366,7 @@ def delete_challenge(challenge_id: int):
     challenge = _challenge(challenge_id)
     round_id = challenge.round_id
     if ActionForm().validate_on_submit() and perform(
-            lambda: services.delete_challenge(current_user, challenge), _("命题已删除。")):
+            lambda: challenges.delete_challenge(current_user, challenge), _("命题已删除。")):
         return redirect(url_for(".detail", round_id=round_id))
     return redirect(url_for(".challenge", challenge_id=challenge_id))
 
@@ -399,12 +385,12 @@ def invitation(invitation_id: int):
     if request.method == "POST":
         bid = request.form.get("answer") == "bid"
         valid = ActionForm().validate_on_submit() if bid else decline_form.validate_on_submit()
-        if valid and perform(lambda: services.answer_invitation(
+        if valid and perform(lambda: invitations.answer_invitation(
                 current_user, invitation, bid=bid, reason=decline_form.reason.data or "",
                 now=now), _("已接受邀请，请填写揭榜申报书。") if bid else _("已婉拒邀请。"),
                 decline_form):
             if bid:
-                return redirect(services.apply_url(challenge.round_id, challenge.id))
+                return redirect(matching.apply_url(challenge.round_id, challenge.id))
             return redirect(url_for("public.home"))
     return render_template(
         "rounds/invitation.html", invitation=invitation, challenge=challenge,
@@ -418,12 +404,12 @@ def preferences(org_id: int):
     organisation = db.session.get(Organisation, org_id)
     visible_or_404(organisation is not None
                    and policy.can_set_preferences(current_user, organisation))
-    preference = services.preference_for(organisation)
-    form = PreferenceForm(categories=services.known_categories())
+    preference = matching.preference_for(organisation)
+    form = PreferenceForm(categories=matching.known_categories())
     if request.method == "GET" and preference is not None:
         form.categories.data = preference.categories
         form.regions.data = preference.regions
-    if form.validate_on_submit() and perform(lambda: services.set_matching_preference(
+    if form.validate_on_submit() and perform(lambda: matching.set_matching_preference(
             current_user, organisation, form.categories.data or [], form.regions.data or []),
             _("对接偏好已保存。"), form):
         return redirect(url_for("organisations.detail", org_id=org_id))

@@ -15,6 +15,7 @@ from marketplace.core.workflow import Transition, Workflow
 from marketplace.extensions import db
 from marketplace.notify.services import queue_mail
 from marketplace.rounds import policy
+from marketplace.rounds.matching import notify_round_published
 from marketplace.rounds.models import ChallengeInvitation, InvitationAnswer, Round, RoundStatus
 
 R = RoundStatus
@@ -27,9 +28,6 @@ ROUND = Workflow("round", RoundStatus, initial={R.DRAFT, R.CLOSED},
 
 def _announce(actor, round_: Round, **context) -> None:
     """一键式对接: matching verified organisations hear of the open call and its challenges."""
-    # rounds.services imports this table, so its function is looked up when a round opens.
-    from marketplace.rounds.services import notify_round_published
-
     notify_round_published(round_)
 
 
@@ -56,7 +54,7 @@ def _mail_answer(actor, invitation: ChallengeInvitation, **context) -> None:
     organizer = db.session.get(User, organizer_id) if organizer_id else None
     if organizer is None or not organizer.is_active:
         return
-    queue_mail(organizer.email, "challenge_invitation_answered", organizer.locale,
+    queue_mail(organizer.email, "rounds/challenge_invitation_answered", organizer.locale,
                user=organizer, challenge=challenge, round=challenge.round,
                organisation=invitation.organisation,
                bid=invitation.status == InvitationAnswer.BID,

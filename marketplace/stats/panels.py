@@ -1,23 +1,19 @@
-"""The dashboard is a list of panels; a later capability adds its own without touching this file.
+"""The dashboard is a list of panels; a domain adds its own without touching this file.
 
 A panel is a key, a title and a `build(context)` returning `PanelData` (a table, and a chart
 spec that static/js/dashboard.js draws with ECharts) or None to stay hidden. Every chart is also
-a table. To add one, a domain writes `marketplace/<domain>/panels.py`:
-
-    from marketplace.stats.panels import Panel, PanelData, register
+a table. To add one, a domain above stats writes `marketplace/<domain>/panels.py`, and its
+`__init__.py` imports it with the domain's other parts (`Panel`, `PanelData` and `register`
+come from this module):
 
     def _payments(ctx):
         ...
         return PanelData(columns=[...], rows=[...], chart={"type": "bar", ...})
 
     register(Panel("payments", _l("拨付进度"), _payments, order=60))
-
-`discover()` imports every such module once, when the stats blueprint is registered.
 """
 from __future__ import annotations
 
-import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -64,16 +60,6 @@ def register(panel: Panel) -> Panel:
 
 def registered() -> list[Panel]:
     return sorted(_REGISTRY.values(), key=lambda p: (p.order, p.key))
-
-
-def discover() -> None:
-    """Import `marketplace/<domain>/panels.py` of every other domain."""
-    from marketplace import domains
-
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for domain in domains():
-        if domain != "stats" and os.path.isfile(os.path.join(package, domain, "panels.py")):
-            importlib.import_module(f"marketplace.{domain}.panels")
 
 
 @dataclass

@@ -252,7 +252,3 @@ def round_for_year(year: int) -> Round | None:
     return db.session.scalar(select(Round).where(
         Round.year == year, Round.status != RoundStatus.DRAFT).order_by(Round.id).limit(1))
 
-
-__all__ = ["BEFORE_AWARD", "amount_text", "current_round", "growth", "latest_round",
-           "list_rounds", "percent", "pipeline", "region_amounts", "round_for_year", "round_stats",
-           "yearly_series", "years_in_progress"]

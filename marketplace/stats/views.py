@@ -16,11 +16,6 @@ from marketplace.stats import countymap, panels, services
 bp = Blueprint("stats", __name__)
 
 
-@bp.record_once
-def _discover_panels(_state) -> None:
-    panels.discover()
-
-
 def _public_round(round_id: int) -> Round | None:
     round_ = db.session.get(Round, round_id)
     if round_ is None or round_.status == RoundStatus.DRAFT:

@@ -134,7 +134,7 @@ def test_password_reset_by_mailed_link_is_single_use(client, app):
     user = make_user("hana@example.org")
     client.post("/password/forgot", data={"email": "HANA@example.org"})
     message = db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.template == "reset_password"))
+        OutboxMessage.template == "accounts/reset_password"))
     path = _link(message.body_text).replace("https://volunteer.example.org", "")
     new = "ocean-breeze-2027"
     assert client.post(path, data={"password": new, "password2": new}).status_code == 302

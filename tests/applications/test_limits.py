@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.applications import services
+from marketplace.applications import proposal, services
 from marketplace.applications.models import Application, BudgetLine
-from marketplace.applications.services import BudgetLineData, PlanRowData, TeamMemberData
+from marketplace.applications.proposal import BudgetLineData, PlanRowData, TeamMemberData
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.rounds.models import BudgetCategory
@@ -35,9 +35,9 @@ def refusal(member, application, data) -> NotAllowed:
 
 
 @pytest.mark.parametrize("table, cap, make_row", [
-    ("budget_lines", services.MAX_BUDGET_LINES, lambda i: line(f"物资{i}")),
-    ("plan_rows", services.MAX_PLAN_ROWS, lambda i: PlanRowData(period=f"{i}月", activity="走访")),
-    ("team_members", services.MAX_TEAM_MEMBERS, lambda i: TeamMemberData(name=f"队员{i}")),
+    ("budget_lines", proposal.MAX_BUDGET_LINES, lambda i: line(f"物资{i}")),
+    ("plan_rows", proposal.MAX_PLAN_ROWS, lambda i: PlanRowData(period=f"{i}月", activity="走访")),
+    ("team_members", proposal.MAX_TEAM_MEMBERS, lambda i: TeamMemberData(name=f"队员{i}")),
 ])
 def test_save_draft_refuses_more_rows_than_a_table_may_have(member, organisation, open_round,
                                                             table, cap, make_row):
@@ -132,21 +132,21 @@ def test_the_form_refuses_thousands_of_budget_rows_with_a_message(login_as, memb
     assert response.status_code == 422
     assert "最多 100 行，你填写了 12000 行。" in html
     assert db.session.scalar(select(func.count(Application.id))) == 0
-    assert html.count('data-budget-row') == services.MAX_BUDGET_LINES  # no blanks beyond
+    assert html.count('data-budget-row') == proposal.MAX_BUDGET_LINES  # no blanks beyond
 
 
 def test_blank_rows_do_not_count_towards_the_cap(login_as, member, organisation, open_round):
     client = login_as(member)
     blanks = rows("budget", 5, item="", category="materials", quantity="", unit_price="")
-    data = {**BASE, **blanks, **budget_rows(services.MAX_BUDGET_LINES, start=5)}
+    data = {**BASE, **blanks, **budget_rows(proposal.MAX_BUDGET_LINES, start=5)}
     response = client.post(f"/applications/new?round_id={open_round.id}", data=data)
     assert response.status_code == 302
-    assert db.session.scalar(select(func.count(BudgetLine.id))) == services.MAX_BUDGET_LINES
+    assert db.session.scalar(select(func.count(BudgetLine.id))) == proposal.MAX_BUDGET_LINES
 
 
 @pytest.mark.parametrize("table, cap, cells", [
-    ("plan", services.MAX_PLAN_ROWS, {"period": "{i}月", "activity": "走访"}),
-    ("team", services.MAX_TEAM_MEMBERS, {"name": "队员{i}"}),
+    ("plan", proposal.MAX_PLAN_ROWS, {"period": "{i}月", "activity": "走访"}),
+    ("team", proposal.MAX_TEAM_MEMBERS, {"name": "队员{i}"}),
 ])
 def test_the_form_refuses_too_many_plan_or_team_rows(login_as, member, organisation,
                                                      open_round, table, cap, cells):
@@ -200,7 +200,7 @@ def test_a_proposal_saved_before_the_caps_opens_with_a_warning_and_cannot_be_sub
     application = make_application(open_round, organisation, data=application_data(lines=lines))
     html = login_as(member).get(f"/applications/{application.id}/edit").get_data(as_text=True)
     assert "预算明细有 150 行，超过上限 100 行" in html
-    assert html.count("data-budget-row") == services.MAX_BUDGET_LINES
+    assert html.count("data-budget-row") == proposal.MAX_BUDGET_LINES
     with pytest.raises(services.SubmissionRefused) as refused:
         services.submit_application(member, db.session.get(Application, application.id))
     assert any(p.field == "budget_lines" and "现在有 150 行" in p.reason

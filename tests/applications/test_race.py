@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
-from marketplace.applications import services
+from marketplace.applications import attachments, services
 from marketplace.applications.models import (
     Application,
     ApplicationStatus,
@@ -148,7 +148,7 @@ def test_two_saves_at_once_leave_one_set_of_rows(app, member, organisation):
 def test_a_double_clicked_attachment_delete_deletes_once(app, member, organisation):
     round_ = make_round()
     application = make_application(round_, organisation)
-    attachment_id = services.add_attachment(member, application, "a.pdf", b"%PDF-1.4\n").id
+    attachment_id = attachments.add_attachment(member, application, "a.pdf", b"%PDF-1.4\n").id
     db.session.commit()
     member_id = member.id
     db.session.remove()
@@ -158,7 +158,7 @@ def test_a_double_clicked_attachment_delete_deletes_once(app, member, organisati
         user = db.session.get(User, member_id)
         _ = attachment.application.round, attachment.application.organisation.memberships
         start()
-        services.delete_attachment(user, attachment)
+        attachments.delete_attachment(user, attachment)
 
     results = race(app, N, delete)
 
@@ -184,7 +184,7 @@ def test_an_attachment_cannot_slip_in_while_the_application_is_submitted(app, me
         if i == 0:
             services.submit_application(user, application)
         else:
-            services.add_attachment(user, application, "late.pdf", b"%PDF-1.4\n")
+            attachments.add_attachment(user, application, "late.pdf", b"%PDF-1.4\n")
 
     race(app, 2, attempt)
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.applications import services
+from marketplace.applications import attachments, proposal, services
 from marketplace.applications.models import Application, ApplicationStatus
-from marketplace.applications.services import BudgetLineData, SubmissionRefused
+from marketplace.applications.proposal import BudgetLineData
+from marketplace.applications.services import SubmissionRefused
 from marketplace.applications.workflow import APPLICATION
 from marketplace.audit.models import AuditEntry
 from marketplace.core.policy import NotAllowed
@@ -48,9 +49,9 @@ def reasons(excinfo) -> str:
 
 
 def test_line_amount_is_quantity_times_unit_price_rounded_half_up_to_the_fen():
-    assert services.line_amount(Decimal("3"), Decimal("33.33")) == Decimal("99.99")
-    assert services.line_amount(Decimal("0.5"), Decimal("0.01")) == Decimal("0.01")  # 0.005 up
-    assert services.line_amount(Decimal("1.5"), Decimal("0.03")) == Decimal("0.05")  # 0.045 up
+    assert proposal.line_amount(Decimal("3"), Decimal("33.33")) == Decimal("99.99")
+    assert proposal.line_amount(Decimal("0.5"), Decimal("0.01")) == Decimal("0.01")  # 0.005 up
+    assert proposal.line_amount(Decimal("1.5"), Decimal("0.03")) == Decimal("0.05")  # 0.045 up
 
 
 def test_requested_amount_is_the_sum_of_lines_computed_on_the_server(member, organisation,
@@ -67,7 +68,7 @@ def test_requested_amount_is_the_sum_of_lines_computed_on_the_server(member, org
 def test_budget_summary_gives_total_and_category_shares():
     lines = [BudgetLineData("a", PER, Decimal("1"), Decimal("300")),
              BudgetLineData("b", M, Decimal("7"), Decimal("100"))]
-    summary = services.budget_summary(lines)
+    summary = proposal.budget_summary(lines)
     assert summary.total == Decimal("1000.00")
     assert summary.by_category[PER] == (Decimal("300.00"), Decimal("30.00"))
     assert summary.by_category[M] == (Decimal("700.00"), Decimal("70.00"))
@@ -338,7 +339,7 @@ def test_nothing_can_be_edited_after_the_deadline(member, organisation, open_rou
 def test_nothing_can_be_uploaded_after_the_deadline(member, organisation, open_round):
     application = start(member, organisation, open_round)
     with pytest.raises(NotAllowed, match="截止"):
-        services.add_attachment(member, application, "a.pdf", b"%PDF-1.4 x",
+        attachments.add_attachment(member, application, "a.pdf", b"%PDF-1.4 x",
                                 now=_past_deadline(application))
 
 
@@ -420,9 +421,9 @@ def _entries(action: str) -> int:
 
 
 @pytest.mark.parametrize("action, status, template", [
-    ("submit", ApplicationStatus.SUBMITTED, "application_submitted"),
-    ("withdraw", ApplicationStatus.WITHDRAWN, "application_withdrawn"),
-    ("return", ApplicationStatus.RETURNED, "application_returned"),
+    ("submit", ApplicationStatus.SUBMITTED, "applications/submitted"),
+    ("withdraw", ApplicationStatus.WITHDRAWN, "applications/withdrawn"),
+    ("return", ApplicationStatus.RETURNED, "applications/returned"),
 ])
 def test_repeating_a_transition_changes_nothing_the_second_time(
         member, organisation, open_round, organizer, action, status, template):
@@ -480,7 +481,7 @@ def test_submission_mails_every_member_in_their_language(organisation, open_roun
     application = start(member, organisation, open_round)
     services.submit_application(member, application)
     db.session.commit()
-    mails = {m.to_address: m for m in _mails("application_submitted")}
+    mails = {m.to_address: m for m in _mails("applications/submitted")}
     assert set(mails) == {member.email, english.email}
     assert "申报书已提交" in mails[member.email].subject
     assert "/applications/" in mails[member.email].body_text
@@ -492,7 +493,7 @@ def test_return_mail_carries_the_comment(member, organisation, open_round, organ
     services.submit_application(member, application)
     services.return_application(organizer, application, "预算需要细化到每一次活动")
     db.session.commit()
-    (mail,) = _mails("application_returned")
+    (mail,) = _mails("applications/returned")
     assert mail.to_address == member.email
     assert "预算需要细化到每一次活动" in mail.body_text
 
@@ -501,4 +502,4 @@ def test_withdrawal_is_mailed(member, organisation, open_round):
     application = start(member, organisation, open_round)
     services.withdraw_application(member, application)
     db.session.commit()
-    assert [m.to_address for m in _mails("application_withdrawn")] == [member.email]
+    assert [m.to_address for m in _mails("applications/withdrawn")] == [member.email]

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from marketplace.applications import services
+from marketplace.applications import attachments
 from marketplace.applications.models import Attachment
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
@@ -44,11 +44,11 @@ def application(member, organisation, open_round):
     ("预算.xlsx", office("xlsx")),
 ])
 def test_allowed_types_are_stored_under_a_random_name(app, member, application, name, data):
-    attachment = services.add_attachment(member, application, name, data)
+    attachment = attachments.add_attachment(member, application, name, data)
     db.session.commit()
     assert attachment.original_name == name
     assert len(attachment.stored_name) == 32 and name not in attachment.stored_name
-    path = services.attachment_path(attachment)
+    path = attachments.attachment_path(attachment)
     assert path.startswith(app.config["UPLOAD_FOLDER"]) and "static" not in path
     with open(path, "rb") as f:
         assert f.read() == data
@@ -64,22 +64,22 @@ def test_allowed_types_are_stored_under_a_random_name(app, member, application, 
 ])
 def test_content_not_matching_an_allowed_type_is_refused(member, application, name, data):
     with pytest.raises(NotAllowed, match="内容与类型不符"):
-        services.add_attachment(member, application, name, data)
+        attachments.add_attachment(member, application, name, data)
 
 
 def test_a_file_over_10_mb_is_refused(member, application):
-    big = PDF + b"0" * (services.MAX_ATTACHMENT_BYTES - len(PDF) + 1)
+    big = PDF + b"0" * (attachments.MAX_ATTACHMENT_BYTES - len(PDF) + 1)
     with pytest.raises(NotAllowed, match="10 MB"):
-        services.add_attachment(member, application, "big.pdf", big)
+        attachments.add_attachment(member, application, "big.pdf", big)
 
 
 def test_a_file_of_exactly_10_mb_is_accepted(member, application):
-    data = PDF + b"0" * (services.MAX_ATTACHMENT_BYTES - len(PDF))
-    assert services.add_attachment(member, application, "ok.pdf", data).size == len(data)
+    data = PDF + b"0" * (attachments.MAX_ATTACHMENT_BYTES - len(PDF))
+    assert attachments.add_attachment(member, application, "ok.pdf", data).size == len(data)
 
 
 def test_directories_in_the_name_are_dropped(member, application):
-    attachment = services.add_attachment(member, application, "..\\..\\etc/方案.pdf", PDF)
+    attachment = attachments.add_attachment(member, application, "..\\..\\etc/方案.pdf", PDF)
     assert attachment.original_name == "方案.pdf"
 
 
@@ -100,7 +100,7 @@ def test_upload_through_the_page_checks_content_not_client_type(login_as, member
 
 def test_an_oversized_upload_gets_a_clear_message(login_as, member, application):
     client = login_as(member)
-    _upload(client, application, "big.pdf", PDF + b"0" * services.MAX_ATTACHMENT_BYTES)
+    _upload(client, application, "big.pdf", PDF + b"0" * attachments.MAX_ATTACHMENT_BYTES)
     page = client.get(f"/applications/{application.id}/edit").get_data(as_text=True)
     assert "超过 10 MB" in page
 
@@ -142,7 +142,7 @@ def test_members_delete_attachments_while_editable(login_as, member, application
     client = login_as(member)
     _upload(client, application, "a.pdf", PDF)
     attachment = db.session.query(Attachment).one()
-    path = services.attachment_path(attachment)
+    path = attachments.attachment_path(attachment)
     client.post(f"/applications/{application.id}/attachments/{attachment.id}/delete")
     assert db.session.query(Attachment).count() == 0
     assert not os.path.exists(path)
@@ -152,10 +152,10 @@ def test_attachments_cannot_be_deleted_once_submitted(member, application):
     from marketplace.applications.models import ApplicationStatus
     from marketplace.applications.workflow import APPLICATION
 
-    attachment = services.add_attachment(member, application, "a.pdf", PDF)
+    attachment = attachments.add_attachment(member, application, "a.pdf", PDF)
     APPLICATION.move(member, application, ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed):
-        services.delete_attachment(member, attachment)
+        attachments.delete_attachment(member, attachment)
 
 
 def _stored_files(app) -> list[str]:
@@ -165,8 +165,8 @@ def _stored_files(app) -> list[str]:
 
 def test_an_upload_rolled_back_leaves_no_file(app, member, application):
     before = _stored_files(app)
-    attachment = services.add_attachment(member, application, "a.pdf", PDF)
-    path = services.attachment_path(attachment)
+    attachment = attachments.add_attachment(member, application, "a.pdf", PDF)
+    path = attachments.attachment_path(attachment)
     assert os.path.exists(path)
     db.session.rollback()
     assert not os.path.exists(path)
@@ -179,7 +179,7 @@ def test_a_request_failing_after_the_upload_leaves_no_file(app, login_as, member
         raise RuntimeError("audit log unavailable")
 
     # The file is written, then the request fails before it commits.
-    monkeypatch.setattr(services, "record", audit_fails)
+    monkeypatch.setattr(attachments, "record", audit_fails)
     before = _stored_files(app)
     client = login_as(member)
     with pytest.raises(RuntimeError):
@@ -189,21 +189,21 @@ def test_a_request_failing_after_the_upload_leaves_no_file(app, login_as, member
 
 
 def test_a_committed_upload_keeps_its_file(app, member, application):
-    attachment = services.add_attachment(member, application, "a.pdf", PDF)
+    attachment = attachments.add_attachment(member, application, "a.pdf", PDF)
     db.session.commit()
-    path = services.attachment_path(attachment)
+    path = attachments.attachment_path(attachment)
     db.session.rollback()  # a later rollback does not touch what was committed
     assert os.path.exists(path)
 
 
 def test_a_deleted_attachment_keeps_its_file_until_the_deletion_commits(app, member,
                                                                          application):
-    attachment = services.add_attachment(member, application, "a.pdf", PDF)
+    attachment = attachments.add_attachment(member, application, "a.pdf", PDF)
     db.session.commit()
-    path = services.delete_attachment(member, attachment)
+    path = attachments.delete_attachment(member, attachment)
     assert os.path.exists(path)
     db.session.rollback()
     assert os.path.exists(path)
-    services.delete_attachment(member, db.session.get(Attachment, attachment.id))
+    attachments.delete_attachment(member, db.session.get(Attachment, attachment.id))
     db.session.commit()
     assert not os.path.exists(path)

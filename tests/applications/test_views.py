@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
-from marketplace.applications import services
+from marketplace.applications import attachments, services
 from marketplace.applications.models import Application, ApplicationStatus, Attachment
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
@@ -220,7 +220,7 @@ def test_my_applications_lists_my_organisations_applications_only(login_as, memb
 def foreign(member, organisation, open_round):
     """An application of `organisation` with an attachment, and a member of another one."""
     application = make_application(open_round, organisation)
-    attachment = services.add_attachment(member, application, "a.pdf", PDF)
+    attachment = attachments.add_attachment(member, application, "a.pdf", PDF)
     db.session.commit()
     outsider = make_user()
     make_organisation(outsider)
@@ -259,7 +259,7 @@ def test_organizers_and_assigned_reviewers_may_download(login_as, foreign, organ
     from marketplace.applications import policy
 
     assert login_as(reviewer).get(url).status_code == 404
-    monkeypatch.setattr(policy, "reviewer_may_see", lambda user, app: user.id == reviewer.id)
+    monkeypatch.setattr(policy, "is_viewer", lambda user, app: user.id == reviewer.id)
     assert login_as(reviewer).get(url).status_code == 200
 
 

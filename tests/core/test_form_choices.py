@@ -14,13 +14,10 @@ from wtforms.fields.core import UnboundField
 
 import marketplace
 
-# Other engineers own these domains' forms for now.
-NOT_YET = {"stats", "history"}
-
 
 def _form_modules():
     for info in pkgutil.iter_modules(marketplace.__path__):
-        if info.ispkg and info.name not in NOT_YET:
+        if info.ispkg:
             try:
                 yield importlib.import_module(f"marketplace.{info.name}.forms")
             except ModuleNotFoundError:

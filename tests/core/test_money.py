@@ -162,7 +162,7 @@ def test_a_30_million_round_budget_award_and_ledger_entry_read_back_exactly(app)
     round_.pools[0].amount_fen = to_fen(thirty_million)
     db.session.commit()
     application = make_application(round_, requested=thirty_million)
-    funds.commit_award(application, round_.pools[0], thirty_million, make_organizer())
+    funds.commit_award(make_organizer(), application, round_.pools[0], thirty_million)
     db.session.commit()
     db.session.expire_all()
 

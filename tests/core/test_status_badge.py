@@ -3,14 +3,13 @@ draws a status through the macro."""
 from __future__ import annotations
 
 import enum
-import importlib
 import re
 from pathlib import Path
 
 import pytest
 from flask import render_template_string
 
-from marketplace import domains
+from marketplace import DOMAINS
 from marketplace.applications.models import ApplicationStatus
 from marketplace.organisations.models import OrganisationStatus
 from marketplace.rounds.models import RoundStatus
@@ -21,9 +20,9 @@ TONES = {"secondary", "info", "primary", "warning", "success", "danger", "dark"}
 
 def _status_enums() -> list[type[enum.Enum]]:
     found = []
-    for domain in domains():
-        if (ROOT / "marketplace" / domain / "models.py").exists():
-            module = importlib.import_module(f"marketplace.{domain}.models")
+    for domain in DOMAINS:
+        if hasattr(domain, "models"):
+            module = domain.models
             found += [value for name, value in vars(module).items()
                       if isinstance(value, type) and issubclass(value, enum.Enum)
                       and value.__module__ == module.__name__

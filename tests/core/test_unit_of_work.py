@@ -21,7 +21,7 @@ from marketplace.core.unit_of_work import WriteOnSafeRequest
 from marketplace.extensions import db
 from marketplace.notify.models import OutboxMessage
 from marketplace.notify.services import queue_mail
-from marketplace.review import services as review_services
+from marketplace.review import assigning, rules
 from marketplace.review.models import Review, RoundReviewSettings, Rubric
 from tests.conftest import make_test_app
 from tests.factories import (
@@ -46,7 +46,7 @@ def _count(model) -> int:
 def _audit_and_mail(action: str) -> None:
     """What a service does besides its change: an audit entry and a queued mail."""
     record(action, object_type="test")
-    queue_mail("someone@example.org", "confirm_email", link="https://example.org/x")
+    queue_mail("someone@example.org", "accounts/confirm_email", link="https://example.org/x")
     db.session.flush()
 
 
@@ -200,7 +200,7 @@ def test_opening_a_proposal_stores_no_review_until_the_first_save(app, login_as)
     page = client.get(url)
     assert page.status_code == 200 and 'name="score_' in page.get_data(as_text=True)
     assert _count(Review) == 0
-    criteria = review_services.stored_rubric_for(application).criteria
+    criteria = rules.stored_rubric_for(application).criteria
     db.session.commit()
     client.post(url, data={f"score_{criteria[0].id}": "12", "action": "save"})
     assert _count(Review) == 1
@@ -219,18 +219,17 @@ def test_review_pages_of_a_round_not_in_review_store_no_settings_and_no_rubric(a
 
 def test_starting_review_stores_the_settings_and_the_default_rubric(app):
     round_ = make_round()
-    review_services.start_review(round_, make_organizer(),
+    assigning.start_review(make_organizer(), round_,
                                  now=round_.deadline_at.replace(year=round_.deadline_at.year + 1))
     db.session.commit()
     assert db.session.get(RoundReviewSettings, round_.id).review_started_at is not None
-    assert len(review_services.round_rubric(round_).criteria) == 5
+    assert len(rules.round_rubric(round_).criteria) == 5
     assert _count(Rubric) == 1
 
 
 def test_a_review_round_page_shows_a_stored_rubric_unchanged(app, login_as):
     round_ = make_review_round()
-    review_services.save_rubric(round_, [review_services.CriterionData("公益性", 100, 10)],
-                                make_organizer())
+    rules.save_rubric(make_organizer(), round_, [rules.CriterionData("公益性", 100, 10)])
     db.session.commit()
     page = login_as(make_organizer()).get(f"/review/rounds/{round_.id}/rubric")
     assert 'value="公益性"' in page.get_data(as_text=True)

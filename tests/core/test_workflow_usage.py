@@ -21,9 +21,9 @@ from marketplace.notify.models import OutboxMessage, OutboxStatus
 from marketplace.notify.services import queue_mail
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import InvitationStatus, OrganisationStatus
-from marketplace.review import services as review
+from marketplace.review import decisions, publicity
 from marketplace.review.models import AssignmentStatus, ObjectionStatus, ReviewStatus
-from marketplace.rounds import services as rounds
+from marketplace.rounds import invitations
 from marketplace.rounds.models import InvitationAnswer, RoundStatus
 from tests.factories import (
     make_application,
@@ -135,7 +135,7 @@ def _round():
 
 def _award():
     application = make_application(make_review_round(), requested="1000")
-    award = review.approve_application(application, Decimal("1000"), make_organizer())
+    award = decisions.approve_application(make_organizer(), application, Decimal("1000"))
     db.session.commit()
     return award, make_user(), AwardStatus.AWARDED, AwardStatus.APPROVED
 
@@ -155,7 +155,7 @@ def _organisation_invitation():
 
 def _challenge_invitation():
     challenge = make_challenge(make_round())
-    [invitation] = rounds.invite_organisations(make_user(roles=[Role.ORGANIZER]), challenge,
+    [invitation] = invitations.invite_organisations(make_user(roles=[Role.ORGANIZER]), challenge,
                                                [make_organisation()])
     db.session.commit()
     return invitation, make_user(), InvitationAnswer.BID, InvitationAnswer.PENDING
@@ -176,16 +176,16 @@ def _objection():
     organizer = make_organizer()
     round_ = make_review_round()
     application = make_application(round_, requested="1000")
-    review.approve_application(application, Decimal("1000"), organizer)
-    review.publish_publicity(round_, organizer)
-    objection = review.file_objection(round_, review.ObjectionData(
+    decisions.approve_application(organizer, application, Decimal("1000"))
+    publicity.publish_publicity(organizer, round_)
+    objection = publicity.file_objection(round_, publicity.ObjectionData(
         application.id, "甲", "x", "内容足够长的一条异议文字。"))
     db.session.commit()
     return objection, make_user(), ObjectionStatus.UPHELD, ObjectionStatus.OPEN
 
 
 def _delivery():
-    message = queue_mail("someone@example.org", "application_withdrawn", user=make_user(),
+    message = queue_mail("someone@example.org", "applications/withdrawn", user=make_user(),
                          application=make_application(make_round()),
                          organisation=make_organisation(), link="https://example.org/")
     db.session.commit()

@@ -50,7 +50,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from marketplace.extensions import db, limiter
@@ -141,12 +141,9 @@ class E2EData:
 
 def _empty_tables() -> None:
     # Every table, children first (on SQLite a DELETE of an empty table costs next to nothing,
-    # so the write log of tests/conftest.py is not needed here), but only tables that exist:
-    # another domain's model may be importable before its migration is.
-    existing = set(inspect(db.engine).get_table_names())
+    # so the write log of tests/conftest.py is not needed here).
     for table in reversed(db.metadata.sorted_tables):
-        if table.name in existing:
-            db.session.execute(table.delete())
+        db.session.execute(table.delete())
     db.session.commit()
 
 

@@ -16,7 +16,7 @@ DEMO = Path(__file__).resolve().parents[2] / "marketplace" / "history" / "data" 
 
 
 def _history():
-    assert import_history(DEMO.read_bytes()).ok
+    assert import_history(None, DEMO.read_bytes()).ok
     db.session.commit()
 
 

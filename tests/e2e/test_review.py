@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from marketplace.applications.models import ApplicationStatus
 from marketplace.extensions import db
-from marketplace.review import services
+from marketplace.review import decisions
+from marketplace.review import publicity as review_publicity
 from marketplace.review.models import Publicity, PublicityListing
 from marketplace.rounds.models import RoundStatus
 from tests.factories import (
@@ -83,8 +84,8 @@ def test_review_decision_publicity_objection_and_finalisation(live_server, e2e_d
 
     # --- the organizer approves within the pool and publishes 公示 --------------------------
     e2e_db.fresh()
-    services.reject_application(db.session.get(type(other), other.id), "服务对象不够明确",
-                                organizer)
+    decisions.reject_application(organizer, db.session.get(type(other), other.id),
+                                 "服务对象不够明确")
     db.session.commit()
     page = _person(browser, live_server, login, organizer)
     page.goto(f"{live_server.url}/review/rounds/{round_.id}")
@@ -141,4 +142,4 @@ def test_review_decision_publicity_objection_and_finalisation(live_server, e2e_d
     assert db.session.get(type(round_), round_.id).status == RoundStatus.DELIVERY
     funded = db.session.get(type(application), application.id)
     assert funded.status == ApplicationStatus.AWARDED
-    assert services.approved_awards(funded.round)[0].amount == Decimal("48000.00")
+    assert review_publicity.approved_awards(funded.round)[0].amount == Decimal("48000.00")

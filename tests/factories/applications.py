@@ -12,14 +12,13 @@ from marketplace.applications.models import (
     Attachment,
     BudgetLine,
 )
-from marketplace.applications.services import (
+from marketplace.applications.proposal import (
     PROPOSAL_FIELDS,
     ApplicationData,
     BudgetLineData,
-    build_snapshot,
     line_amount,
-    pool_for,
 )
+from marketplace.applications.services import build_snapshot, pool_for
 from marketplace.applications.workflow import APPLICATION
 from marketplace.core.money import to_fen
 from marketplace.core.timeutil import utcnow

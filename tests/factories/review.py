@@ -8,7 +8,7 @@ from datetime import timedelta
 from marketplace.accounts.models import Role
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.review import services
+from marketplace.review import reviewing, rules
 from marketplace.review.models import ReviewAssignment
 from marketplace.rounds.models import RoundStatus
 from tests.factories.accounts import make_user
@@ -40,7 +40,7 @@ def make_review_round(**overrides):
                                      "gate": "after_acceptance"}])
     fields.update(overrides)
     round_ = make_round(**fields)
-    services.stored_round_rubric(round_)
+    rules.stored_round_rubric(round_)
     if fields.get("commit", True):
         db.session.commit()
     return round_
@@ -62,8 +62,8 @@ def make_submitted_review(application, reviewer, scores: list, comment: str = "æ
         application_id=application.id, reviewer_id=reviewer.id).one_or_none()
     if assignment is None:
         assignment = make_assignment(application, reviewer, commit=False)
-    data = [services.ScoreData(c.id, str(v), "") for c, v in
-            zip(services.stored_rubric_for(application).criteria, scores, strict=True)]
-    review = services.save_review(assignment, data, comment, reviewer, submit=True)
+    data = [reviewing.ScoreData(c.id, str(v), "") for c, v in
+            zip(rules.stored_rubric_for(application).criteria, scores, strict=True)]
+    review = reviewing.save_review(reviewer, assignment, data, comment, submit=True)
     db.session.commit()
     return review

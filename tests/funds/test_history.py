@@ -34,7 +34,7 @@ def _entries(award: Award) -> list[tuple]:
 
 
 def test_an_imported_award_is_committed_released_and_paid_in_full(app):
-    assert import_history(SAMPLE.read_bytes()).ok
+    assert import_history(None, SAMPLE.read_bytes()).ok
     db.session.commit()
     awards = db.session.scalars(select(Award).order_by(Award.id)).all()
     assert len(awards) == 5
@@ -51,12 +51,12 @@ def test_an_imported_award_is_committed_released_and_paid_in_full(app):
 
 
 def test_a_dry_run_and_a_second_import_write_no_money(app):
-    assert import_history(SAMPLE.read_bytes(), dry_run=True).ok
+    assert import_history(None, SAMPLE.read_bytes(), dry_run=True).ok
     assert db.session.scalar(select(func.count(LedgerEntry.id))) == 0
     db.session.rollback()
-    import_history(SAMPLE.read_bytes())
+    import_history(None, SAMPLE.read_bytes())
     db.session.commit()
-    assert import_history(SAMPLE.read_bytes()).unchanged == 6
+    assert import_history(None, SAMPLE.read_bytes()).unchanged == 6
     db.session.commit()
     assert db.session.scalar(select(func.count(LedgerEntry.id))) == 3 * 5
 

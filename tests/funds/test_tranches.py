@@ -9,14 +9,14 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.funds.models import Tranche, TrancheState
-from marketplace.review import services
+from marketplace.review import decisions
 from marketplace.rounds.models import TrancheGate
 from tests.factories import make_application, make_organizer, make_review_round
 
 
 def _approve(round_=None, amount="10000.01"):
     application = make_application(round_ or make_review_round(), requested=amount)
-    award = services.approve_application(application, Decimal(amount), make_organizer())
+    award = decisions.approve_application(make_organizer(), application, Decimal(amount))
     db.session.commit()
     return award
 

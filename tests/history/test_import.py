@@ -55,7 +55,7 @@ NOTHING = {"Round": 0, "Challenge": 0, "Organisation": 0, "Application": 0, "Awa
 
 
 def test_sample_file_creates_closed_rounds_orgs_applications_and_awards(app):
-    report = import_history(SAMPLE.read_bytes())
+    report = import_history(None, SAMPLE.read_bytes())
     db.session.commit()
     assert report.ok and (report.new, report.unchanged) == (6, 0)
     assert counts() == {"Round": 2, "Challenge": 1, "Organisation": 4, "Application": 6,
@@ -79,10 +79,10 @@ def test_sample_file_creates_closed_rounds_orgs_applications_and_awards(app):
 
 
 def test_reimporting_the_same_file_changes_nothing_and_says_so(app):
-    import_history(SAMPLE.read_bytes())
+    import_history(None, SAMPLE.read_bytes())
     db.session.commit()
     before = counts()
-    report = import_history(SAMPLE.read_bytes())
+    report = import_history(None, SAMPLE.read_bytes())
     db.session.commit()
     assert report.ok and (report.new, report.unchanged) == (0, 6)
     assert "0" in report.summary() and "6" in report.summary()
@@ -90,20 +90,20 @@ def test_reimporting_the_same_file_changes_nothing_and_says_so(app):
 
 
 def test_csv_with_byte_order_mark_imports(app):
-    report = import_history(to_csv(sample_rows(), bom=True))
+    report = import_history(None, to_csv(sample_rows(), bom=True))
     assert report.ok and report.new == 6
 
 
 def test_xlsx_imports_like_csv(app):
-    report = import_history(to_xlsx(sample_rows()))
+    report = import_history(None, to_xlsx(sample_rows()))
     db.session.commit()
     assert report.ok, report.problems
     assert counts()["Award"] == 5
-    assert import_history(SAMPLE.read_bytes()).unchanged == 6  # same rows as the CSV
+    assert import_history(None, SAMPLE.read_bytes()).unchanged == 6  # same rows as the CSV
 
 
 def test_dry_run_writes_nothing(app):
-    report = import_history(SAMPLE.read_bytes(), dry_run=True)
+    report = import_history(None, SAMPLE.read_bytes(), dry_run=True)
     db.session.commit()
     assert report.ok and report.new == 6 and report.rounds == 2
     assert counts() == NOTHING
@@ -134,7 +134,7 @@ def test_bad_row_is_reported_with_line_and_column_and_nothing_is_written(app, ki
     column, value, index, words = BAD_CELLS[kind]
     rows = sample_rows()
     rows[index][column] = value
-    report = import_history(to_csv(rows))
+    report = import_history(None, to_csv(rows))
     db.session.commit()
     assert not report.ok
     assert [(p.line, p.column) for p in report.problems] == [(index + 2, column)]
@@ -145,7 +145,7 @@ def test_bad_row_is_reported_with_line_and_column_and_nothing_is_written(app, ki
 def test_same_uscc_with_two_names_in_one_file_is_refused(app):
     rows = sample_rows()
     rows[3]["organization_name"] = "普陀区海韵志愿服务队（改名）"  # line 5; line 2 has the name
-    report = import_history(to_csv(rows))
+    report = import_history(None, to_csv(rows))
     assert [(p.line, p.column) for p in report.problems] == [(5, "organization_name")]
     assert "第 2 行" in report.problems[0].reason
     assert counts() == NOTHING
@@ -157,7 +157,7 @@ def test_every_bad_row_is_reported_not_just_the_first(app):
     rows[2]["region"] = ""
     rows[5]["requested_amount"] = "0"
     rows[5]["round_year"] = "19"
-    report = import_history(to_csv(rows))
+    report = import_history(None, to_csv(rows))
     assert [(p.line, p.column) for p in report.problems] == [
         (2, "status"), (4, "region"), (7, "round_year"), (7, "requested_amount")]
     assert counts() == NOTHING
@@ -165,32 +165,32 @@ def test_every_bad_row_is_reported_not_just_the_first(app):
 
 def test_missing_column_refuses_the_file(app):
     data = SAMPLE.read_text(encoding="utf-8").replace("status\n", "state\n", 1).encode()
-    report = import_history(data)
+    report = import_history(None, data)
     assert [(p.line, p.column) for p in report.problems] == [(1, "")]
     assert "status" in report.problems[0].reason
 
 
 def test_a_file_that_is_neither_csv_text_nor_xlsx_is_refused(app):
-    assert not import_history(b"\x89PNG\r\n\x1a\n\x00\x00\x00binary").ok
-    assert not import_history("年份".encode("gb18030") + b"\xff\xfe").ok
-    assert not import_history(b"PK\x03\x04not really a zip").ok
+    assert not import_history(None, b"\x89PNG\r\n\x1a\n\x00\x00\x00binary").ok
+    assert not import_history(None, "年份".encode("gb18030") + b"\xff\xfe").ok
+    assert not import_history(None, b"PK\x03\x04not really a zip").ok
     assert counts() == NOTHING
 
 
 def test_a_year_with_a_live_round_is_not_imported_over(app):
     make_round(year=2019)
-    report = import_history(SAMPLE.read_bytes())
+    report = import_history(None, SAMPLE.read_bytes())
     assert {(p.line, p.column) for p in report.problems} == {
         (5, "round_year"), (6, "round_year"), (7, "round_year")}
     assert counts()["Application"] == 0
 
 
 def test_an_imported_row_that_changed_is_reported_not_overwritten(app):
-    import_history(SAMPLE.read_bytes())
+    import_history(None, SAMPLE.read_bytes())
     db.session.commit()
     rows = sample_rows()
     rows[0]["awarded_amount"] = "16000.00"
-    report = import_history(to_csv(rows))
+    report = import_history(None, to_csv(rows))
     assert [(p.line, p.column) for p in report.problems] == [(2, "project_title")]
 
 
@@ -201,7 +201,7 @@ def test_formula_text_is_stored_as_it_is(app):
     for row in rows:
         if row["organization_uscc"] == rows[0]["organization_uscc"]:
             row["organization_name"] = "+海韵志愿服务队"
-    assert import_history(to_csv(rows)).ok
+    assert import_history(None, to_csv(rows)).ok
     db.session.commit()
     titles = db.session.scalars(select(Application.title)).all()
     assert '=HYPERLINK("http://evil.example","点我")' in titles
@@ -210,7 +210,7 @@ def test_formula_text_is_stored_as_it_is(app):
 def test_formula_text_is_neutralised_in_the_csv_and_xlsx_exports(app, login_as):
     rows = sample_rows()
     rows[0]["project_title"] = '=HYPERLINK("http://evil.example","点我")'
-    assert import_history(to_csv(rows)).ok
+    assert import_history(None, to_csv(rows)).ok
     db.session.commit()
     client = login_as(make_user(roles=[Role.ORGANIZER]))
 
@@ -227,22 +227,22 @@ def test_formula_text_is_neutralised_in_the_csv_and_xlsx_exports(app, login_as):
 
 
 def test_the_exported_file_imports_back_as_unchanged(app, login_as):
-    assert import_history(SAMPLE.read_bytes()).ok
+    assert import_history(None, SAMPLE.read_bytes()).ok
     db.session.commit()
     client = login_as(make_user(roles=[Role.ORGANIZER]))
-    assert import_history(client.get("/history/export.xlsx").data).unchanged == 6
+    assert import_history(None, client.get("/history/export.xlsx").data).unchanged == 6
 
 
 def test_checking_a_file_against_the_database_takes_the_same_queries_whatever_its_size(
         app, count_queries):
     demo = SAMPLE.with_name("history_demo.csv").read_bytes()
-    import_history(SAMPLE.read_bytes())
+    import_history(None, SAMPLE.read_bytes())
     db.session.commit()
     with count_queries() as small:
-        assert import_history(SAMPLE.read_bytes(), dry_run=True).unchanged == 6
+        assert import_history(None, SAMPLE.read_bytes(), dry_run=True).unchanged == 6
     db.session.rollback()  # as after every dry run, so each run takes the import lock afresh
     with count_queries() as large:
-        report = import_history(demo, dry_run=True)
+        report = import_history(None, demo, dry_run=True)
     assert report.ok and (report.new, report.unchanged) == (48, 6)
     assert large.count == small.count <= 5
 
@@ -250,19 +250,19 @@ def test_checking_a_file_against_the_database_takes_the_same_queries_whatever_it
 def test_formula_in_an_xlsx_cell_is_stored_as_its_text(app):
     rows = sample_rows()
     rows[1]["project_title"] = '=HYPERLINK("http://evil.example","点我")'
-    assert import_history(to_xlsx(rows)).ok  # openpyxl writes it as a formula cell
+    assert import_history(None, to_xlsx(rows)).ok  # openpyxl writes it as a formula cell
     db.session.commit()
     assert '=HYPERLINK("http://evil.example","点我")' in db.session.scalars(
         select(Application.title)).all()
 
 
 def test_a_later_file_adds_to_the_imported_round_and_its_challenge(app):
-    import_history(SAMPLE.read_bytes())
+    import_history(None, SAMPLE.read_bytes())
     db.session.commit()
     rows = sample_rows()
     extra = dict(rows[4], project_title="斑马线守护（二队）", organization_name="新城青年突击队",
                  organization_uscc=valid_uscc(), awarded_amount="10000.00")
-    report = import_history(to_csv([*rows, extra]))
+    report = import_history(None, to_csv([*rows, extra]))
     db.session.commit()
     assert report.ok and (report.new, report.unchanged, report.rounds, report.challenges) == (
         1, 6, 0, 0)
@@ -289,7 +289,7 @@ def test_a_uscc_in_a_number_cell_is_reported_as_one_to_type_as_text(app):
     out = io.BytesIO()
     workbook.save(out)
 
-    report = import_history(out.getvalue())
+    report = import_history(None, out.getvalue())
     db.session.commit()
     assert counts() == NOTHING
     problems = [(p.line, p.column) for p in report.problems]
@@ -302,6 +302,6 @@ def test_a_uscc_in_a_number_cell_is_reported_as_one_to_type_as_text(app):
 def test_a_uscc_a_spreadsheet_saved_as_a_number_in_a_csv_is_reported_likewise(app):
     rows = sample_rows()
     rows[0]["organization_uscc"] = "9.13302E+17"
-    report = import_history(to_csv(rows))
+    report = import_history(None, to_csv(rows))
     assert [(p.line, p.column) for p in report.problems] == [(2, "organization_uscc")]
     assert report.problems[0].reason.startswith("统一社会信用代码请以文本格式填写")

@@ -222,5 +222,5 @@ def test_the_upload_page_answers_a_too_long_file_quickly_with_the_limit(app, log
 
 
 def test_a_file_with_empty_rows_after_its_data_imports(app):
-    report = import_history(xlsx(sample_rows(), empty_rows(8, EMPTY_ROWS)))
+    report = import_history(None, xlsx(sample_rows(), empty_rows(8, EMPTY_ROWS)))
     assert report.ok and report.new == 6

@@ -74,7 +74,7 @@ def api_figures(client) -> dict:
 
 def single_import_figures(data: bytes) -> tuple[dict, dict]:
     """Counts and stats figures after one import of `data`, which is then rolled back."""
-    assert import_history(data).ok
+    assert import_history(None, data).ok
     db.session.flush()
     result = counts(), figures()
     db.session.rollback()
@@ -89,7 +89,7 @@ def import_at_once(app, files: list[bytes]) -> tuple[list[str], list[ImportRepor
     def upload(i: int, start) -> None:
         staff = db.session.get(User, staff_id)
         start()
-        report = import_history(files[i], staff)
+        report = import_history(staff, files[i])
         assert report.ok, report.problems
         reports.append(report)
 
@@ -107,7 +107,7 @@ def year_2020_file() -> bytes:
 @pytest.mark.parametrize("organisations", ["known", "new"])
 def test_the_same_file_imported_at_once_is_counted_once(app, client, organisations):
     if organisations == "known":
-        assert import_history(SAMPLE.read_bytes()).ok
+        assert import_history(None, SAMPLE.read_bytes()).ok
         db.session.commit()
         data = year_2020_file()
     else:

@@ -1,7 +1,9 @@
 """Mail goes through the outbox to a real SMTP server (aiosmtpd on a local port)."""
+import ast
 import threading
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -10,14 +12,14 @@ from sqlalchemy import select
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.notify.models import OutboxMessage, OutboxStatus
-from marketplace.notify.services import backoff, deliver_pending, queue_mail
+from marketplace.notify.services import backoff, deliver_pending, mail_template, queue_mail
 from tests.factories import make_user
 
 
 def _queue(n, to="someone@example.org"):
     user = make_user(to) if to else None
     for i in range(n):
-        queue_mail(user.email, "confirm_email", "zh_CN", user=user, link=f"https://x/{i}")
+        queue_mail(user.email, "accounts/confirm_email", "zh_CN", user=user, link=f"https://x/{i}")
     db.session.commit()
 
 
@@ -35,7 +37,7 @@ def test_queued_mail_is_delivered_to_the_smtp_server(app, smtp_server):
 
 def test_mail_is_written_in_the_recipients_language(app, smtp_server):
     user = make_user("en@example.org", locale="en")
-    queue_mail(user.email, "confirm_email", user.locale, user=user, link="https://x/y")
+    queue_mail(user.email, "accounts/confirm_email", user.locale, user=user, link="https://x/y")
     db.session.commit()
     deliver_pending()
     message = smtp_server.to("en@example.org")[0]
@@ -45,7 +47,7 @@ def test_mail_is_written_in_the_recipients_language(app, smtp_server):
 
 def test_nothing_is_queued_when_the_change_is_rolled_back(app):
     user = make_user()
-    queue_mail(user.email, "confirm_email", "zh_CN", user=user, link="https://x")
+    queue_mail(user.email, "accounts/confirm_email", "zh_CN", user=user, link="https://x")
     db.session.rollback()
     assert db.session.query(OutboxMessage).count() == 0
 
@@ -94,7 +96,7 @@ def test_two_senders_at_once_never_send_a_message_twice(app, smtp_server):
         pytest.skip("SKIP LOCKED is the PostgreSQL guarantee; SQLite runs one sender")
     user = make_user("many@example.org")
     for i in range(40):
-        queue_mail(user.email, "confirm_email", "zh_CN", user=user, link=f"https://x/{i}")
+        queue_mail(user.email, "accounts/confirm_email", "zh_CN", user=user, link=f"https://x/{i}")
     db.session.commit()
     barrier = threading.Barrier(3)
     errors = []
@@ -129,3 +131,39 @@ def test_outbox_send_command(app, smtp_server):
     assert len(smtp_server.messages) == 1
 
 
+
+
+# --- where mail templates live ------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+MAILERS = {"queue_mail", "_mail_members", "_mail_owners"}  # the template is the 2nd / 1st arg
+
+
+def _mail_names() -> list[tuple[str, str]]:
+    """(domain of the module, mail name) for every mail the code queues by a literal name."""
+    found = []
+    for path in sorted((ROOT / "marketplace").rglob("*.py")):
+        domain = path.relative_to(ROOT / "marketplace").parts[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            position = 1 if name == "queue_mail" else 0
+            if name in MAILERS and len(node.args) > position \
+                    and isinstance(node.args[position], ast.Constant):
+                found.append((domain, node.args[position].value))
+    return found
+
+
+def test_each_mail_lives_in_the_domain_that_sends_it():
+    names = _mail_names()
+    assert len(names) >= 19
+    for domain, name in names:
+        assert name.startswith(f"{domain}/"), name
+        assert (ROOT / "templates" / mail_template(name)).is_file(), name
+    assert not (ROOT / "templates" / "notify").exists()  # no shims left behind
+
+
+def test_a_mail_name_without_its_domain_is_refused(app):
+    with pytest.raises(ValueError, match="<domain>/<name>"):
+        queue_mail("someone@example.org", "confirm_email", link="https://x")

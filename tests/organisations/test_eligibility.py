@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.funds import services as funds
 from marketplace.organisations import services
 from marketplace.organisations.models import OrganisationStatus, OrganisationType
-from marketplace.review import services as review
+from marketplace.review import decisions
 from marketplace.rounds.models import PoolKind
 from marketplace.rounds.policy import challenge_admits
 from tests.factories import (
@@ -99,7 +99,7 @@ def test_a_targeted_pool_reads_the_verified_county_when_nothing_was_frozen(app):
     organisation.region = "嵊泗县"
     assert funds.organisation_region(application) == "定海区"
     with pytest.raises(NotAllowed, match="定向扶持"):
-        review.approve_application(application, Decimal("1000"), make_organizer())
+        decisions.approve_application(make_organizer(), application, Decimal("1000"))
 
 
 def test_an_application_keeps_the_county_it_was_submitted_with(app):
@@ -113,7 +113,7 @@ def test_an_application_keeps_the_county_it_was_submitted_with(app):
     services.update_organisation(owner, organisation, _profile(organisation, region="定海区"))
     services.verify_organisation(make_user(roles=[Role.ORGANIZER]), organisation)
     assert organisation.verified_region == "定海区"
-    review.approve_application(application, Decimal("1000"), make_organizer())
+    decisions.approve_application(make_organizer(), application, Decimal("1000"))
 
 
 def test_changing_the_type_still_sends_back_to_verification(app):

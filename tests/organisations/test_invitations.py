@@ -24,7 +24,7 @@ from tests.factories import make_organisation, make_user
 
 def _mails(to: str | None = None) -> int:
     stmt = select(func.count(OutboxMessage.id)).where(
-        OutboxMessage.template == "organisation_invitation")
+        OutboxMessage.template == "organisations/invitation")
     if to is not None:
         stmt = stmt.where(OutboxMessage.to_address == to)
     return db.session.scalar(stmt)

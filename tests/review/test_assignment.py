@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.review import services
+from marketplace.review import assigning, conflicts, rules
 from marketplace.review.assignment import plan_assignments
 from marketplace.review.models import AssignmentStatus, ReviewAssignment
 from tests.factories import (
@@ -67,13 +67,13 @@ def test_shortage_is_reported_when_too_few_reviewers_are_free():
 def test_auto_assign_excludes_conflicts_and_own_organisation(app):
     organizer = make_organizer()
     round_ = make_review_round()
-    services.stored_settings(round_).reviewers_per_application = 2
+    rules.stored_settings(round_).reviewers_per_application = 2
     declared, member, free1, free2 = (make_reviewer() for _ in range(4))
     org = make_organisation(members=[member])
-    services.declare_conflict(declared, org.name)
+    conflicts.declare_conflict(declared, org.name)
     application = make_application(round_, org)
     others = [make_application(round_) for _ in range(3)]
-    made, short, _ = services.auto_assign(round_, organizer)
+    made, short, _ = assigning.auto_assign(organizer, round_)
     db.session.commit()
     assert made == 8 and short == {}
     on_app = set(db.session.scalars(select(ReviewAssignment.reviewer_id).where(
@@ -82,7 +82,7 @@ def test_auto_assign_excludes_conflicts_and_own_organisation(app):
     loads = Counter(db.session.scalars(select(ReviewAssignment.reviewer_id)))
     assert max(loads.values()) - min(loads.values()) <= 1
     # Running it again adds nothing.
-    assert services.auto_assign(round_, organizer)[0] == 0
+    assert assigning.auto_assign(organizer, round_)[0] == 0
     assert len(others) == 3
 
 
@@ -92,22 +92,22 @@ def test_reviewer_declaring_conflict_on_assigned_proposal_is_recused_and_organiz
     organizer = make_organizer(email="org@example.org")
     reviewer = make_reviewer()
     application = make_application()
-    services.add_assignment(application, reviewer, organizer)
+    assigning.add_assignment(organizer, application, reviewer)
     db.session.commit()
     assignment = db.session.scalar(select(ReviewAssignment))
-    services.recuse(assignment, "我是该组织的顾问", reviewer)
+    conflicts.recuse(reviewer, assignment, "我是该组织的顾问")
     db.session.commit()
     assert assignment.status == AssignmentStatus.RECUSED
     mail = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.template == "review_recused")).all()
+        OutboxMessage.template == "review/recused")).all()
     assert [m.to_address for m in mail] == ["org@example.org"]
     assert application.title in mail[0].body_text
     from marketplace.review.policy import reviewer_may_see
     assert not reviewer_may_see(reviewer, application)
     # The organizer reassigns: auto-assignment never puts the recused reviewer back.
     other = make_reviewer()
-    services.stored_settings(application.round).reviewers_per_application = 1
-    services.auto_assign(application.round, organizer)
+    rules.stored_settings(application.round).reviewers_per_application = 1
+    assigning.auto_assign(organizer, application.round)
     active = db.session.scalars(select(ReviewAssignment.reviewer_id).where(
         ReviewAssignment.status == AssignmentStatus.ACTIVE)).all()
     assert active == [other.id]
@@ -121,6 +121,6 @@ def test_manual_assignment_of_conflicted_reviewer_is_refused(app):
     organizer = make_organizer()
     reviewer = make_reviewer()
     application = make_application()
-    services.declare_conflict(reviewer, application.organisation.uscc)
+    conflicts.declare_conflict(reviewer, application.organisation.uscc)
     with pytest.raises(NotAllowed, match="回避"):
-        services.add_assignment(application, reviewer, organizer)
+        assigning.add_assignment(organizer, application, reviewer)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.notify.models import OutboxMessage
-from marketplace.review import results, services
+from marketplace.review import assigning, results, rules
 from marketplace.review.models import AssignmentStatus, ReviewAssignment, ReviewerConflict
 from marketplace.rounds.models import RoundStatus
 from tests.factories import (
@@ -86,7 +86,7 @@ def test_standing_conflict_recuses_unsubmitted_assignments_of_an_open_round_in_r
 
 def test_blind_round_conflict_leaves_the_reviewers_queue_unchanged(app, login_as):
     round_ = make_review_round()
-    services.stored_settings(round_).blind = True
+    rules.stored_settings(round_).blind = True
     secret = make_organisation(name=SECRET_NAME)
     reviewer = make_reviewer()
     touched = make_assignment(make_application(round_, secret), reviewer)
@@ -103,7 +103,7 @@ def test_blind_round_conflict_leaves_the_reviewers_queue_unchanged(app, login_as
 def test_blind_round_conflict_is_shown_to_the_organizer_who_reassigns(app, login_as):
     organizer = make_organizer(email="organizer@example.org")
     round_ = make_review_round()
-    services.stored_settings(round_).blind = True
+    rules.stored_settings(round_).blind = True
     secret = make_organisation(name=SECRET_NAME)
     application = make_application(round_, secret, title="海岛护学")
     reviewer = make_reviewer(name="王专家")
@@ -111,7 +111,7 @@ def test_blind_round_conflict_is_shown_to_the_organizer_who_reassigns(app, login
     _declare(login_as(reviewer), SECRET_NAME)
 
     mail = db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.template == "review_conflict"))
+        OutboxMessage.template == "review/conflict"))
     assert mail.to_address == "organizer@example.org" and "王专家" in mail.body_text
     client = login_as(organizer)
     page = client.get(f"/review/rounds/{round_.id}").get_data(as_text=True)
@@ -141,12 +141,12 @@ def test_conflict_declared_before_an_organisation_registers_still_applies(app, l
     reviewer, free = make_reviewer(), make_reviewer()
     _declare(login_as(reviewer), "将来才注册的志愿服务队")
     round_ = make_review_round()
-    services.stored_settings(round_).reviewers_per_application = 1
+    rules.stored_settings(round_).reviewers_per_application = 1
     later = make_organisation(name="将来才注册的志愿服务队")
     application = make_application(round_, later)
     db.session.commit()
 
-    services.auto_assign(round_, organizer)
+    assigning.auto_assign(organizer, round_)
     db.session.commit()
 
     assigned = db.session.scalars(select(ReviewAssignment.reviewer_id).where(

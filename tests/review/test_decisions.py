@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.funds import services as funds
 from marketplace.funds.balances import balance
 from marketplace.funds.models import AwardStatus, LedgerEntry, LedgerKind
-from marketplace.review import services
+from marketplace.review import decisions
 from marketplace.rounds.models import Pool, PoolKind, TrancheGate
 from tests.factories import (
     make_application,
@@ -32,7 +32,7 @@ def _ledger(round_id):
 def test_approval_creates_award_tranches_and_commit_entry(app):
     organizer = make_organizer()
     application = make_application(requested="10000.01")
-    award = services.approve_application(application, Decimal("10000.01"), organizer)
+    award = decisions.approve_application(organizer, application, Decimal("10000.01"))
     db.session.commit()
     assert application.status == ApplicationStatus.APPROVED
     assert award.status == AwardStatus.APPROVED and award.amount_fen == 1_000_001
@@ -61,8 +61,8 @@ def test_approval_that_exactly_fills_the_pool_is_allowed(app):
     organizer = make_organizer()
     first = make_application(round_, requested="60000")
     second = make_application(round_, requested="40000")
-    services.approve_application(first, Decimal("60000"), organizer)
-    services.approve_application(second, Decimal("40000"), organizer)
+    decisions.approve_application(organizer, first, Decimal("60000"))
+    decisions.approve_application(organizer, second, Decimal("40000"))
     db.session.commit()
     assert balance(Pool, round_.pools[0].id).remaining == 0
 
@@ -74,10 +74,10 @@ def test_approval_one_fen_over_the_pool_is_refused(app):
     organizer = make_organizer()
     first = make_application(round_, requested="60000")
     second = make_application(round_, requested="50000")
-    services.approve_application(first, Decimal("60000"), organizer)
+    decisions.approve_application(organizer, first, Decimal("60000"))
     db.session.commit()
     with pytest.raises(NotAllowed, match="余额不足"):
-        services.approve_application(second, Decimal("40000.01"), organizer)
+        decisions.approve_application(organizer, second, Decimal("40000.01"))
     db.session.rollback()
     assert second.status == ApplicationStatus.IN_REVIEW
     assert len(_ledger(round_.id)) == 1
@@ -88,16 +88,16 @@ def test_approval_beyond_the_round_budget_is_refused(app):
     organizer = make_organizer()
     application = make_application(round_, requested="50000.01")
     with pytest.raises(NotAllowed, match="年度总预算"):
-        services.approve_application(application, Decimal("50000.01"), organizer)
+        decisions.approve_application(organizer, application, Decimal("50000.01"))
 
 
 def test_approval_above_requested_or_zero_is_refused(app):
     organizer = make_organizer()
     application = make_application(requested="1000")
     with pytest.raises(NotAllowed, match="不能超过申请金额"):
-        services.approve_application(application, Decimal("1000.01"), organizer)
+        decisions.approve_application(organizer, application, Decimal("1000.01"))
     with pytest.raises(NotAllowed, match="大于零"):
-        services.approve_application(application, Decimal("0"), organizer)
+        decisions.approve_application(organizer, application, Decimal("0"))
 
 
 def test_challenge_slots_and_cap_per_team_are_enforced(app):
@@ -107,11 +107,11 @@ def test_challenge_slots_and_cap_per_team_are_enforced(app):
     first = make_application(round_, challenge=challenge, requested="40000")
     second = make_application(round_, challenge=challenge, requested="20000")
     with pytest.raises(NotAllowed, match="资助上限"):
-        services.approve_application(first, Decimal("30000.01"), organizer)
-    services.approve_application(first, Decimal("30000"), organizer)
+        decisions.approve_application(organizer, first, Decimal("30000.01"))
+    decisions.approve_application(organizer, first, Decimal("30000"))
     db.session.commit()
     with pytest.raises(NotAllowed, match="名额已满"):
-        services.approve_application(second, Decimal("20000"), organizer)
+        decisions.approve_application(organizer, second, Decimal("20000"))
 
 
 def test_targeted_pool_refuses_organisation_outside_its_regions(app):
@@ -121,20 +121,20 @@ def test_targeted_pool_refuses_organisation_outside_its_regions(app):
     outside = make_application(round_, make_organisation(region="定海区"), pool=targeted)
     inside = make_application(round_, make_organisation(region="嵊泗县"), pool=targeted)
     with pytest.raises(NotAllowed, match="定向扶持"):
-        services.approve_application(outside, Decimal("1000"), organizer)
-    services.approve_application(inside, Decimal("1000"), organizer)
+        decisions.approve_application(organizer, outside, Decimal("1000"))
+    decisions.approve_application(organizer, inside, Decimal("1000"))
 
 
 def test_reject_needs_feedback_and_waitlist_keeps_money(app):
     organizer = make_organizer()
     application = make_application()
     with pytest.raises(NotAllowed, match="反馈"):
-        services.reject_application(application, "  ", organizer)
-    services.reject_application(application, "预算不够细致", organizer)
+        decisions.reject_application(organizer, application, "  ")
+    decisions.reject_application(organizer, application, "预算不够细致")
     assert application.status == ApplicationStatus.REJECTED
     assert application.feedback == "预算不够细致"
     other = make_application()
-    services.waitlist_application(other, "", organizer)
+    decisions.waitlist_application(organizer, other, "")
     assert other.status == ApplicationStatus.WAITLISTED
     assert _ledger(other.round_id) == []
 
@@ -143,16 +143,16 @@ def test_organizer_may_not_decide_own_organisations_application(app):
     organizer = make_organizer()
     application = make_application(make_review_round(), make_organisation(owner=organizer))
     with pytest.raises(NotAllowed, match="自己所在组织"):
-        services.approve_application(application, Decimal("1000"), organizer)
+        decisions.approve_application(organizer, application, Decimal("1000"))
 
 
 def test_decommit_returns_money_to_the_pool(app):
     organizer = make_organizer()
     application = make_application(requested="1000")
-    award = services.approve_application(application, Decimal("1000"), organizer)
+    award = decisions.approve_application(organizer, application, Decimal("1000"))
     pool = application.pool
     assert balance(Pool, pool.id).committed == Decimal("1000.00")
-    funds.decommit_award(award, "异议成立", organizer)
+    funds.decommit_award(organizer, award, "异议成立")
     db.session.commit()
     assert award.status == AwardStatus.WITHDRAWN
     assert balance(Pool, pool.id).committed == 0
@@ -181,7 +181,7 @@ def test_ledger_balance_equals_live_awards_and_never_exceeds_the_pool(app):
     for application in applications:
         amount = Decimal(rng.randint(1, application.requested_fen)) / 100
         try:
-            award = services.approve_application(application, amount, organizer)
+            award = decisions.approve_application(organizer, application, amount)
         except NotAllowed as refusal:
             assert "余额不足" in str(refusal)  # the pool is the only reason to refuse here
             db.session.rollback()
@@ -189,7 +189,7 @@ def test_ledger_balance_equals_live_awards_and_never_exceeds_the_pool(app):
             continue
         outcomes["approved"] += 1
         if rng.random() < 0.3:
-            funds.decommit_award(award, "测试撤销", organizer)
+            funds.decommit_award(organizer, award, "测试撤销")
             outcomes["decommitted"] += 1
         db.session.commit()
         live = sum(a.amount_fen for a in db.session.scalars(select(Award).where(
@@ -204,7 +204,7 @@ def test_open_call_project_is_refused_from_a_challenge_pool(app):
     challenge = make_challenge(round_)
     application = make_application(round_, requested="10000")
     with pytest.raises(NotAllowed, match="只资助该命题的揭榜项目") as refused:
-        services.approve_application(application, Decimal("10000"), make_organizer(),
+        decisions.approve_application(make_organizer(), application, Decimal("10000"),
                                      pool=challenge.pool)
     assert refused.value.field == "pool_id"
     assert _ledger(round_.id) == []
@@ -217,8 +217,8 @@ def test_bid_is_funded_only_from_its_own_challenges_pool(app):
     bid = make_application(round_, challenge=challenge, requested="10000")
     for wrong in (round_.pools[0], other.pool):
         with pytest.raises(NotAllowed, match="只能从命题"):
-            services.approve_application(bid, Decimal("10000"), organizer, pool=wrong)
-    services.approve_application(bid, Decimal("10000"), organizer, pool=challenge.pool)
+            decisions.approve_application(organizer, bid, Decimal("10000"), pool=wrong)
+    decisions.approve_application(organizer, bid, Decimal("10000"), pool=challenge.pool)
     assert bid.status == ApplicationStatus.APPROVED
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from marketplace.applications.models import ApplicationStatus
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
-from marketplace.review import services
+from marketplace.review import assigning, policy, rules
 from marketplace.review.models import (
     AssignmentStatus,
     OthersScores,
@@ -29,7 +29,7 @@ from tests.factories import (
 
 
 def test_default_rubric_weights_sum_to_100(app):
-    rubric = services.round_rubric(make_review_round())
+    rubric = rules.round_rubric(make_review_round())
     assert [(c.name, c.weight) for c in rubric.criteria] == [
         ("公益性", 20), ("创新性", 20), ("可行性", 25), ("社会效益", 20), ("可持续与可推广性", 15)]
 
@@ -37,16 +37,16 @@ def test_default_rubric_weights_sum_to_100(app):
 def test_rubric_weights_must_sum_to_100(app):
     round_ = make_review_round()
     with pytest.raises(NotAllowed, match="100"):
-        services.save_rubric(round_, [services.CriterionData("甲", 60, 10),
-                                      services.CriterionData("乙", 30, 10)], make_organizer())
+        rules.save_rubric(make_organizer(), round_, [rules.CriterionData("甲", 60, 10),
+                                      rules.CriterionData("乙", 30, 10)])
 
 
 def test_challenge_bid_is_scored_by_the_challenges_own_rubric(app):
     organizer = make_organizer()
     round_ = make_review_round()
     challenge = make_challenge(round_)
-    services.save_rubric(round_, [services.CriterionData("命题契合度", 60, 10),
-                                  services.CriterionData("执行力", 40, 10)], organizer,
+    rules.save_rubric(organizer, round_, [rules.CriterionData("命题契合度", 60, 10),
+                                  rules.CriterionData("执行力", 40, 10)],
                          challenge=challenge)
     db.session.commit()
     bid = make_application(round_, challenge=challenge)
@@ -54,7 +54,7 @@ def test_challenge_bid_is_scored_by_the_challenges_own_rubric(app):
     assert [s.criterion.name for s in review.scores] == ["命题契合度", "执行力"]
     assert review.total == Decimal("68.00")  # 8/10×60 + 5/10×40
     open_call = make_application(round_)
-    assert services.rubric_for(open_call).challenge_id is None
+    assert rules.rubric_for(open_call).challenge_id is None
 
 
 def test_rubric_cannot_change_once_scored(app):
@@ -62,8 +62,7 @@ def test_rubric_cannot_change_once_scored(app):
     application = make_application()
     make_submitted_review(application, make_reviewer(), [10, 10, 10, 10, 10])
     with pytest.raises(NotAllowed, match="不能再修改"):
-        services.save_rubric(application.round, [services.CriterionData("甲", 100, 10)],
-                             organizer)
+        rules.save_rubric(organizer, application.round, [rules.CriterionData("甲", 100, 10)])
 
 
 def test_organizer_edits_rubric_and_settings_through_the_pages(app, login_as):
@@ -73,12 +72,12 @@ def test_organizer_edits_rubric_and_settings_through_the_pages(app, login_as):
     data = {"criteria-0-name": "公益性", "criteria-0-weight": "50", "criteria-0-max_score": "10",
             "criteria-1-name": "可行性", "criteria-1-weight": "50", "criteria-1-max_score": "10"}
     assert client.post(f"/review/rounds/{round_.id}/rubric", data=data).status_code == 302
-    assert [c.name for c in services.round_rubric(round_).criteria] == ["公益性", "可行性"]
+    assert [c.name for c in rules.round_rubric(round_).criteria] == ["公益性", "可行性"]
     client.post(f"/review/rounds/{round_.id}/settings", data={
         "reviewers_per_application": "2", "blind": "y", "others_scores": "never",
         "scoring_method": "zscore", "disagreement_points": "15"})
     db.session.expire_all()
-    settings = services.settings_for(round_)
+    settings = rules.settings_for(round_)
     assert settings.blind and settings.scoring_method == ScoringMethod.ZSCORE
     assert settings.reviewers_per_application == 2 and settings.disagreement_points == 15
 
@@ -95,7 +94,7 @@ def test_organizer_assigns_and_removes_reviewers_by_hand(app, login_as):
     client.post(f"/review/assignments/{assignment.id}/remove")
     db.session.expire_all()
     assert assignment.status == AssignmentStatus.REMOVED
-    assert not services.policy.reviewer_may_see(reviewer, application)
+    assert not policy.reviewer_may_see(reviewer, application)
 
 
 def test_organizer_auto_assigns_through_the_page(app, login_as):
@@ -163,21 +162,21 @@ def test_reviewer_page_works_in_english(app, login_as):
 def test_review_settings_are_frozen_once_review_starts(app, login_as, status):
     organizer = make_organizer()
     round_ = make_round()
-    services.start_review(round_, organizer, now=round_.deadline_at + timedelta(seconds=1))
+    assigning.start_review(organizer, round_, now=round_.deadline_at + timedelta(seconds=1))
     if status == RoundStatus.PUBLICITY:  # the stage is what counts here, not its listings
         ROUND.move(organizer, round_, status, check=False)
     db.session.commit()
     with pytest.raises(NotAllowed, match="不能再修改"):
-        services.update_settings(round_, services.SettingsData(
+        rules.update_settings(organizer, round_, rules.SettingsData(
             reviewers_per_application=1, blind=True, others_scores=OthersScores.NEVER,
-            scoring_method=ScoringMethod.ZSCORE, disagreement_points=5), organizer)
+            scoring_method=ScoringMethod.ZSCORE, disagreement_points=5))
     db.session.rollback()  # as a refused request does: the round lock is let go
     client = login_as(organizer)
     client.post(f"/review/rounds/{round_.id}/settings", data={
         "reviewers_per_application": "1", "blind": "y", "others_scores": "never",
         "scoring_method": "zscore", "disagreement_points": "5"})
     db.session.expire_all()
-    settings = services.settings_for(round_)
+    settings = rules.settings_for(round_)
     assert not settings.blind and settings.reviewers_per_application == 3
     assert settings.scoring_method == ScoringMethod.MEAN
     page = client.get(f"/review/rounds/{round_.id}").get_data(as_text=True)

@@ -11,7 +11,7 @@ from flask_login import AnonymousUserMixin
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.organisations.models import MemberRole, Membership
-from marketplace.review import policy, services
+from marketplace.review import policy, reviewing, rules
 from marketplace.review.models import Objection
 from tests.factories import (
     make_application,
@@ -75,7 +75,7 @@ def project(app):
     group = make_organisation()
     application = make_application(make_review_round(), group)
     other = make_user(roles=[Role.REVIEWER])
-    review = services.save_review(make_assignment(application, other), [], "", other)
+    review = reviewing.save_review(other, make_assignment(application, other), [], "")
     objection = Objection(round_id=application.round_id, application=application, name="甲",
                           contact="x", text="内容足够长的一条异议文字。")
     db.session.commit()
@@ -117,7 +117,7 @@ def test_in_a_blind_round_an_assigned_reviewer_reads_the_proposal_only_in_the_wo
     reviewer = _person(ASSIGNED, project["group"])
     application = project["application"]
     make_assignment(application, reviewer)
-    services.stored_settings(application.round).blind = True
+    rules.stored_settings(application.round).blind = True
     db.session.commit()
     assert not policy.reviewer_may_see(reviewer, application)  # the pages naming the group
     assert policy.can_score(reviewer, application)             # the workspace hides it

@@ -16,7 +16,8 @@ from marketplace.extensions import db
 from marketplace.funds.balances import balance
 from marketplace.funds.models import AwardStatus, LedgerEntry, LedgerKind
 from marketplace.notify.models import OutboxMessage
-from marketplace.review import results, services
+from marketplace.review import assigning, decisions, results
+from marketplace.review import publicity as review_publicity
 from marketplace.review.models import Objection, ObjectionStatus
 from marketplace.rounds.models import Pool, RoundStatus
 from tests.factories import (
@@ -35,8 +36,8 @@ def test_review_starts_only_after_the_deadline(app):
     round_ = make_round()  # open, deadline in ten days
     submitted = make_application(round_, status=ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed, match="截止之后"):
-        services.start_review(round_, organizer)
-    assert services.start_review(round_, organizer,
+        assigning.start_review(organizer, round_)
+    assert assigning.start_review(organizer, round_,
                                  now=round_.deadline_at + timedelta(seconds=1)) == 1
     assert round_.status == RoundStatus.REVIEWING
     assert submitted.status == ApplicationStatus.IN_REVIEW
@@ -77,7 +78,7 @@ def test_ranking_counts_committed_awards_before_any_open_request(app):
     reviewer = make_reviewer()
     make_submitted_review(open_, reviewer, [20, 20, 25, 20, 15])
     make_submitted_review(approved, reviewer, [10, 10, 10, 10, 10])
-    services.approve_application(approved, Decimal("60000"), make_organizer())
+    decisions.approve_application(make_organizer(), approved, Decimal("60000"))
     db.session.commit()
     rows = results.ranking(round_, pool)
     assert [r.application.id for r in rows] == [open_.id, approved.id]
@@ -111,10 +112,10 @@ def _round_in_publicity(now=None):
     approved = make_application(round_, owner_org, requested="30000", title="海岛护学")
     waiting = make_application(round_, requested="20000", title="候补项目")
     rejected = make_application(round_, requested="10000", title="落选项目")
-    services.approve_application(approved, Decimal("30000"), organizer, feedback="请按计划实施")
-    services.waitlist_application(waiting, "候补第一", organizer)
-    services.reject_application(rejected, "服务对象不够明确", organizer)
-    publicity = services.publish_publicity(round_, organizer, now=now)
+    decisions.approve_application(organizer, approved, Decimal("30000"), feedback="请按计划实施")
+    decisions.waitlist_application(organizer, waiting, "候补第一")
+    decisions.reject_application(organizer, rejected, "服务对象不够明确")
+    publicity = review_publicity.publish_publicity(organizer, round_, now=now)
     db.session.commit()
     return organizer, round_, publicity, approved, waiting, rejected
 
@@ -124,7 +125,7 @@ def test_publishing_needs_every_application_decided(app):
     round_ = make_review_round()
     make_application(round_)
     with pytest.raises(NotAllowed, match="没有作出决定"):
-        services.publish_publicity(round_, organizer)
+        review_publicity.publish_publicity(organizer, round_)
 
 
 def test_public_page_lists_approved_projects_during_publicity(app, client):
@@ -147,7 +148,7 @@ def test_anyone_files_an_objection_and_it_is_acknowledged(app, client):
         OutboxMessage.to_address == "organizer@example.org")) is not None
     # No e-mail address given: no acknowledgement by mail (the page is the receipt).
     assert db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.template == "objection_received")) is None
+        OutboxMessage.template == "review/objection_received")) is None
 
 
 def test_objection_with_an_email_contact_is_acknowledged_by_mail(app, client):
@@ -173,18 +174,18 @@ def test_objections_are_rate_limited_per_address(app, client):
 
 def test_objection_outside_the_period_is_refused(app):
     _, round_, publicity, approved, _, _ = _round_in_publicity()
-    data = services.ObjectionData(approved.id, "甲", "x", "内容足够长的一条异议文字。")
+    data = review_publicity.ObjectionData(approved.id, "甲", "x", "内容足够长的一条异议文字。")
     with pytest.raises(NotAllowed, match="不在公示期"):
-        services.file_objection(round_, data, now=publicity.ends_at + timedelta(minutes=1))
+        review_publicity.file_objection(round_, data, now=publicity.ends_at + timedelta(minutes=1))
 
 
 def test_dismissed_objection_keeps_the_approval(app):
     organizer, round_, _, approved, _, _ = _round_in_publicity()
-    objection = services.file_objection(round_, services.ObjectionData(
+    objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
         approved.id, "甲", "x", "内容足够长的一条异议文字。"))
     with pytest.raises(NotAllowed, match="答复"):
-        services.dismiss_objection(objection, "", organizer)
-    services.dismiss_objection(objection, "经核实，项目内容不重复。", organizer)
+        decisions.dismiss_objection(organizer, objection, "")
+    decisions.dismiss_objection(organizer, objection, "经核实，项目内容不重复。")
     assert objection.status == ObjectionStatus.DISMISSED
     assert approved.status == ApplicationStatus.APPROVED
 
@@ -192,9 +193,9 @@ def test_dismissed_objection_keeps_the_approval(app):
 def test_upheld_objection_withdraws_approval_and_waitlisted_may_be_approved(app):
     organizer, round_, _, approved, waiting, _ = _round_in_publicity()
     pool = approved.pool
-    objection = services.file_objection(round_, services.ObjectionData(
+    objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
         approved.id, "甲", "x", "内容足够长的一条异议文字。"))
-    services.uphold_objection(objection, "经核实，申报材料不实。", organizer)
+    decisions.uphold_objection(organizer, objection, "经核实，申报材料不实。")
     db.session.commit()
     award = db.session.get(type(objection.application), approved.id)
     assert award.status == ApplicationStatus.REJECTED
@@ -202,27 +203,43 @@ def test_upheld_objection_withdraws_approval_and_waitlisted_may_be_approved(app)
     assert kinds == [LedgerKind.COMMIT, LedgerKind.DECOMMIT]
     assert balance(Pool, pool.id).committed == 0
     assert results.waitlist(round_)[0].application.id == waiting.id
-    services.approve_application(waiting, Decimal("20000"), organizer)
+    decisions.approve_application(organizer, waiting, Decimal("20000"))
     assert waiting.status == ApplicationStatus.APPROVED
+
+
+@pytest.mark.parametrize("outcome, status", [("dismiss", ObjectionStatus.DISMISSED),
+                                             ("uphold", ObjectionStatus.UPHELD)])
+def test_the_organizer_answers_an_objection_on_its_page(app, login_as, outcome, status):
+    organizer, round_, _, approved, _, _ = _round_in_publicity()
+    objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
+        approved.id, "甲", "x", "内容足够长的一条异议文字。"))
+    db.session.commit()
+    answered = login_as(organizer).post(f"/review/objections/{objection.id}/answer",
+                                        data={"outcome": outcome, "reply": "经核实后答复。"},
+                                        follow_redirects=True)
+    assert "异议已答复。" in answered.get_data(True)
+    db.session.expire_all()
+    assert db.session.get(Objection, objection.id).status == status
 
 
 def test_finalise_waits_for_the_end_and_every_answer_then_awards_and_mails(app):
     organizer, round_, publicity, approved, waiting, rejected = _round_in_publicity()
-    objection = services.file_objection(round_, services.ObjectionData(
+    objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
         approved.id, "甲", "x", "内容足够长的一条异议文字。"))
     after = publicity.ends_at + timedelta(minutes=1)
     with pytest.raises(NotAllowed, match="结束"):
-        services.finalise_round(round_, organizer, now=publicity.ends_at - timedelta(hours=1))
+        review_publicity.finalise_round(organizer, round_,
+                                        now=publicity.ends_at - timedelta(hours=1))
     with pytest.raises(NotAllowed, match="没有答复"):
-        services.finalise_round(round_, organizer, now=after)
-    services.dismiss_objection(objection, "不成立", organizer)
+        review_publicity.finalise_round(organizer, round_, now=after)
+    decisions.dismiss_objection(organizer, objection, "不成立")
     db.session.query(OutboxMessage).delete()
-    assert services.finalise_round(round_, organizer, now=after) == 1
+    assert review_publicity.finalise_round(organizer, round_, now=after) == 1
     db.session.commit()
     assert round_.status == RoundStatus.DELIVERY
     assert approved.status == ApplicationStatus.AWARDED
     assert waiting.status == ApplicationStatus.REJECTED
-    award = services.approved_awards(round_)[0]
+    award = review_publicity.approved_awards(round_)[0]
     assert award.status == AwardStatus.AWARDED and award.awarded_at == after
     mails = {m.to_address: m for m in db.session.scalars(select(OutboxMessage))}
     owner = approved.organisation.memberships[0].user
@@ -260,12 +277,12 @@ def test_objection_receipt_carries_nothing_the_filer_typed(app, client):
 def test_objection_receipts_to_one_address_are_limited_whatever_the_ip(app):
     _, round_, _, approved, _, _ = _round_in_publicity()
     for n in range(5):
-        services.file_objection(round_, services.ObjectionData(
+        review_publicity.file_objection(round_, review_publicity.ObjectionData(
             approved.id, "甲", "Victim@Example.org" if n % 2 else "victim@example.org",
             "内容足够长的一条异议文字。"), ip=f"10.0.0.{n}")
     db.session.commit()
     receipts = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.template == "objection_received")).all()
+        OutboxMessage.template == "review/objection_received")).all()
     assert len(receipts) == 3
     assert len(db.session.scalars(select(Objection)).all()) == 5
 
@@ -273,19 +290,19 @@ def test_objection_receipts_to_one_address_are_limited_whatever_the_ip(app):
 def test_project_approved_during_publicity_gets_an_objection_period_of_its_own(app, client):
     organizer, round_, publicity, approved, waiting, _ = _round_in_publicity(
         now=utcnow() - timedelta(days=3))
-    services.approve_application(waiting, Decimal("20000"), organizer)
+    decisions.approve_application(organizer, waiting, Decimal("20000"))
     db.session.commit()
     after_general_end = publicity.ends_at + timedelta(minutes=1)
 
     with pytest.raises(NotAllowed, match="不在公示期"):
-        services.file_objection(round_, services.ObjectionData(
+        review_publicity.file_objection(round_, review_publicity.ObjectionData(
             approved.id, "甲", "x", "内容足够长的一条异议文字。"), now=after_general_end)
-    objection = services.file_objection(round_, services.ObjectionData(
+    objection = review_publicity.file_objection(round_, review_publicity.ObjectionData(
         waiting.id, "甲", "x", "内容足够长的一条异议文字。"), now=after_general_end)
-    services.dismiss_objection(objection, "不成立", organizer)
+    decisions.dismiss_objection(organizer, objection, "不成立")
     with pytest.raises(NotAllowed, match="结束"):
-        services.finalise_round(round_, organizer, now=after_general_end)
+        review_publicity.finalise_round(organizer, round_, now=after_general_end)
     page = client.get(f"/publicity/{round_.id}").get_data(as_text=True)
     assert "递补公示" in page
-    assert services.finalise_round(round_, organizer,
+    assert review_publicity.finalise_round(organizer, round_,
                                    now=utcnow() + timedelta(days=7, minutes=1)) == 2

@@ -14,7 +14,8 @@ from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.funds.models import Award, AwardStatus, LedgerEntry, LedgerKind
-from marketplace.review import services
+from marketplace.review import decisions as review_decisions
+from marketplace.review import publicity
 from marketplace.review.models import Objection, ObjectionStatus
 from marketplace.rounds.models import Round, RoundStatus
 from tests.concurrency import race
@@ -29,7 +30,7 @@ def _approve_all_at_once(app, application_ids, organizer_id):
         application = db.session.get(Application, application_ids[i])
         organizer = db.session.get(User, organizer_id)
         start()
-        services.approve_application(application, AMOUNT, organizer)
+        review_decisions.approve_application(organizer, application, AMOUNT)
 
     return race(app, len(application_ids), approve)
 
@@ -76,12 +77,12 @@ def test_parallel_approvals_never_exceed_challenge_slots(app):
 # --- two decisions on one application at once ----------------------------------------------
 
 DECISIONS = {
-    "approve": lambda application, organizer: services.approve_application(
-        application, AMOUNT, organizer),
-    "reject": lambda application, organizer: services.reject_application(
-        application, "服务对象不够明确", organizer),
-    "waitlist": lambda application, organizer: services.waitlist_application(
-        application, "候补", organizer),
+    "approve": lambda application, organizer: review_decisions.approve_application(
+        organizer, application, AMOUNT),
+    "reject": lambda application, organizer: review_decisions.reject_application(
+        organizer, application, "服务对象不够明确"),
+    "waitlist": lambda application, organizer: review_decisions.waitlist_application(
+        organizer, application, "候补"),
 }
 
 
@@ -128,9 +129,9 @@ def test_an_objection_is_either_upheld_or_dismissed_never_both(app):
     organizer = make_organizer()
     round_ = make_review_round()
     application = make_application(round_, requested=AMOUNT)
-    services.approve_application(application, AMOUNT, organizer)
-    services.publish_publicity(round_, organizer)
-    objection = services.file_objection(round_, services.ObjectionData(
+    review_decisions.approve_application(organizer, application, AMOUNT)
+    publicity.publish_publicity(organizer, round_)
+    objection = publicity.file_objection(round_, publicity.ObjectionData(
         application.id, "甲", "x", "内容足够长的一条异议文字。"))
     db.session.commit()
     objection_id, application_id, organizer_id = objection.id, application.id, organizer.id
@@ -141,9 +142,9 @@ def test_an_objection_is_either_upheld_or_dismissed_never_both(app):
         organizer = db.session.get(User, organizer_id)
         start()
         if i == 0:
-            services.uphold_objection(objection, "经核实，材料不实。", organizer)
+            review_decisions.uphold_objection(organizer, objection, "经核实，材料不实。")
         else:
-            services.dismiss_objection(objection, "经核实，异议不成立。", organizer)
+            review_decisions.dismiss_objection(organizer, objection, "经核实，异议不成立。")
 
     assert race(app, 2, answer) == ["ok", "refused"]
     objection = db.session.get(Objection, objection_id)
@@ -158,10 +159,10 @@ def test_finalising_and_a_late_approval_at_once_never_both_happen(app):
     round_ = make_review_round()
     approved = make_application(round_, requested=AMOUNT)
     waiting = make_application(round_, requested=AMOUNT)
-    services.approve_application(approved, AMOUNT, organizer)
-    services.waitlist_application(waiting, "候补", organizer)
+    review_decisions.approve_application(organizer, approved, AMOUNT)
+    review_decisions.waitlist_application(organizer, waiting, "候补")
     past = utcnow() - timedelta(days=30)
-    services.publish_publicity(round_, organizer, starts_at=past, now=past)
+    publicity.publish_publicity(organizer, round_, starts_at=past, now=past)
     db.session.commit()
     round_id, waiting_id, organizer_id = round_.id, waiting.id, organizer.id
     db.session.remove()
@@ -172,9 +173,9 @@ def test_finalising_and_a_late_approval_at_once_never_both_happen(app):
         organizer = db.session.get(User, organizer_id)
         start()
         if i == 0:
-            services.finalise_round(round_, organizer)
+            publicity.finalise_round(organizer, round_)
         else:
-            services.approve_application(waiting, AMOUNT, organizer)
+            review_decisions.approve_application(organizer, waiting, AMOUNT)
 
     assert race(app, 2, act) == ["ok", "refused"]
     round_ = db.session.get(Round, round_id)

@@ -8,7 +8,7 @@ from marketplace.audit.models import AuditEntry
 from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
-from marketplace.review import services
+from marketplace.review import assigning, reviewing, rules
 from tests.factories import (
     make_application,
     make_assignment,
@@ -20,8 +20,8 @@ from tests.factories import (
 
 def _draft(application, reviewer):
     assignment = make_assignment(application, reviewer)
-    data = [services.ScoreData(c.id, "10", "")
-            for c in services.stored_rubric_for(application).criteria]
+    data = [reviewing.ScoreData(c.id, "10", "")
+            for c in rules.stored_rubric_for(application).criteria]
     return assignment, data
 
 
@@ -30,14 +30,14 @@ def test_scores_cannot_be_saved_after_the_review_deadline(app):
     reviewer = make_reviewer()
     assignment, data = _draft(make_application(round_), reviewer)
     with pytest.raises(NotAllowed, match="截止"):
-        services.save_review(assignment, data, "评价", reviewer)
+        reviewing.save_review(reviewer, assignment, data, "评价")
 
 
 def test_scores_can_be_saved_until_the_deadline(app):
     round_ = make_review_round(review_ends_at=utcnow() + timedelta(minutes=5))
     reviewer = make_reviewer()
     assignment, data = _draft(make_application(round_), reviewer)
-    review = services.save_review(assignment, data, "评价", reviewer)
+    review = reviewing.save_review(reviewer, assignment, data, "评价")
     assert review.scores
 
 
@@ -49,7 +49,7 @@ def test_organizer_extends_the_deadline_and_it_is_audited(app, login_as):
                                         data={"review_ends_at": later})
     assert response.status_code == 302
     db.session.refresh(round_)
-    assert not services.review_closed(round_)
+    assert not assigning.review_closed(round_)
     entry = db.session.scalar(select(AuditEntry).where(
         AuditEntry.action == "review.set_deadline"))
     assert entry.actor_id == organizer.id
@@ -58,7 +58,7 @@ def test_organizer_extends_the_deadline_and_it_is_audited(app, login_as):
 def test_review_deadline_must_follow_the_application_deadline(app):
     round_ = make_review_round()
     with pytest.raises(NotAllowed):
-        services.set_review_deadline(round_, round_.deadline_at, make_organizer())
+        assigning.set_review_deadline(make_organizer(), round_, round_.deadline_at)
 
 
 def test_reviewers_cannot_change_the_deadline(app, login_as):

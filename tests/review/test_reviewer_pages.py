@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from marketplace.applications.attachments import attachment_path
 from marketplace.applications.models import TeamMember
 from marketplace.extensions import db
 from marketplace.notify.models import OutboxMessage
-from marketplace.review import services
+from marketplace.review import conflicts, policy, reviewing, rules
 from marketplace.review.models import OthersScores, Review, ReviewStatus
 from tests.factories import (
     make_application,
@@ -27,11 +28,7 @@ SECRET_NAME = "隐秘青年公益服务中心"
 
 def _attachment_file(app, application):
     """Write the first attachment's bytes where the applications domain keeps uploads."""
-    try:
-        from marketplace.applications.services import attachment_path
-        path = attachment_path(application.attachments[0])
-    except ImportError:
-        path = os.path.join(app.config["UPLOAD_FOLDER"], application.attachments[0].stored_name)
+    path = attachment_path(application.attachments[0])
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(b"%PDF-1.4 test")
@@ -67,7 +64,7 @@ def test_recused_reviewer_gets_404_afterwards(app, login_as):
 
 def test_blind_review_hides_identity_in_every_reviewer_page_export_and_mail(app, login_as):
     round_ = make_review_round()
-    services.stored_settings(round_).blind = True
+    rules.stored_settings(round_).blind = True
     organisation = make_organisation(name=SECRET_NAME, contact_name="赵联系",
                                      contact_phone="13912345678")
     application = make_application(round_, organisation, attachments=2)
@@ -93,14 +90,14 @@ def test_blind_review_hides_identity_in_every_reviewer_page_export_and_mail(app,
     assert "附件1.pdf" in download.headers["Content-Disposition"].replace("%E9%99%84%E4%BB%B6",
                                                                           "附件")
     bodies.append(download.headers["Content-Disposition"])
-    form = {f"score_{c.id}": "10" for c in services.rubric_for(application).criteria}
+    form = {f"score_{c.id}": "10" for c in rules.rubric_for(application).criteria}
     bodies.append(client.post(base, data={**form, "action": "save"},
                               follow_redirects=True).get_data(as_text=True))
     review = db.session.scalar(select(Review).where(Review.assignment_id == assignment.id))
     bodies.append(client.post(base, data={**form, "overall_comment": "好", "action": "submit"},
                               follow_redirects=True).get_data(as_text=True))
     assert "专家 1" in bodies[-1]  # others' totals are shown, anonymously
-    services.reopen_review(db.session.get(Review, review.id), "请补充评语", organizer)
+    reviewing.reopen_review(organizer, db.session.get(Review, review.id), "请补充评语")
     db.session.commit()
     bodies.append(client.get(base).get_data(as_text=True))
     xlsx = client.get("/review/my-reviews.xlsx")
@@ -108,7 +105,7 @@ def test_blind_review_hides_identity_in_every_reviewer_page_export_and_mail(app,
     with zipfile.ZipFile(io.BytesIO(xlsx.data)) as z:
         bodies.extend(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
     # Their own applications-domain pages refuse a blind reviewer.
-    assert not services.policy.reviewer_may_see(reviewer, application)
+    assert not policy.reviewer_may_see(reviewer, application)
     mails = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.to_address == reviewer.email)).all()
     assert mails
@@ -125,7 +122,7 @@ def test_identity_is_shown_when_review_is_not_blind(app, login_as):
     make_assignment(application, reviewer)
     page = login_as(reviewer).get(f"/review/applications/{application.id}").get_data(True)
     assert SECRET_NAME in page
-    assert services.policy.reviewer_may_see(reviewer, application)
+    assert policy.reviewer_may_see(reviewer, application)
 
 
 def test_reviewer_saves_draft_then_submits_weighted_total(app, login_as):
@@ -135,7 +132,7 @@ def test_reviewer_saves_draft_then_submits_weighted_total(app, login_as):
     client = login_as(reviewer)
     base = f"/review/applications/{application.id}"
     assert client.get(base).status_code == 200
-    ids = [c.id for c in services.stored_rubric_for(application).criteria]
+    ids = [c.id for c in rules.stored_rubric_for(application).criteria]
     db.session.commit()
     scores = dict(zip(ids, ["18", "15", "20", "16", "12"], strict=True))
     draft = {f"score_{ids[0]}": "18", f"comment_{ids[0]}": "需求真实", "action": "save"}
@@ -159,7 +156,7 @@ def test_reviewer_saves_draft_then_submits_weighted_total(app, login_as):
 @pytest.mark.parametrize("setting", [OthersScores.AFTER_OWN, OthersScores.NEVER])
 def test_others_scores_hidden_until_own_submitted_or_always(app, login_as, setting):
     application = make_application()
-    services.stored_settings(application.round).others_scores = setting
+    rules.stored_settings(application.round).others_scores = setting
     db.session.commit()
     first, second = make_reviewer(), make_reviewer()
     make_submitted_review(application, first, [19, 19, 24, 19, 14])  # total 95.00
@@ -181,10 +178,10 @@ def test_only_organizer_reopens_with_a_recorded_reason(app, login_as):
     reviewer = make_reviewer()
     review = make_submitted_review(application, reviewer, [10, 10, 10, 10, 10])
     with pytest.raises(NotAllowed):
-        services.reopen_review(review, "想改", reviewer)
+        reviewing.reopen_review(reviewer, review, "想改")
     organizer = make_organizer()
     with pytest.raises(NotAllowed, match="理由"):
-        services.reopen_review(review, " ", organizer)
+        reviewing.reopen_review(organizer, review, " ")
     login_as(organizer).post(f"/review/reviews/{review.id}/reopen", data={"reason": "漏评一项"})
     db.session.expire_all()
     assert review.status == ReviewStatus.DRAFT and review.reopen_reason == "漏评一项"
@@ -199,7 +196,7 @@ def test_reviewer_declares_standing_conflict_by_name_or_uscc(app, login_as):
     client = login_as(reviewer)
     client.post("/review/conflicts", data={"organisation": by_code.uscc.lower(), "note": "顾问"})
     client.post("/review/conflicts", data={"organisation": f" {by_name.name} "})
-    pairs = services.excluded_pairs([reviewer.id])
+    pairs = conflicts.excluded_pairs([reviewer.id])
     assert (reviewer.id, by_code.id) in pairs and (reviewer.id, by_name.id) in pairs
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from marketplace.applications.models import ApplicationStatus
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
-from marketplace.review import policy, services
+from marketplace.review import assigning, conflicts, decisions, policy, reviewing
+from marketplace.review import publicity as review_publicity
 from marketplace.review.models import AssignmentStatus, Objection, ReviewAssignment
 from tests.factories import (
     make_application,
@@ -74,29 +75,29 @@ def test_publishing_or_finalising_is_refused_to_a_member_of_an_approved_group(
 def test_insider_may_not_answer_objections_against_the_groups_project(scene):
     insider, colleague = scene["people"]["insider"], scene["people"]["colleague"]
     application = scene["application"]
-    services.approve_application(application, Decimal("1000"), colleague)
-    services.publish_publicity(application.round, colleague)
-    objection = services.file_objection(application.round, services.ObjectionData(
+    decisions.approve_application(colleague, application, Decimal("1000"))
+    review_publicity.publish_publicity(colleague, application.round)
+    objection = review_publicity.file_objection(application.round, review_publicity.ObjectionData(
         application.id, "甲", "x", "内容足够长的一条异议文字。"))
     db.session.commit()
     with pytest.raises(NotAllowed, match="自己所在组织"):
-        services.dismiss_objection(objection, "不成立", insider)
+        decisions.dismiss_objection(insider, objection, "不成立")
     with pytest.raises(NotAllowed, match="自己所在组织"):
-        services.uphold_objection(objection, "成立", insider)
+        decisions.uphold_objection(insider, objection, "成立")
 
 
 def test_insider_may_not_reopen_the_groups_reviews(scene):
     with pytest.raises(NotAllowed, match="自己所在组织"):
-        services.reopen_review(scene["review"], "请补充", scene["people"]["insider"])
+        reviewing.reopen_review(scene["people"]["insider"], scene["review"], "请补充")
 
 
 def test_insider_may_not_pick_or_remove_the_groups_reviewers(scene):
     insider, application = scene["people"]["insider"], scene["application"]
     with pytest.raises(NotAllowed, match="自己所在组织"):
-        services.add_assignment(application, make_reviewer(), insider)
+        assigning.add_assignment(insider, application, make_reviewer())
     unsubmitted = make_assignment(application, make_reviewer())
     with pytest.raises(NotAllowed, match="自己所在组织"):
-        services.remove_assignment(unsubmitted, insider)
+        assigning.remove_assignment(insider, unsubmitted)
 
 
 def test_auto_assignment_by_an_insider_leaves_the_groups_projects_to_colleagues(scene):
@@ -104,7 +105,7 @@ def test_auto_assignment_by_an_insider_leaves_the_groups_projects_to_colleagues(
     other = make_application(application.round)
     for _ in range(3):
         make_reviewer()
-    outcome = services.auto_assign(application.round, insider)
+    outcome = assigning.auto_assign(insider, application.round)
     db.session.commit()
     on = {a.application_id for a in db.session.scalars(select(ReviewAssignment).where(
         ReviewAssignment.status == AssignmentStatus.ACTIVE, ReviewAssignment.assigned_by_id
@@ -117,22 +118,22 @@ def test_insider_may_neither_publish_nor_finalise_a_list_with_the_groups_project
     insider, colleague = scene["people"]["insider"], scene["people"]["colleague"]
     application = scene["application"]
     round_ = application.round
-    services.approve_application(application, Decimal("1000"), colleague)
+    decisions.approve_application(colleague, application, Decimal("1000"))
     with pytest.raises(NotAllowed, match="其他工作人员"):
-        services.publish_publicity(round_, insider)
-    publicity = services.publish_publicity(round_, colleague)
+        review_publicity.publish_publicity(insider, round_)
+    publicity = review_publicity.publish_publicity(colleague, round_)
     db.session.commit()
     after = publicity.ends_at + timedelta(minutes=1)
     with pytest.raises(NotAllowed, match="其他工作人员"):
-        services.finalise_round(round_, insider, now=after)
-    assert services.finalise_round(round_, colleague, now=after) == 1
+        review_publicity.finalise_round(insider, round_, now=after)
+    assert review_publicity.finalise_round(colleague, round_, now=after) == 1
 
 
 def test_insider_pages_hide_who_reviewed_or_objected_to_the_groups_project(scene, login_as):
     insider, colleague = scene["people"]["insider"], scene["people"]["colleague"]
     application, review = scene["application"], scene["review"]
     reviewer = review.assignment.reviewer
-    services.declare_conflict(reviewer, application.organisation.name)  # a submitted review
+    conflicts.declare_conflict(reviewer, application.organisation.name)  # a submitted review
     db.session.commit()
     assert "需处理的回避声明" in login_as(colleague).get(
         f"/review/rounds/{application.round_id}").get_data(as_text=True)
@@ -144,9 +145,9 @@ def test_insider_pages_hide_who_reviewed_or_objected_to_the_groups_project(scene
     row = row[:row.index("</tr>")]
     assert "回避" in row and reviewer.name not in row
 
-    services.approve_application(application, Decimal("1000"), colleague)
-    services.publish_publicity(application.round, colleague)
-    services.file_objection(application.round, services.ObjectionData(
+    decisions.approve_application(colleague, application, Decimal("1000"))
+    review_publicity.publish_publicity(colleague, application.round)
+    review_publicity.file_objection(application.round, review_publicity.ObjectionData(
         application.id, "异议人张三", "13811112222", "内容足够长的一条异议文字。"))
     db.session.commit()
     page = client.get(f"/review/rounds/{application.round_id}/objections").get_data(True)
@@ -157,7 +158,7 @@ def test_insider_pages_hide_who_reviewed_or_objected_to_the_groups_project(scene
 
 def test_organizer_outside_the_group_decides_as_before(scene):
     colleague, application = scene["people"]["colleague"], scene["application"]
-    services.reject_application(application, "服务对象不够明确", colleague)
+    decisions.reject_application(colleague, application, "服务对象不够明确")
     assert application.status == ApplicationStatus.REJECTED
 
 
@@ -168,13 +169,14 @@ def test_insider_is_not_mailed_about_the_groups_reviewers_or_objections(scene):
     application = scene["application"]
     reviewer = make_reviewer()
     before = db.session.scalar(select(func.max(OutboxMessage.id))) or 0  # the scene's own
-    services.recuse(make_assignment(application, reviewer), "我是该组织的顾问", reviewer)
-    services.approve_application(application, Decimal("1000"), colleague)
-    services.publish_publicity(application.round, colleague)
-    services.file_objection(application.round, services.ObjectionData(
+    conflicts.recuse(reviewer, make_assignment(application, reviewer), "我是该组织的顾问")
+    decisions.approve_application(colleague, application, Decimal("1000"))
+    review_publicity.publish_publicity(colleague, application.round)
+    review_publicity.file_objection(application.round, review_publicity.ObjectionData(
         application.id, "甲", "x", "内容足够长的一条异议文字。"))
     db.session.commit()
     told = {(m.template, m.to_address) for m in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id > before))}
-    assert told == {("review_recused", colleague.email), ("objection_filed", colleague.email)}
+    assert told == {("review/recused", colleague.email),
+                    ("review/objection_filed", colleague.email)}
     assert insider.email not in {address for _, address in told}

@@ -9,7 +9,8 @@ from marketplace.applications.models import ApplicationStatus
 from marketplace.audit.models import AuditEntry
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.review import services
+from marketplace.review import assigning, decisions
+from marketplace.review import publicity as review_publicity
 from tests.factories import (
     make_application,
     make_organisation,
@@ -31,7 +32,7 @@ def test_start_review_writes_one_audit_entry_per_application(app):
     submitted = [make_application(round_, status=ApplicationStatus.SUBMITTED) for _ in range(3)]
     make_application(round_, status=ApplicationStatus.RETURNED)  # not handed in again: stays
     make_application(round_)  # a draft: stays the group's
-    assert services.start_review(round_, organizer, now=now) == 3
+    assert assigning.start_review(organizer, round_, now=now) == 3
     db.session.commit()
     assert _entries("application.start_review") == [
         ("application", a.id, {"status": "submitted"}, {"status": "in_review"}, organizer.id)
@@ -46,12 +47,12 @@ def test_finalise_writes_one_audit_entry_per_award_and_application(app):
     round_ = make_review_round(publicity_days=7)
     approved = [make_application(round_, requested="10000") for _ in range(2)]
     waiting = make_application(round_, requested="20000")
-    awards = [services.approve_application(a, Decimal("10000"), organizer) for a in approved]
-    services.waitlist_application(waiting, "候补第一", organizer)
-    publicity = services.publish_publicity(round_, organizer)
+    awards = [decisions.approve_application(organizer, a, Decimal("10000")) for a in approved]
+    decisions.waitlist_application(organizer, waiting, "候补第一")
+    publicity = review_publicity.publish_publicity(organizer, round_)
     db.session.commit()
     after = publicity.ends_at + timedelta(minutes=1)
-    assert services.finalise_round(round_, organizer, now=after) == 2
+    assert review_publicity.finalise_round(organizer, round_, now=after) == 2
     db.session.commit()
     assert _entries("award.award") == [
         ("award", award.id, {"status": "approved"},
@@ -74,10 +75,10 @@ def test_finalising_closes_a_waitlisted_project_of_the_organizers_own_group(app)
     round_ = make_review_round(publicity_days=7)
     approved = make_application(round_, requested="10000")
     own = make_application(round_, make_organisation(owner=organizer), requested="10000")
-    services.approve_application(approved, Decimal("10000"), colleague)
-    services.waitlist_application(own, "候补", colleague)
-    publicity = services.publish_publicity(round_, organizer)
-    services.finalise_round(round_, organizer, now=publicity.ends_at + timedelta(minutes=1))
+    decisions.approve_application(colleague, approved, Decimal("10000"))
+    decisions.waitlist_application(colleague, own, "候补")
+    publicity = review_publicity.publish_publicity(organizer, round_)
+    review_publicity.finalise_round(organizer, round_, now=publicity.ends_at + timedelta(minutes=1))
     db.session.commit()
     assert own.status == ApplicationStatus.REJECTED
     assert approved.status == ApplicationStatus.AWARDED

@@ -10,7 +10,7 @@ from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.funds.models import LedgerEntry, LedgerKind
 from marketplace.review.models import Rubric
-from marketplace.rounds import services
+from marketplace.rounds import challenges, invitations, pools
 from marketplace.rounds.models import (
     Challenge,
     ChallengeInvitation,
@@ -40,7 +40,7 @@ def test_an_unused_pool_is_deleted_and_audited_with_its_values(app):
     staff = organizer()
     pool = make_pool(make_round(), name="多建的资金池", amount_fen=123_400)
     pool_id = pool.id
-    services.delete_pool(staff, pool)
+    pools.delete_pool(staff, pool)
     db.session.commit()
     assert db.session.get(Pool, pool_id) is None
     entry = _audit("pool.delete")
@@ -49,38 +49,38 @@ def test_an_unused_pool_is_deleted_and_audited_with_its_values(app):
 
 
 def test_a_pool_used_by_a_challenge_is_not_deleted(app):
-    round = make_round()
-    challenge = make_challenge(round)
+    round_ = make_round()
+    challenge = make_challenge(round_)
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_pool(organizer(), challenge.pool)
+        pools.delete_pool(organizer(), challenge.pool)
     assert "命题" in str(refusal.value.reason)
     assert db.session.get(Pool, challenge.pool_id) is not None
 
 
 def test_a_pool_an_application_is_filed_under_is_not_deleted(app):
-    round = make_round()
-    pool = make_pool(round)
-    make_application(round, pool=pool, status=ApplicationStatus.SUBMITTED)
+    round_ = make_round()
+    pool = make_pool(round_)
+    make_application(round_, pool=pool, status=ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_pool(organizer(), pool)
+        pools.delete_pool(organizer(), pool)
     assert "申报书" in str(refusal.value.reason)
 
 
 def test_a_pool_with_ledger_entries_is_not_deleted(app):
-    round = make_round()
-    pool = make_pool(round)
-    db.session.add(LedgerEntry(round_id=round.id, pool_id=pool.id, kind=LedgerKind.COMMIT,
+    round_ = make_round()
+    pool = make_pool(round_)
+    db.session.add(LedgerEntry(round_id=round_.id, pool_id=pool.id, kind=LedgerKind.COMMIT,
                                amount_fen=100))
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_pool(organizer(), pool)
+        pools.delete_pool(organizer(), pool)
     assert "台账" in str(refusal.value.reason)
 
 
 def test_only_organizers_delete_pools(app):
     pool = make_pool(make_round())
     with pytest.raises(NotAllowed):
-        services.delete_pool(make_user(), pool)
+        pools.delete_pool(make_user(), pool)
 
 
 # --- challenges ---------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def test_a_challenge_of_a_draft_round_is_deleted_with_its_own_pool(app):
     staff = organizer()
     challenge = make_challenge(make_round(status=RoundStatus.DRAFT), title="写错的命题")
     challenge_id, pool_id = challenge.id, challenge.pool_id
-    services.delete_challenge(staff, challenge)
+    challenges.delete_challenge(staff, challenge)
     db.session.commit()
     assert db.session.get(Challenge, challenge_id) is None
     assert db.session.get(Pool, pool_id) is None
@@ -100,19 +100,19 @@ def test_a_challenge_of_a_draft_round_is_deleted_with_its_own_pool(app):
 
 
 def test_deleting_a_challenge_keeps_a_pool_something_else_uses(app):
-    round = make_round(status=RoundStatus.DRAFT)
-    shared = make_pool(round, kind=PoolKind.CHALLENGE)
-    first = make_challenge(round, pool=shared)
-    make_challenge(round, pool=shared)
-    services.delete_challenge(organizer(), first)
+    round_ = make_round(status=RoundStatus.DRAFT)
+    shared = make_pool(round_, kind=PoolKind.CHALLENGE)
+    first = make_challenge(round_, pool=shared)
+    make_challenge(round_, pool=shared)
+    challenges.delete_challenge(organizer(), first)
     db.session.commit()
     assert db.session.get(Pool, shared.id) is not None
 
 
 def test_deleting_a_challenge_keeps_a_general_pool(app):
-    round = make_round(status=RoundStatus.DRAFT)
-    general = round.pools[0]
-    services.delete_challenge(organizer(), make_challenge(round, pool=general))
+    round_ = make_round(status=RoundStatus.DRAFT)
+    general = round_.pools[0]
+    challenges.delete_challenge(organizer(), make_challenge(round_, pool=general))
     db.session.commit()
     assert db.session.get(Pool, general.id) is not None
 
@@ -120,21 +120,21 @@ def test_deleting_a_challenge_keeps_a_general_pool(app):
 def test_an_open_challenge_with_only_pending_invitations_is_deleted(app):
     staff = organizer()
     challenge = make_challenge(make_round())
-    services.invite_organisations(staff, challenge, [make_organisation()])
+    invitations.invite_organisations(staff, challenge, [make_organisation()])
     db.session.commit()
     challenge_id = challenge.id
-    services.delete_challenge(staff, challenge)
+    challenges.delete_challenge(staff, challenge)
     db.session.commit()
     assert db.session.get(Challenge, challenge_id) is None
     assert db.session.scalars(select(ChallengeInvitation)).all() == []
 
 
 def test_a_challenge_with_a_bid_is_not_deleted(app):
-    round = make_round()
-    challenge = make_challenge(round)
-    make_application(round, challenge=challenge)
+    round_ = make_round()
+    challenge = make_challenge(round_)
+    make_application(round_, challenge=challenge)
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_challenge(organizer(), challenge)
+        challenges.delete_challenge(organizer(), challenge)
     assert "揭榜申报" in str(refusal.value.reason)
 
 
@@ -142,37 +142,37 @@ def test_a_challenge_with_an_answered_invitation_is_not_deleted(app):
     staff = organizer()
     challenge = make_challenge(make_round())
     org = make_organisation()
-    [invitation] = services.invite_organisations(staff, challenge, [org])
-    services.answer_invitation(org.memberships[0].user, invitation, bid=False, reason="人手不足")
+    [invitation] = invitations.invite_organisations(staff, challenge, [org])
+    invitations.answer_invitation(org.memberships[0].user, invitation, bid=False, reason="人手不足")
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_challenge(staff, challenge)
+        challenges.delete_challenge(staff, challenge)
     assert "答复" in str(refusal.value.reason)
 
 
 def test_a_challenge_with_its_own_rubric_is_not_deleted(app):
-    round = make_round(status=RoundStatus.DRAFT)
-    challenge = make_challenge(round)
-    db.session.add(Rubric(round_id=round.id, challenge_id=challenge.id, name="命题细则"))
+    round_ = make_round(status=RoundStatus.DRAFT)
+    challenge = make_challenge(round_)
+    db.session.add(Rubric(round_id=round_.id, challenge_id=challenge.id, name="命题细则"))
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
-        services.delete_challenge(organizer(), challenge)
+        challenges.delete_challenge(organizer(), challenge)
     assert "评审细则" in str(refusal.value.reason)
 
 
 def test_only_organizers_delete_challenges(app):
     challenge = make_challenge(make_round(status=RoundStatus.DRAFT))
     with pytest.raises(NotAllowed):
-        services.delete_challenge(make_user(), challenge)
+        challenges.delete_challenge(make_user(), challenge)
 
 
 # --- pages --------------------------------------------------------------------------------
 
 def test_delete_buttons_ask_for_confirmation(app, login_as):
-    round = make_round(status=RoundStatus.DRAFT)
-    challenge = make_challenge(round)
+    round_ = make_round(status=RoundStatus.DRAFT)
+    challenge = make_challenge(round_)
     client = login_as(organizer())
-    page = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert f'action="/rounds/pools/{challenge.pool_id}/delete"' in page
     assert "data-confirm=" in page
     page = client.get(f"/rounds/challenges/{challenge.id}").get_data(as_text=True)
@@ -181,15 +181,15 @@ def test_delete_buttons_ask_for_confirmation(app, login_as):
 
 
 def test_organizer_deletes_a_pool_and_a_challenge_through_the_pages(app, login_as):
-    round = make_round(status=RoundStatus.DRAFT)
-    pool = make_pool(round)
-    challenge = make_challenge(round)
+    round_ = make_round(status=RoundStatus.DRAFT)
+    pool = make_pool(round_)
+    challenge = make_challenge(round_)
     pool_id, challenge_id, own_pool_id = pool.id, challenge.id, challenge.pool_id
     client = login_as(organizer())
     response = client.post(f"/rounds/pools/{pool_id}/delete")
-    assert response.status_code == 302 and response.location.endswith(f"/rounds/{round.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/rounds/{round_.id}")
     response = client.post(f"/rounds/challenges/{challenge_id}/delete")
-    assert response.status_code == 302 and response.location.endswith(f"/rounds/{round.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/rounds/{round_.id}")
     db.session.expire_all()
     assert db.session.get(Pool, pool_id) is None
     assert db.session.get(Challenge, challenge_id) is None
@@ -197,8 +197,8 @@ def test_organizer_deletes_a_pool_and_a_challenge_through_the_pages(app, login_a
 
 
 def test_a_refused_deletion_says_why_and_changes_nothing(app, login_as):
-    round = make_round()
-    challenge = make_challenge(round)
+    round_ = make_round()
+    challenge = make_challenge(round_)
     client = login_as(organizer())
     response = client.post(f"/rounds/pools/{challenge.pool_id}/delete", follow_redirects=True)
     assert "有 1 个命题使用这个资金池，不能删除。" in response.get_data(as_text=True)
@@ -208,9 +208,9 @@ def test_a_refused_deletion_says_why_and_changes_nothing(app, login_as):
 
 
 def test_deleting_is_404_for_non_organizers(app, login_as):
-    round = make_round(status=RoundStatus.DRAFT)
-    pool = make_pool(round)
-    challenge = make_challenge(round)
+    round_ = make_round(status=RoundStatus.DRAFT)
+    pool = make_pool(round_)
+    challenge = make_challenge(round_)
     client = login_as(make_user())
     assert client.post(f"/rounds/pools/{pool.id}/delete").status_code == 404
     assert client.post(f"/rounds/challenges/{challenge.id}/delete").status_code == 404

@@ -40,10 +40,10 @@ def _person(kind: str):
 ])
 def test_round_policy_table(app, person, status, view, edit, publish):
     user = _person(person)
-    round = make_round(status=status)
-    assert bool(policy.can_view_round(user, round)) is view
-    assert bool(policy.can_edit_round(user, round)) is edit
-    assert bool(policy.can_publish(user, round)) is publish
+    round_ = make_round(status=status)
+    assert bool(policy.can_view_round(user, round_)) is view
+    assert bool(policy.can_edit_round(user, round_)) is edit
+    assert bool(policy.can_publish(user, round_)) is publish
 
 
 @pytest.mark.parametrize("person,accepting,allowed", [
@@ -53,8 +53,8 @@ def test_round_policy_table(app, person, status, view, edit, publish):
 ])
 def test_invite_policy_table(app, person, accepting, allowed):
     now = utcnow()
-    round = make_round(deadline_at=now + timedelta(days=1 if accepting else -1))
-    challenge = make_challenge(round)
+    round_ = make_round(deadline_at=now + timedelta(days=1 if accepting else -1))
+    challenge = make_challenge(round_)
     assert bool(policy.can_invite(_person(person), challenge, now)) is allowed
 
 
@@ -67,20 +67,20 @@ def test_drafts_are_not_in_public_lists(app):
 def test_matching_round_by_category_or_none_set(app):
     from marketplace.rounds.models import MatchingPreference
 
-    round = make_round(categories=["文明创建", "生态环保"])
-    assert policy.matches_round(None, round)
-    assert policy.matches_round(MatchingPreference(categories=[], regions=[]), round)
-    assert policy.matches_round(MatchingPreference(categories=["生态环保"], regions=[]), round)
+    round_ = make_round(categories=["文明创建", "生态环保"])
+    assert policy.matches_round(None, round_)
+    assert policy.matches_round(MatchingPreference(categories=[], regions=[]), round_)
+    assert policy.matches_round(MatchingPreference(categories=["生态环保"], regions=[]), round_)
     assert not policy.matches_round(MatchingPreference(categories=["理论宣讲"], regions=[]),
-                                    round)
+                                    round_)
 
 
 def test_a_targeted_challenge_pool_excludes_other_regions(app):
     from marketplace.rounds.models import PoolKind
     from tests.factories import make_pool
 
-    round = make_round()
-    challenge = make_challenge(round, pool=make_pool(round, kind=PoolKind.TARGETED,
-                                                     regions=["嵊泗县"]))
+    round_ = make_round()
+    challenge = make_challenge(round_, pool=make_pool(round_, kind=PoolKind.TARGETED,
+                                                      regions=["嵊泗县"]))
     assert not policy.challenge_admits(challenge, make_organisation(region="定海区"))
     assert policy.challenge_admits(challenge, make_organisation(region="嵊泗县"))

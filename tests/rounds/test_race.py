@@ -15,7 +15,7 @@ from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.notify.models import OutboxMessage
 from marketplace.organisations.models import Organisation
-from marketplace.rounds import services
+from marketplace.rounds import challenges, invitations, pools, services
 from marketplace.rounds.models import (
     Challenge,
     ChallengeInvitation,
@@ -39,16 +39,16 @@ M = 4
 
 
 def test_parallel_pools_never_exceed_the_budget(app):
-    round = make_round(status=RoundStatus.DRAFT, general_pool=False,
-                       total_budget_fen=100_000_000)  # room for one pool of 600,000
-    round_id, staff_id = round.id, organizer().id
+    round_ = make_round(status=RoundStatus.DRAFT, general_pool=False,
+                        total_budget_fen=100_000_000)  # room for one pool of 600,000
+    round_id, staff_id = round_.id, organizer().id
     db.session.remove()
 
     def add_pool(n: int, start) -> None:
-        round = db.session.get(Round, round_id)
+        round_ = db.session.get(Round, round_id)
         staff = db.session.get(User, staff_id)
         start()
-        services.create_pool(staff, round, f"定向{n}", PoolKind.TARGETED,
+        pools.create_pool(staff, round_, f"定向{n}", PoolKind.TARGETED,
                              Decimal("600000.00"), ["岱山县"])
 
     results = race(app, M, add_pool)
@@ -75,20 +75,20 @@ def test_a_double_clicked_invitation_invites_and_mails_once(app):
         staff = db.session.get(User, staff_id)
         _ = challenge.round, challenge.pool, organisation.memberships
         start()
-        services.invite_organisations(staff, challenge, [organisation], "欢迎揭榜")
+        invitations.invite_organisations(staff, challenge, [organisation], "欢迎揭榜")
 
     results = race(app, M, invite)
 
     assert results == ["ok"] * M, results
     assert _count(ChallengeInvitation) == 1
-    assert _count(OutboxMessage, OutboxMessage.template == "challenge_invitation") == 1
+    assert _count(OutboxMessage, OutboxMessage.template == "rounds/challenge_invitation") == 1
 
 
 def test_a_double_clicked_answer_is_recorded_and_mailed_once(app):
     challenge = make_challenge(make_round())
     member = make_user()
     org = make_organisation(member)
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     db.session.commit()
     invitation_id, member_id = invitation.id, member.id
     mailed = _count(OutboxMessage)
@@ -99,7 +99,7 @@ def test_a_double_clicked_answer_is_recorded_and_mailed_once(app):
         user = db.session.get(User, member_id)
         _ = invitation.organisation.memberships, invitation.challenge.round
         start()
-        services.answer_invitation(user, invitation, bid=True)
+        invitations.answer_invitation(user, invitation, bid=True)
 
     results = race(app, M, answer)
 
@@ -110,30 +110,30 @@ def test_a_double_clicked_answer_is_recorded_and_mailed_once(app):
 
 def test_a_double_clicked_extension_is_recorded_and_mailed_once(app):
     now = utcnow().replace(microsecond=0)
-    round = make_round(deadline_at=now - timedelta(hours=1),
-                       review_ends_at=now + timedelta(days=10))
-    make_application(round, make_organisation())
-    round_id, staff_id = round.id, organizer().id
+    round_ = make_round(deadline_at=now - timedelta(hours=1),
+                        review_ends_at=now + timedelta(days=10))
+    make_application(round_, make_organisation())
+    round_id, staff_id = round_.id, organizer().id
     new = now + timedelta(days=2)
     db.session.remove()
 
     def extend(n: int, start) -> None:
-        round = db.session.get(Round, round_id)
+        round_ = db.session.get(Round, round_id)
         staff = db.session.get(User, staff_id)
         start()
-        assert services.extend_deadline(staff, round, new, "台风") == 1
+        assert services.extend_deadline(staff, round_, new, "台风") == 1
 
     results = race(app, M, extend)
 
     assert results == ["ok"] * M, results
     assert _count(AuditEntry, AuditEntry.action == "round.extend_deadline") == 1
-    assert _count(OutboxMessage, OutboxMessage.template == "deadline_extended") == 1
+    assert _count(OutboxMessage, OutboxMessage.template == "rounds/deadline_extended") == 1
 
 
 @pytest.mark.parametrize("what", ["pool", "challenge"])
 def test_a_double_clicked_delete_deletes_once(app, what):
-    round = make_round(status=RoundStatus.DRAFT)
-    made = make_pool(round) if what == "pool" else make_challenge(round)
+    round_ = make_round(status=RoundStatus.DRAFT)
+    made = make_pool(round_) if what == "pool" else make_challenge(round_)
     model, made_id, staff_id = type(made), made.id, organizer().id
     db.session.remove()
 
@@ -142,7 +142,8 @@ def test_a_double_clicked_delete_deletes_once(app, what):
         staff = db.session.get(User, staff_id)
         _ = obj.round.pools, obj.round.challenges
         start()
-        getattr(services, f"delete_{what}")(staff, obj)
+        delete_it = pools.delete_pool if what == "pool" else challenges.delete_challenge
+        delete_it(staff, obj)
 
     results = race(app, M, delete)
 

@@ -15,7 +15,8 @@ from marketplace.funds.balances import balances, round_summary
 from marketplace.funds.models import LedgerEntry, LedgerKind
 from marketplace.notify.models import OutboxMessage
 from marketplace.organisations.models import OrganisationStatus, OrganisationType
-from marketplace.rounds import services
+from marketplace.rounds import challenges, invitations, matching, pools, services
+from marketplace.rounds.challenges import ChallengeData
 from marketplace.rounds.models import (
     ChallengeInvitation,
     InvitationAnswer,
@@ -25,7 +26,6 @@ from marketplace.rounds.models import (
     Round,
     RoundStatus,
 )
-from marketplace.rounds.services import ChallengeData
 from tests.factories import make_challenge, make_organisation, make_pool, make_round, make_user
 from tests.rounds.helpers import organizer, round_data
 
@@ -38,19 +38,19 @@ def _mails(template: str | None = None) -> list[OutboxMessage]:
 
 
 def _draft(actor, **overrides) -> Round:
-    round = services.create_round(actor, round_data(**overrides))
+    round_ = services.create_round(actor, round_data(**overrides))
     db.session.commit()
-    return round
+    return round_
 
 
 # --- round settings -----------------------------------------------------------------------
 
 def test_create_round_stores_a_draft_with_fen_and_an_audit_record(app):
     staff = organizer()
-    round = _draft(staff)
-    assert round.status == RoundStatus.DRAFT
-    assert round.total_budget_fen == 57_900_000
-    assert round.max_amount_per_project_fen == 5_000_000
+    round_ = _draft(staff)
+    assert round_.status == RoundStatus.DRAFT
+    assert round_.total_budget_fen == 57_900_000
+    assert round_.max_amount_per_project_fen == 5_000_000
     assert db.session.scalar(select(AuditEntry.action).where(
         AuditEntry.object_type == "round")) == "round.create"
 
@@ -59,8 +59,8 @@ def test_introduction_is_sanitised_to_the_allowed_tags(app):
     html = ('<p onclick="x()">好<script>alert(1)</script></p><h3>标题</h3><img src=x>'
             '<a href="javascript:alert(1)">坏</a><a href="https://example.org">好链接</a>'
             '<ul><li><strong>一</strong><em>二</em></li></ul><div>块</div>')
-    round = _draft(organizer(), introduction=html)
-    intro = round.introduction
+    round_ = _draft(organizer(), introduction=html)
+    intro = round_.introduction
     assert "<script" not in intro and "onclick" not in intro and "<img" not in intro
     assert "javascript:" not in intro and "<div" not in intro
     assert "<h3>标题</h3>" in intro and "<strong>一</strong>" in intro
@@ -68,9 +68,9 @@ def test_introduction_is_sanitised_to_the_allowed_tags(app):
 
 
 def test_default_categories_and_tranche_template_are_50_30_20(app):
-    round = _draft(organizer())
-    assert round.categories[0] == "文明创建" and "生态环保" in round.categories
-    assert [(t["percent"], t["gate"]) for t in round.tranche_template] == [
+    round_ = _draft(organizer())
+    assert round_.categories[0] == "文明创建" and "生态环保" in round_.categories
+    assert [(t["percent"], t["gate"]) for t in round_.tranche_template] == [
         (50, "on_award"), (30, "after_report"), (20, "after_acceptance")]
 
 
@@ -88,8 +88,8 @@ def test_round_dates_must_be_in_order(app, field, overrides):
 
 
 def test_dates_may_be_left_empty_in_a_draft(app):
-    round = _draft(organizer(), opens_at=None, review_ends_at=None, delivery_ends_at=None)
-    assert round.opens_at is None
+    round_ = _draft(organizer(), opens_at=None, review_ends_at=None, delivery_ends_at=None)
+    assert round_.opens_at is None
 
 
 @pytest.mark.parametrize("rows,ok", [
@@ -122,20 +122,20 @@ def test_non_organizer_cannot_create_a_round(app):
 
 def test_pools_may_sum_exactly_to_the_budget(app):
     staff = organizer()
-    round = _draft(staff, total_budget=Decimal("1000.00"))
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
-    services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("400.00"),
+    round_ = _draft(staff, total_budget=Decimal("1000.00"))
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("400.00"),
                          ["岱山县", "嵊泗县"])
     db.session.commit()
-    assert round_summary(round).pooled == Decimal("1000.00")
+    assert round_summary(round_).pooled == Decimal("1000.00")
 
 
 def test_pools_over_the_budget_by_one_fen_are_refused(app):
     staff = organizer()
-    round = _draft(staff, total_budget=Decimal("1000.00"))
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    round_ = _draft(staff, total_budget=Decimal("1000.00"))
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("600.00"))
     with pytest.raises(NotAllowed) as refusal:
-        services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("400.01"),
+        pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("400.01"),
                              ["岱山县"])
     assert refusal.value.field == "amount"
     assert "¥400.00" in refusal.value.reason  # says how much is still free
@@ -143,78 +143,78 @@ def test_pools_over_the_budget_by_one_fen_are_refused(app):
 
 def test_raising_a_pool_amount_past_the_budget_is_refused(app):
     staff = organizer()
-    round = _draft(staff, total_budget=Decimal("1000.00"))
-    general = services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("600.00"))
-    services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("300.00"), ["岱山县"])
-    services.update_pool(staff, general, "综合", Decimal("700.00"))  # exactly the budget
+    round_ = _draft(staff, total_budget=Decimal("1000.00"))
+    general = pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("600.00"))
+    pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("300.00"), ["岱山县"])
+    pools.update_pool(staff, general, "综合", Decimal("700.00"))  # exactly the budget
     with pytest.raises(NotAllowed):
-        services.update_pool(staff, general, "综合", Decimal("700.01"))
+        pools.update_pool(staff, general, "综合", Decimal("700.01"))
 
 
 def test_lowering_the_budget_below_the_pools_is_refused(app):
     staff = organizer()
-    round = _draft(staff, total_budget=Decimal("1000.00"))
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("800.00"))
+    round_ = _draft(staff, total_budget=Decimal("1000.00"))
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("800.00"))
     db.session.commit()
-    services.update_round(staff, round, round_data(total_budget=Decimal("800.00")))
+    services.update_round(staff, round_, round_data(total_budget=Decimal("800.00")))
     with pytest.raises(NotAllowed) as refusal:
-        services.update_round(staff, round, round_data(total_budget=Decimal("799.99")))
+        services.update_round(staff, round_, round_data(total_budget=Decimal("799.99")))
     assert refusal.value.field == "total_budget"
 
 
 def test_a_pool_cannot_go_below_its_committed_money(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.OPEN)
-    pool = round.pools[0]
-    db.session.add(LedgerEntry(round_id=round.id, pool_id=pool.id, kind=LedgerKind.COMMIT,
+    round_ = make_round(status=RoundStatus.OPEN)
+    pool = round_.pools[0]
+    db.session.add(LedgerEntry(round_id=round_.id, pool_id=pool.id, kind=LedgerKind.COMMIT,
                                amount_fen=300_000))
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
-        services.update_pool(staff, pool, pool.name, Decimal("2999.99"))
+        pools.update_pool(staff, pool, pool.name, Decimal("2999.99"))
     assert "¥3,000.00" in refusal.value.reason
-    services.update_pool(staff, pool, pool.name, Decimal("3000.00"))
+    pools.update_pool(staff, pool, pool.name, Decimal("3000.00"))
 
 
 def test_a_round_has_only_one_general_pool(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.DRAFT)
+    round_ = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        services.create_pool(staff, round, "第二综合", PoolKind.GENERAL, Decimal("1.00"))
+        pools.create_pool(staff, round_, "第二综合", PoolKind.GENERAL, Decimal("1.00"))
     assert refusal.value.field == "kind"
 
 
 def test_a_targeted_pool_needs_known_regions(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.DRAFT)
+    round_ = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("1.00"), [])
+        pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("1.00"), [])
     assert refusal.value.field == "regions"
     with pytest.raises(NotAllowed):
-        services.create_pool(staff, round, "定向", PoolKind.TARGETED, Decimal("1.00"), ["火星"])
+        pools.create_pool(staff, round_, "定向", PoolKind.TARGETED, Decimal("1.00"), ["火星"])
 
 
 def test_pools_of_a_closed_round_cannot_change(app):
-    round = make_round(status=RoundStatus.REVIEWING)
+    round_ = make_round(status=RoundStatus.REVIEWING)
     with pytest.raises(NotAllowed):
-        services.update_pool(organizer(), round.pools[0], "综合", Decimal("1.00"))
+        pools.update_pool(organizer(), round_.pools[0], "综合", Decimal("1.00"))
 
 
 # --- balances -----------------------------------------------------------------------------
 
 def test_pool_balances_are_commits_minus_decommits_in_one_query(app, count_queries):
-    round = make_round()
-    general = round.pools[0]
-    targeted = make_pool(round, amount_fen=11_000_000)
-    empty = make_pool(round, kind=PoolKind.CHALLENGE, amount_fen=100)
+    round_ = make_round()
+    general = round_.pools[0]
+    targeted = make_pool(round_, amount_fen=11_000_000)
+    empty = make_pool(round_, kind=PoolKind.CHALLENGE, amount_fen=100)
     for pool, kind, fen in [(general, LedgerKind.COMMIT, 500_000),
                             (general, LedgerKind.COMMIT, 250_000),
                             (general, LedgerKind.DECOMMIT, 100_000),
                             (general, LedgerKind.RELEASE, 999_999),  # not a commitment
                             (targeted, LedgerKind.COMMIT, 1_000_000)]:
-        db.session.add(LedgerEntry(round_id=round.id, pool_id=pool.id, kind=kind,
+        db.session.add(LedgerEntry(round_id=round_.id, pool_id=pool.id, kind=kind,
                                    amount_fen=fen))
     db.session.commit()
-    round_id = round.id
+    round_id = round_.id
     with count_queries() as counter:
         pool_balances = balances(Pool, round_id=round_id)
     assert counter.count == 1
@@ -222,7 +222,7 @@ def test_pool_balances_are_commits_minus_decommits_in_one_query(app, count_queri
     assert pool_balances[general.id].remaining == Decimal("493500.00")
     assert pool_balances[targeted.id].committed == Decimal("10000.00")
     assert pool_balances[empty.id].committed == Decimal("0.00")
-    summary = round_summary(round, pool_balances)
+    summary = round_summary(round_, pool_balances)
     assert summary.pooled == Decimal("610001.00")
     assert summary.committed == Decimal("16500.00")
     assert summary.remaining == summary.pooled - summary.committed
@@ -232,8 +232,8 @@ def test_pool_balances_are_commits_minus_decommits_in_one_query(app, count_queri
 
 def test_a_challenge_gets_its_own_pool_of_cap_times_slots(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.DRAFT)
-    challenge = services.create_challenge(staff, round, ChallengeData(
+    round_ = make_round(status=RoundStatus.DRAFT)
+    challenge = challenges.create_challenge(staff, round_, ChallengeData(
         title="斑马线守护", cap_per_team=Decimal("30000.00"), slots=2))
     db.session.commit()
     assert challenge.pool.kind == PoolKind.CHALLENGE
@@ -243,18 +243,18 @@ def test_a_challenge_gets_its_own_pool_of_cap_times_slots(app):
 
 def test_a_challenge_pool_must_fit_the_budget_too(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.DRAFT, total_budget_fen=60_000_000)  # 100000 free
+    round_ = make_round(status=RoundStatus.DRAFT, total_budget_fen=60_000_000)  # 100000 free
     with pytest.raises(NotAllowed) as refusal:
-        services.create_challenge(staff, round, ChallengeData(
+        challenges.create_challenge(staff, round_, ChallengeData(
             title="大命题", cap_per_team=Decimal("50000.00"), slots=3))
     assert refusal.value.field == "pool_amount"
 
 
 def test_challenge_cap_may_not_exceed_the_round_maximum_per_project(app):
-    round = make_round(status=RoundStatus.DRAFT)  # 50000 per project
+    round_ = make_round(status=RoundStatus.DRAFT)  # 50000 per project
     with pytest.raises(NotAllowed) as refusal:
-        services.create_challenge(organizer(), round, ChallengeData(
-            title="命题", cap_per_team=Decimal("50000.01"), slots=1, pool_id=round.pools[0].id))
+        challenges.create_challenge(organizer(), round_, ChallengeData(
+            title="命题", cap_per_team=Decimal("50000.01"), slots=1, pool_id=round_.pools[0].id))
     assert refusal.value.field == "cap_per_team"
 
 
@@ -264,15 +264,15 @@ def test_names_longer_than_their_columns_are_refused_next_to_the_field(app):
         services.create_round(staff, round_data(title="长" * 10_000))
     assert refusal.value.field == "title" and "200" in refusal.value.reason
     db.session.rollback()
-    round = make_round(status=RoundStatus.DRAFT)
+    round_ = make_round(status=RoundStatus.DRAFT)
     with pytest.raises(NotAllowed) as refusal:
-        services.create_pool(staff, round, "池" * 121, PoolKind.TARGETED, Decimal("1.00"),
+        pools.create_pool(staff, round_, "池" * 121, PoolKind.TARGETED, Decimal("1.00"),
                              ["岱山县"])
     assert refusal.value.field == "name" and "120" in refusal.value.reason
     db.session.rollback()
     with pytest.raises(NotAllowed) as refusal:
-        services.create_challenge(staff, round, ChallengeData(
-            title="题" * 201, cap_per_team=Decimal("100.00"), pool_id=round.pools[0].id))
+        challenges.create_challenge(staff, round_, ChallengeData(
+            title="题" * 201, cap_per_team=Decimal("100.00"), pool_id=round_.pools[0].id))
     assert refusal.value.field == "title" and "200" in refusal.value.reason
 
 
@@ -280,11 +280,11 @@ def test_names_longer_than_their_columns_are_refused_next_to_the_field(app):
 
 def test_publishing_opens_the_round_and_audits(app):
     staff = organizer()
-    round = _draft(staff)
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("469000.00"))
-    services.publish_round(staff, round)
+    round_ = _draft(staff)
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("469000.00"))
+    services.publish_round(staff, round_)
     db.session.commit()
-    assert round.status == RoundStatus.OPEN and round.published_at is not None
+    assert round_.status == RoundStatus.OPEN and round_.published_at is not None
     assert "round.publish" in db.session.scalars(select(AuditEntry.action)).all()
 
 
@@ -296,23 +296,23 @@ def test_publishing_opens_the_round_and_audits(app):
 ])
 def test_publishing_needs_budget_dates_and_a_pool(app, overrides, pool, expected):
     staff = organizer()
-    round = _draft(staff, **overrides)
+    round_ = _draft(staff, **overrides)
     if pool:
-        services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("1.00"))
+        pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("1.00"))
     with pytest.raises(NotAllowed) as refusal:
-        services.publish_round(staff, round)
+        services.publish_round(staff, round_)
     assert expected in refusal.value.reason
     db.session.rollback()
-    assert db.session.get(Round, round.id).status == RoundStatus.DRAFT
+    assert db.session.get(Round, round_.id).status == RoundStatus.DRAFT
 
 
 def test_publishing_needs_a_tranche_template_summing_to_100(app):
-    round = make_round(status=RoundStatus.DRAFT,
-                       review_ends_at=utcnow() + timedelta(days=20),
-                       delivery_ends_at=utcnow() + timedelta(days=200),
-                       tranche_template=[{"label": "a", "percent": 90, "gate": "on_award"}])
+    round_ = make_round(status=RoundStatus.DRAFT,
+                        review_ends_at=utcnow() + timedelta(days=20),
+                        delivery_ends_at=utcnow() + timedelta(days=200),
+                        tranche_template=[{"label": "a", "percent": 90, "gate": "on_award"}])
     with pytest.raises(NotAllowed) as refusal:
-        services.publish_round(organizer(), round)
+        services.publish_round(organizer(), round_)
     assert "100%" in refusal.value.reason
 
 
@@ -322,21 +322,21 @@ def test_an_open_round_cannot_be_published_again(app):
 
 
 def test_round_phase_reads_reviewing_after_the_deadline(app):
-    round = make_round(status=RoundStatus.OPEN)
-    assert services.round_phase(round, round.deadline_at) == RoundStatus.OPEN
-    assert services.round_phase(round, round.deadline_at + timedelta(seconds=1)) \
+    round_ = make_round(status=RoundStatus.OPEN)
+    assert services.round_phase(round_, round_.deadline_at) == RoundStatus.OPEN
+    assert services.round_phase(round_, round_.deadline_at + timedelta(seconds=1)) \
         == RoundStatus.REVIEWING
-    assert round.status == RoundStatus.OPEN  # display only
-    assert round.accepts_applications_at(round.deadline_at)
-    assert not round.accepts_applications_at(round.deadline_at + timedelta(seconds=1))
+    assert round_.status == RoundStatus.OPEN  # display only
+    assert round_.accepts_applications_at(round_.deadline_at)
+    assert not round_.accepts_applications_at(round_.deadline_at + timedelta(seconds=1))
 
 
 # --- matching -----------------------------------------------------------------------------
 
 def _publishable(staff) -> Round:
-    round = _draft(staff, categories=["文明创建", "生态环保"])
-    services.create_pool(staff, round, "综合", PoolKind.GENERAL, Decimal("100000.00"))
-    return round
+    round_ = _draft(staff, categories=["文明创建", "生态环保"])
+    pools.create_pool(staff, round_, "综合", PoolKind.GENERAL, Decimal("100000.00"))
+    return round_
 
 
 def test_publishing_mails_matching_verified_organisations_once(app):
@@ -344,24 +344,24 @@ def test_publishing_mails_matching_verified_organisations_once(app):
     member = make_user()
     keen = make_organisation(members=[member])                          # no preferences
     picky = make_organisation()
-    services.set_matching_preference(picky.memberships[0].user, picky, ["关爱帮扶"], [])
+    matching.set_matching_preference(picky.memberships[0].user, picky, ["关爱帮扶"], [])
     likes = make_organisation()
-    services.set_matching_preference(likes.memberships[0].user, likes, ["生态环保"], [])
+    matching.set_matching_preference(likes.memberships[0].user, likes, ["生态环保"], [])
     make_organisation(status=OrganisationStatus.PENDING)                  # not verified
-    round = _publishable(staff)
-    assert services.publish_round(staff, round) == 2
+    round_ = _publishable(staff)
+    assert services.publish_round(staff, round_) == 2
     db.session.commit()
-    mails = _mails("round_published")
+    mails = _mails("rounds/round_published")
     to = sorted(m.to_address for m in mails)
     assert to == sorted([keen.memberships[0].user.email, member.email,
                          likes.memberships[0].user.email])
-    link = services.apply_url(round.id)  # absolute outside a request
+    link = matching.apply_url(round_.id)  # absolute outside a request
     assert link.startswith("https://volunteer.example.org/")
     assert all(link in m.body_text for m in mails)
     assert not any("orghttp" in m.body_text for m in mails)  # one absolute link, not two
     # asking again (a retry, a second publish path) mails nobody twice
-    assert services.notify_round_published(round) == 0
-    assert len(_mails("round_published")) == 3
+    assert matching.notify_round_published(round_) == 0
+    assert len(_mails("rounds/round_published")) == 3
     assert db.session.scalar(select(func.count(MatchNotice.id))) == 2
 
 
@@ -369,14 +369,14 @@ def test_round_mail_lists_the_challenges_an_organisation_may_bid_on(app):
     staff = organizer()
     island = make_organisation(region="嵊泗县")
     town = make_organisation(region="定海区")
-    round = _publishable(staff)
-    challenge = services.create_challenge(staff, round, ChallengeData(
+    round_ = _publishable(staff)
+    challenge = challenges.create_challenge(staff, round_, ChallengeData(
         title="海岛老人关爱", cap_per_team=Decimal("20000.00"), slots=1,
         eligible_regions=["岱山县", "嵊泗县"]))
-    services.publish_round(staff, round)
+    services.publish_round(staff, round_)
     db.session.commit()
-    link = services.apply_url(round.id, challenge.id)
-    by_to = {m.to_address: m.body_text for m in _mails("round_published")}
+    link = matching.apply_url(round_.id, challenge.id)
+    by_to = {m.to_address: m.body_text for m in _mails("rounds/round_published")}
     assert "海岛老人关爱" in by_to[island.memberships[0].user.email]
     assert link in by_to[island.memberships[0].user.email]
     assert "海岛老人关爱" not in by_to[town.memberships[0].user.email]
@@ -384,42 +384,42 @@ def test_round_mail_lists_the_challenges_an_organisation_may_bid_on(app):
 
 def test_a_challenge_added_to_an_open_round_is_published_and_mailed_once(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.OPEN)
+    round_ = make_round(status=RoundStatus.OPEN)
     org = make_organisation(region="岱山县")
-    services.set_matching_preference(org.memberships[0].user, org, [], ["岱山县"])
+    matching.set_matching_preference(org.memberships[0].user, org, [], ["岱山县"])
     elsewhere = make_organisation(region="定海区")
-    services.set_matching_preference(elsewhere.memberships[0].user, elsewhere, [], ["定海区"])
-    challenge = services.create_challenge(staff, round, ChallengeData(
+    matching.set_matching_preference(elsewhere.memberships[0].user, elsewhere, [], ["定海区"])
+    challenge = challenges.create_challenge(staff, round_, ChallengeData(
         title="垃圾分类宣讲", cap_per_team=Decimal("10000.00"), slots=2,
         eligible_regions=["岱山县", "定海区"]))
     db.session.commit()
     assert challenge.published_at is not None
-    mails = _mails("challenge_published")
+    mails = _mails("rounds/challenge_published")
     assert sorted(m.to_address for m in mails) == sorted(
         [org.memberships[0].user.email, elsewhere.memberships[0].user.email])
     assert f"challenge_id={challenge.id}" in mails[0].body_text or \
         f"/rounds/challenges/{challenge.id}" in mails[0].body_text
-    assert services.notify_challenge_published(challenge) == 0
+    assert matching.notify_challenge_published(challenge) == 0
 
 
 def test_challenge_matching_follows_region_preferences(app):
     staff = organizer()
-    round = make_round(status=RoundStatus.OPEN)
+    round_ = make_round(status=RoundStatus.OPEN)
     org = make_organisation(region="岱山县")
-    services.set_matching_preference(org.memberships[0].user, org, [], ["嵊泗县"])
-    services.create_challenge(staff, round, ChallengeData(
+    matching.set_matching_preference(org.memberships[0].user, org, [], ["嵊泗县"])
+    challenges.create_challenge(staff, round_, ChallengeData(
         title="只在定海", cap_per_team=Decimal("10000.00"), slots=1,
         eligible_regions=["岱山县", "定海区"]))
-    assert _mails("challenge_published") == []  # eligible, but not where it wants to work
+    assert _mails("rounds/challenge_published") == []  # eligible, but not where it wants to work
 
 
 def test_preferences_are_set_by_the_owner_only(app):
     member = make_user()
     org = make_organisation(members=[member])
     with pytest.raises(NotAllowed):
-        services.set_matching_preference(member, org, ["文明创建"], [])
+        matching.set_matching_preference(member, org, ["文明创建"], [])
     with pytest.raises(NotAllowed) as refusal:
-        services.set_matching_preference(org.memberships[0].user, org, ["不存在的类别"], [])
+        matching.set_matching_preference(org.memberships[0].user, org, ["不存在的类别"], [])
     assert refusal.value.field == "categories"
 
 
@@ -429,11 +429,11 @@ def test_invitations_are_mailed_once_per_organisation(app):
     staff = organizer()
     challenge = make_challenge(make_round())
     org = make_organisation()
-    services.invite_organisations(staff, challenge, [org], "欢迎揭榜")
-    services.invite_organisations(staff, challenge, [org])  # again: nothing new
+    invitations.invite_organisations(staff, challenge, [org], "欢迎揭榜")
+    invitations.invite_organisations(staff, challenge, [org])  # again: nothing new
     db.session.commit()
     assert db.session.scalar(select(func.count(ChallengeInvitation.id))) == 1
-    mails = _mails("challenge_invitation")
+    mails = _mails("rounds/challenge_invitation")
     assert len(mails) == 1 and "欢迎揭榜" in mails[0].body_text
     assert "https://volunteer.example.org/rounds/invitations/" in mails[0].body_text
 
@@ -442,10 +442,10 @@ def test_only_eligible_verified_organisations_can_be_invited(app):
     staff = organizer()
     challenge = make_challenge(make_round(), eligible_regions=["嵊泗县"])
     with pytest.raises(NotAllowed) as refusal:
-        services.invite_organisations(staff, challenge, [make_organisation(region="定海区")])
+        invitations.invite_organisations(staff, challenge, [make_organisation(region="定海区")])
     assert "嵊泗县" in refusal.value.reason
     with pytest.raises(NotAllowed):
-        services.invite_organisations(staff, challenge, [make_organisation(
+        invitations.invite_organisations(staff, challenge, [make_organisation(
             region="嵊泗县", status=OrganisationStatus.PENDING)])
 
 
@@ -454,34 +454,34 @@ def test_staff_cannot_invite_their_own_organisation(app):
     challenge = make_challenge(make_round())
     own = make_organisation(staff)
     with pytest.raises(NotAllowed, match="自己所在的组织") as refusal:
-        services.invite_organisations(staff, challenge, [make_organisation(), own])
+        invitations.invite_organisations(staff, challenge, [make_organisation(), own])
     assert refusal.value.field == "organisations"
     db.session.rollback()
     assert db.session.scalar(select(func.count(ChallengeInvitation.id))) == 0
-    assert not _mails("challenge_invitation")
+    assert not _mails("rounds/challenge_invitation")
 
 
 def test_declining_an_invitation_requires_a_reason(app):
     challenge = make_challenge(make_round())
     member = make_user()
     org = make_organisation(members=[member])
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     with pytest.raises(NotAllowed) as refusal:
-        services.answer_invitation(member, invitation, bid=False, reason="  ")
+        invitations.answer_invitation(member, invitation, bid=False, reason="  ")
     assert refusal.value.field == "reason"
-    services.answer_invitation(member, invitation, bid=False, reason="人手不足")
+    invitations.answer_invitation(member, invitation, bid=False, reason="人手不足")
     assert invitation.status == InvitationAnswer.DECLINED
     assert invitation.decline_reason == "人手不足"
     with pytest.raises(NotAllowed):  # answered once
-        services.answer_invitation(member, invitation, bid=True)
+        invitations.answer_invitation(member, invitation, bid=True)
 
 
 def test_bidding_on_an_invitation_records_the_answer(app):
     challenge = make_challenge(make_round())
     org = make_organisation()
     owner = org.memberships[0].user
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
-    services.answer_invitation(owner, invitation, bid=True)
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
+    invitations.answer_invitation(owner, invitation, bid=True)
     assert invitation.status == InvitationAnswer.BID and invitation.answered_by_id == owner.id
 
 
@@ -489,11 +489,11 @@ def test_the_inviting_organizer_is_mailed_the_answer_with_the_reason_in_their_la
     staff = organizer(locale="en")
     challenge = make_challenge(make_round(), title="海岛环保")
     org = make_organisation(name="海岛青年志愿服务队")
-    [invitation] = services.invite_organisations(staff, challenge, [org])
-    services.answer_invitation(org.memberships[0].user, invitation, bid=False,
+    [invitation] = invitations.invite_organisations(staff, challenge, [org])
+    invitations.answer_invitation(org.memberships[0].user, invitation, bid=False,
                                reason="人手不足")
     db.session.commit()
-    [mail] = _mails("challenge_invitation_answered")
+    [mail] = _mails("rounds/challenge_invitation_answered")
     assert mail.to_address == staff.email and mail.locale == "en"
     assert "declined" in mail.subject and "海岛青年志愿服务队" in mail.subject
     assert "人手不足" in mail.body_text and "Reason" in mail.body_text
@@ -504,23 +504,23 @@ def test_without_a_recorded_inviter_the_round_creator_hears_the_bid(app):
     creator = organizer()
     challenge = make_challenge(make_round(created_by_id=creator.id))
     org = make_organisation()
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     invitation.invited_by_id = None
-    services.answer_invitation(org.memberships[0].user, invitation, bid=True)
-    [mail] = _mails("challenge_invitation_answered")
+    invitations.answer_invitation(org.memberships[0].user, invitation, bid=True)
+    [mail] = _mails("rounds/challenge_invitation_answered")
     assert mail.to_address == creator.email and org.name in mail.subject
 
 
 def test_outsiders_and_late_answers_are_refused(app):
-    round = make_round()
-    challenge = make_challenge(round)
+    round_ = make_round()
+    challenge = make_challenge(round_)
     org = make_organisation()
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     with pytest.raises(NotAllowed):
-        services.answer_invitation(make_user(), invitation, bid=True)
+        invitations.answer_invitation(make_user(), invitation, bid=True)
     with pytest.raises(NotAllowed):
-        services.answer_invitation(org.memberships[0].user, invitation, bid=True,
-                                   now=round.deadline_at + timedelta(seconds=1))
+        invitations.answer_invitation(org.memberships[0].user, invitation, bid=True,
+                                   now=round_.deadline_at + timedelta(seconds=1))
 
 
 def test_challenge_admits_checks_region_and_type_with_a_reason(app):

@@ -11,7 +11,7 @@ from marketplace.audit.models import AuditEntry
 from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
 from marketplace.funds.models import LedgerEntry, LedgerKind
-from marketplace.rounds import services
+from marketplace.rounds import invitations, matching
 from marketplace.rounds.models import (
     Challenge,
     ChallengeInvitation,
@@ -70,43 +70,43 @@ def test_a_draft_round_is_404_for_the_public(client, app):
 
 
 def test_round_page_shows_pools_and_challenges_without_login(client, app):
-    round = make_round()
-    make_pool(round, name="海岛定向扶持", amount_fen=11_000_000)
-    challenge = make_challenge(round, title="斑马线守护")
-    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    round_ = make_round()
+    make_pool(round_, name="海岛定向扶持", amount_fen=11_000_000)
+    challenge = make_challenge(round_, title="斑马线守护")
+    html = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "海岛定向扶持" in html and "¥110,000.00" in html and "斑马线守护" in html
     page = client.get(f"/rounds/challenges/{challenge.id}")
     assert page.status_code == 200
-    path = urlsplit(services.apply_url(round.id, challenge.id))
+    path = urlsplit(matching.apply_url(round_.id, challenge.id))
     assert f"{path.path}?{path.query}".replace("&", "&amp;") in page.get_data(as_text=True)
 
 
 def test_challenge_of_a_closed_call_has_no_bid_button(client, app):
-    round = make_round(deadline_at=utcnow() - timedelta(minutes=1))
-    challenge = make_challenge(round)
+    round_ = make_round(deadline_at=utcnow() - timedelta(minutes=1))
+    challenge = make_challenge(round_)
     html = client.get(f"/rounds/challenges/{challenge.id}").get_data(as_text=True)
     assert 'data-testid="bid"' not in html
 
 
 def test_home_page_lists_open_rounds(client, app):
-    round = make_round(title="首页上的集市")
+    round_ = make_round(title="首页上的集市")
     html = client.get("/").get_data(as_text=True)
-    assert "首页上的集市" in html and f"/rounds/{round.id}" in html
+    assert "首页上的集市" in html and f"/rounds/{round_.id}" in html
 
 
 def test_round_page_query_count_does_not_grow_with_pools(client, app, count_queries):
-    round = make_round()
+    round_ = make_round()
     for _ in range(6):
-        pool = make_pool(round)
-        db.session.add(LedgerEntry(round_id=round.id, pool_id=pool.id,
+        pool = make_pool(round_)
+        db.session.add(LedgerEntry(round_id=round_.id, pool_id=pool.id,
                                    kind=LedgerKind.COMMIT, amount_fen=1000))
-        make_challenge(round, pool=pool)
+        make_challenge(round_, pool=pool)
     db.session.commit()
     staff = organizer()
     client.get("/")  # warm up
     with client.session_transaction() as session:
         session["_user_id"] = staff.session_token
-    url = f"/rounds/{round.id}"
+    url = f"/rounds/{round_.id}"
     with count_queries() as counter:
         html = client.get(url).get_data(as_text=True)
     assert "¥10.00" in html  # committed shows for the organizer
@@ -129,10 +129,10 @@ def test_public_list_query_count_is_bounded(client, app, count_queries):
     "/rounds/challenges/{challenge}/edit",
 ])
 def test_organizer_pages_are_404_for_others(app, login_as, path):
-    round = make_round(status=RoundStatus.OPEN)
-    challenge = make_challenge(round)
+    round_ = make_round(status=RoundStatus.OPEN)
+    challenge = make_challenge(round_)
     client = login_as(make_user())
-    url = path.format(round=round.id, pool=round.pools[0].id, challenge=challenge.id)
+    url = path.format(round=round_.id, pool=round_.pools[0].id, challenge=challenge.id)
     assert client.get(url).status_code == 404
     assert client.post(url, data={}).status_code == 404
 
@@ -150,13 +150,13 @@ def test_organizer_creates_a_round_through_the_form(app, login_as):
     client = login_as(organizer())
     response = client.post("/rounds/new", data=_round_form())
     assert response.status_code == 302, response.get_data(as_text=True)
-    round = db.session.scalar(select(Round))
-    assert round.total_budget_fen == 57_900_000
-    assert round.budget_rules == {"personnel": 30}
-    assert "<script" not in round.introduction
-    assert [t["percent"] for t in round.tranche_template] == [50, 30, 20]
+    round_ = db.session.scalar(select(Round))
+    assert round_.total_budget_fen == 57_900_000
+    assert round_.budget_rules == {"personnel": 30}
+    assert "<script" not in round_.introduction
+    assert [t["percent"] for t in round_.tranche_template] == [50, 30, 20]
     # typed in Shanghai, stored in UTC
-    assert _local(round.deadline_at) == _round_form()["deadline_at"]
+    assert _local(round_.deadline_at) == _round_form()["deadline_at"]
 
 
 def test_bad_round_input_shows_a_message_per_field_and_keeps_typing(app, login_as):
@@ -177,23 +177,23 @@ def test_organizer_adds_a_targeted_pool_and_a_challenge_then_publishes(app, logi
     staff = organizer()
     client = login_as(staff)
     client.post("/rounds/new", data=_round_form())
-    round = db.session.scalar(select(Round))
-    response = client.post(f"/rounds/{round.id}/pools/new", data={
+    round_ = db.session.scalar(select(Round))
+    response = client.post(f"/rounds/{round_.id}/pools/new", data={
         "name": "海岛定向扶持", "kind": "targeted", "amount": "110000",
         "regions": ["岱山县", "嵊泗县"]})
     assert response.status_code == 302
-    html = client.post(f"/rounds/{round.id}/pools/new", data={
+    html = client.post(f"/rounds/{round_.id}/pools/new", data={
         "name": "太多", "kind": "general", "amount": "469000.01"}).get_data(as_text=True)
     assert "资金池合计不能超过总预算" in html and 'value="太多"' in html
-    response = client.post(f"/rounds/{round.id}/challenges/new", data={
+    response = client.post(f"/rounds/{round_.id}/challenges/new", data={
         "title": "斑马线守护", "cap_per_team": "30000", "slots": "2", "pool_id": "new",
         "eligible_regions": ["定海区"]})
     assert response.status_code == 302
     member_org = make_organisation(region="定海区")
-    assert client.post(f"/rounds/{round.id}/publish").status_code == 302
+    assert client.post(f"/rounds/{round_.id}/publish").status_code == 302
     db.session.expire_all()
-    round = db.session.get(Round, round.id)
-    assert round.status == RoundStatus.OPEN
+    round_ = db.session.get(Round, round_.id)
+    assert round_.status == RoundStatus.OPEN
     challenge = db.session.scalar(select(Challenge))
     assert challenge.published_at is not None and challenge.pool.amount_fen == 6_000_000
     targeted = db.session.scalar(select(Pool).where(Pool.kind == PoolKind.TARGETED))
@@ -206,14 +206,14 @@ def test_organizer_adds_a_targeted_pool_and_a_challenge_then_publishes(app, logi
 
 
 def test_pool_edit_refuses_going_over_the_budget_with_a_field_message(app, login_as):
-    round = make_round(status=RoundStatus.OPEN)  # 1,000,000 budget, 500,000 general pool
-    make_pool(round, amount_fen=50_000_000)
+    round_ = make_round(status=RoundStatus.OPEN)  # 1,000,000 budget, 500,000 general pool
+    make_pool(round_, amount_fen=50_000_000)
     client = login_as(organizer())
-    html = client.post(f"/rounds/pools/{round.pools[0].id}/edit", data={
+    html = client.post(f"/rounds/pools/{round_.pools[0].id}/edit", data={
         "name": "综合资金池", "kind": "general", "amount": "500000.01"}).get_data(as_text=True)
     assert "资金池合计不能超过总预算" in html
     db.session.expire_all()
-    assert db.session.get(Pool, round.pools[0].id).amount_fen == 50_000_000
+    assert db.session.get(Pool, round_.pools[0].id).amount_fen == 50_000_000
 
 
 # --- 派单 and preferences ---------------------------------------------------------------------
@@ -258,21 +258,21 @@ def test_staff_are_not_offered_and_cannot_invite_their_own_organisation(app, log
 
 
 def test_accepting_an_invitation_leads_to_the_bid_form(app, login_as):
-    round = make_round()
-    challenge = make_challenge(round)
+    round_ = make_round()
+    challenge = make_challenge(round_)
     org = make_organisation()
-    [invitation] = services.invite_organisations(organizer(), challenge, [org])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [org])
     db.session.commit()
     response = login_as(org.memberships[0].user).post(
         f"/rounds/invitations/{invitation.id}", data={"answer": "bid"})
     assert response.status_code == 302
-    target = urlsplit(services.apply_url(round.id, challenge.id))
+    target = urlsplit(matching.apply_url(round_.id, challenge.id))
     assert response.headers["Location"] == f"{target.path}?{target.query}"
 
 
 def test_an_invitation_is_404_for_other_organisations(app, login_as):
     challenge = make_challenge(make_round())
-    [invitation] = services.invite_organisations(organizer(), challenge, [make_organisation()])
+    [invitation] = invitations.invite_organisations(organizer(), challenge, [make_organisation()])
     db.session.commit()
     client = login_as(make_organisation().memberships[0].user)
     assert client.get(f"/rounds/invitations/{invitation.id}").status_code == 404
@@ -293,8 +293,8 @@ def test_owner_sets_matching_preferences_others_get_404(app, login_as):
 
 
 def test_pages_render_in_english(app, client):
-    round = make_round()
-    challenge = make_challenge(round)
+    round_ = make_round()
+    challenge = make_challenge(round_)
     english = {"Accept-Language": "en"}
     html = client.get(f"/rounds/challenges/{challenge.id}", headers=english).get_data(True)
     assert "Bid on this challenge" in html
@@ -305,16 +305,16 @@ def test_edit_form_shows_the_saved_settings_and_saves_changes(app, login_as):
     staff = organizer()
     client = login_as(staff)
     client.post("/rounds/new", data=_round_form())
-    round = db.session.scalar(select(Round))
-    html = client.get(f"/rounds/{round.id}/edit").get_data(as_text=True)
+    round_ = db.session.scalar(select(Round))
+    html = client.get(f"/rounds/{round_.id}/edit").get_data(as_text=True)
     assert 'value="579000.00"' in html and 'value="中期报告通过后拨付"' in html
-    assert f'value="{_local(round.deadline_at)}"' in html
-    response = client.post(f"/rounds/{round.id}/edit",
+    assert f'value="{_local(round_.deadline_at)}"' in html
+    response = client.post(f"/rounds/{round_.id}/edit",
                            data=_round_form(total_budget="600000", title="改过的标题"))
     assert response.status_code == 302
     db.session.expire_all()
-    round = db.session.get(Round, round.id)
-    assert round.title == "改过的标题" and round.total_budget_fen == 60_000_000
+    round_ = db.session.get(Round, round_.id)
+    assert round_.title == "改过的标题" and round_.total_budget_fen == 60_000_000
     actions = [a for a in db.session.scalars(select(AuditEntry.action))]
     assert actions.count("round.update") == 1
 
@@ -323,13 +323,13 @@ def test_draft_page_lists_what_publishing_still_needs(app, login_as):
     staff = organizer()
     client = login_as(staff)
     client.post("/rounds/new", data=_round_form())
-    round = db.session.scalar(select(Round))
-    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    round_ = db.session.scalar(select(Round))
+    html = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert 'data-testid="publish-problems"' in html and "请至少设置一个资金池。" in html
-    html = client.post(f"/rounds/{round.id}/publish", follow_redirects=True).get_data(True)
+    html = client.post(f"/rounds/{round_.id}/publish", follow_redirects=True).get_data(True)
     assert "还不能发布" in html
     db.session.expire_all()
-    assert db.session.get(Round, round.id).status == RoundStatus.DRAFT
+    assert db.session.get(Round, round_.id).status == RoundStatus.DRAFT
 
 
 # --- organizer navigation ---------------------------------------------------------------------
@@ -338,19 +338,19 @@ def test_round_page_links_organizers_to_its_applications_and_review(client, app)
     from marketplace.applications.models import ApplicationStatus
     from tests.factories import make_application
 
-    round = make_round(status=RoundStatus.REVIEWING)
+    round_ = make_round(status=RoundStatus.REVIEWING)
     for status in (ApplicationStatus.SUBMITTED, ApplicationStatus.SUBMITTED,
                    ApplicationStatus.RETURNED, ApplicationStatus.DRAFT):
-        make_application(round, status=status)
+        make_application(round_, status=status)
     with client.session_transaction() as session:
         session["_user_id"] = organizer().session_token
-    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    html = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert 'data-testid="round-staff-links"' in html
-    assert f'href="/applications/?round_id={round.id}"' in html
-    assert f"/review/rounds/{round.id}" in html
+    assert f'href="/applications/?round_id={round_.id}"' in html
+    assert f"/review/rounds/{round_.id}" in html
     counts = html.split('data-testid="round-status-counts"')[1].split("</ul>")[0]
     submitted = counts.split('data-status="submitted"')[1]
-    assert f'/applications/?round_id={round.id}&amp;status=submitted' in counts
+    assert f'/applications/?round_id={round_.id}&amp;status=submitted' in counts
     assert ">2</span>" in submitted.split("</li>")[0]
     assert '>1</span>' in counts.split('data-status="returned"')[1].split("</li>")[0]
     assert "已提交 3 份" in html
@@ -361,21 +361,21 @@ def test_round_page_links_organizers_to_its_applications_and_review(client, app)
 def test_round_page_has_no_staff_links_for_others(client, app, who):
     from marketplace.accounts.models import Role
 
-    round = make_round(status=RoundStatus.REVIEWING)
+    round_ = make_round(status=RoundStatus.REVIEWING)
     if who != "anonymous":
         user = make_user(roles=[Role.REVIEWER] if who == "reviewer" else [])
         make_organisation(user)
         with client.session_transaction() as session:
             session["_user_id"] = user.session_token
-    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
+    html = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "round-staff-links" not in html
     assert "/applications/?round_id" not in html and "/review/rounds/" not in html
 
 
 def test_a_draft_round_links_to_its_applications_but_not_to_review(client, app):
-    round = make_round(status=RoundStatus.DRAFT)
+    round_ = make_round(status=RoundStatus.DRAFT)
     with client.session_transaction() as session:
         session["_user_id"] = organizer().session_token
-    html = client.get(f"/rounds/{round.id}").get_data(as_text=True)
-    assert f'href="/applications/?round_id={round.id}"' in html
+    html = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert f'href="/applications/?round_id={round_.id}"' in html
     assert "/review/rounds/" not in html

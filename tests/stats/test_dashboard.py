@@ -21,7 +21,7 @@ def data_block(html: str) -> dict:
 
 
 def test_dashboard_is_public_and_shows_every_panel_with_its_table(app, client):
-    assert import_history(DEMO.read_bytes()).ok
+    assert import_history(None, DEMO.read_bytes()).ok
     db.session.commit()
     page = client.get("/dashboard")
     assert page.status_code == 200
@@ -113,7 +113,7 @@ def test_dashboard_runs_a_bounded_number_of_queries(app, client, count_queries):
     assert large.count == small.count
 
 
-def test_a_later_capability_adds_a_panel_without_changing_the_dashboard(app, client):
+def test_a_domain_adds_a_panel_without_changing_the_dashboard(app, client):
     def build(ctx):
         return panels.PanelData(columns=["项目", "已拨付"], rows=[["示例", "¥1.00"]],
                                 chart={"type": "bar", "categories": ["示例"], "unit": "yuan",

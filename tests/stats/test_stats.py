@@ -25,7 +25,7 @@ def round_id(client, year: int) -> int:
 
 
 def test_sample_file_2019_round_gives_exactly_the_figures_of_the_issue(app, client):
-    assert import_history(SAMPLE.read_bytes()).ok
+    assert import_history(None, SAMPLE.read_bytes()).ok
     db.session.commit()
     stats = client.get(f"/api/v1/rounds/{round_id(client, 2019)}/stats").get_json()
     assert stats == {
@@ -173,7 +173,7 @@ def _round(year):
 
 
 def test_stats_command_prints_the_same_json(app, client):
-    assert import_history(SAMPLE.read_bytes()).ok
+    assert import_history(None, SAMPLE.read_bytes()).ok
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["stats", "--year", "2019"])
     assert result.exit_code == 0, result.output

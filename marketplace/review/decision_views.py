@@ -1,0 +1,196 @@
+"""The organizer's decisions: one project's reviews and its decision, reopening a review, the
+ranking per pool (评审汇总表, also as XLSX and PDF) and the answers to objections."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from marketplace.applications.models import Application
+from marketplace.core.actions import form_status, perform
+from marketplace.core.exports import download_response, xlsx_response
+from marketplace.core.money import format_yuan
+from marketplace.core.policy import NotAllowed, visible_or_404
+from marketplace.core.timeutil import to_local, utcnow
+from marketplace.extensions import db
+from marketplace.funds.balances import balance
+from marketplace.funds.models import Award
+from marketplace.funds.services import check_pool_funds
+from marketplace.review import decisions, policy, results, reviewing, rules
+from marketplace.review import publicity as review_publicity
+from marketplace.review.blueprint import bp, organizer_round, organizer_row
+from marketplace.review.forms import ActionForm, AnswerForm, DecisionForm, ReopenForm
+from marketplace.review.models import Objection, ObjectionStatus, Review
+from marketplace.review.pdf import render_ranking
+from marketplace.review.workflow import OBJECTION
+from marketplace.rounds.models import Pool, Round
+
+
+def _pools_for(application: Application) -> list[Pool]:
+    """The pools that may fund the application (funds.check_pool_funds says why not)."""
+    fitting = []
+    for pool in application.round.pools:
+        try:
+            check_pool_funds(pool, application)
+        except NotAllowed:  # a question, not a refused change: this pool may not pay
+            continue
+        fitting.append(pool)
+    return fitting
+
+
+def _decision_form(application: Application) -> DecisionForm:
+    form = DecisionForm()
+    form.pool_id.choices = [SelectChoice(p.id, p.name) for p in _pools_for(application)]
+    if request.method == "GET":
+        form.pool_id.data = application.pool_id
+        form.amount.data = str(application.requested)
+        form.feedback.data = application.feedback or ""
+    return form
+
+
+@bp.route("/review/decisions/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def decide(application_id: int):
+    application = organizer_row(Application, application_id)
+    round_ = application.round
+    visible_or_404(policy.can_see_review_details(current_user, application))
+    form = _decision_form(application)
+    if form.validate_on_submit() and perform(lambda: _decide(application, form),
+                                             lambda message: message, form):
+        return redirect(url_for(".ranking", round_id=round_.id, pool_id=application.pool_id))
+    reviews = db.session.scalars(select(Review).where(Review.application_id == application_id)
+                                 .order_by(Review.id)).all()
+    award = db.session.scalar(select(Award).where(Award.application_id == application_id))
+    return render_template("review/decide.html", application=application, round=round_,
+                           form=form, reviews=reviews, award=award,
+                           reopen_form=ReopenForm(), action_form=ActionForm()), form_status()
+
+
+def _decide(application: Application, form: DecisionForm) -> str:
+    """The decision the form asks for; its confirmation."""
+    action = form.action.data
+    if action == "approve":
+        amount = form.amount.amount
+        if amount is None:
+            raise NotAllowed(_("请填写金额，最多两位小数。"), field="amount")
+        pool = db.session.get(Pool, form.pool_id.data) if form.pool_id.data else None
+        decisions.approve_application(current_user, application, amount, pool=pool,
+                                     feedback=form.feedback.data or "")
+        return _("已拟立项：%(amount)s。", amount=format_yuan(amount))
+    if action == "reject":
+        decisions.reject_application(current_user, application, form.feedback.data)
+        return _("已决定不予立项。")
+    if action == "waitlist":
+        decisions.waitlist_application(current_user, application, form.feedback.data or "")
+        return _("已列入候补名单。")
+    abort(400)
+
+
+@bp.route("/review/reviews/<int:review_id>/reopen", methods=["POST"])
+@login_required
+def reopen(review_id: int):
+    review = organizer_row(Review, review_id, lambda r: r.assignment.round_id)
+    form = ReopenForm()
+    perform(lambda: reviewing.reopen_review(
+        current_user, review, form.reason.data if form.validate_on_submit() else ""),
+        _("评分已重新开放，专家会收到通知。"))
+    return redirect(url_for(".decide", application_id=review.application_id))
+
+
+def _ranking_pool(round_: Round) -> Pool:
+    pool_id = request.args.get("pool_id", type=int)
+    pools = round_.pools
+    visible_or_404(bool(pools))
+    pool = next((p for p in pools if p.id == pool_id), pools[0])
+    return pool
+
+
+def _ranking_table(round_: Round, pool: Pool) -> tuple[list[str], list[list], list]:
+    rows = results.ranking(round_, pool)
+    header = [_("排名"), _("项目名称"), _("得分"), _("已评/分配"), _("申请金额"),
+              _("拟立项金额"), _("累计"), _("资金池剩余"), _("状态")]
+    table = [[r.rank or "—", r.application.title,
+              "—" if r.score is None else str(r.score), f"{r.done}/{r.assigned}",
+              r.application.requested, r.award.amount if r.award else "",
+              r.running_total, r.remainder, r.application.status.label] for r in rows]
+    return header, table, rows
+
+
+@bp.route("/review/rounds/<int:round_id>/ranking")
+@login_required
+def ranking(round_id: int):
+    round_ = organizer_round(round_id)
+    settings = rules.settings_for(round_)
+    pool = _ranking_pool(round_)
+    _, _, rows = _ranking_table(round_, pool)
+    return render_template("review/ranking.html", round=round_, pool=pool, rows=rows,
+                           settings=settings, remaining=balance(Pool, pool.id).remaining,
+                           own=policy.member_organisation_ids(current_user))
+
+
+def _ranking_export(round_id: int):
+    """The round, the pool asked for (?pool_id=) and its ranking table, for a download."""
+    round_ = organizer_round(round_id)
+    pool = _ranking_pool(round_)
+    header, table, _rows = _ranking_table(round_, pool)
+    return round_, pool, header, table
+
+
+@bp.route("/review/rounds/<int:round_id>/ranking.xlsx")
+@login_required
+def ranking_xlsx(round_id: int):
+    round_, pool, header, table = _ranking_export(round_id)
+    return xlsx_response(f"评审汇总表-{round_.year}-{pool.name}.xlsx", header, table,
+                         title=_("评审汇总表"))
+
+
+@bp.route("/review/rounds/<int:round_id>/ranking.pdf")
+@login_required
+def ranking_pdf(round_id: int):
+    round_, pool, header, table = _ranking_export(round_id)
+    text_rows = [[v if isinstance(v, str) else (format_yuan(v) if isinstance(v, Decimal)
+                                                else str(v)) for v in row] for row in table]
+    settings = rules.settings_for(round_)
+    subtitle = _("%(pool)s · 资金池 %(amount)s · 计分方法：%(method)s · 生成于 %(at)s",
+                 pool=pool.name, amount=format_yuan(pool.amount),
+                 method=settings.scoring_method.label,
+                 at=to_local(utcnow()).strftime("%Y-%m-%d %H:%M"))
+    data = render_ranking(_("%(title)s 评审汇总表", title=round_.title), subtitle, header,
+                          text_rows, current_app.config.get("CJK_FONT_PATH"))
+    return download_response(data, "application/pdf", f"评审汇总表-{round_.year}-{pool.name}.pdf")
+
+
+@bp.route("/review/rounds/<int:round_id>/objections")
+@login_required
+def objections(round_id: int):
+    round_ = organizer_round(round_id)
+    items = db.session.scalars(select(Objection).where(Objection.round_id == round_id)
+                               .order_by(Objection.status != ObjectionStatus.OPEN,
+                                         Objection.id)).all()
+    waitlisted = results.waitlist(round_)
+    publicity = review_publicity.publicity_of(round_)
+    # Which objections this user may answer now: the moves the objection's table offers them.
+    answerable = {o.id for o in items if OBJECTION.next_actions(current_user, o)}
+    return render_template("review/objections.html", round=round_, objections=items,
+                           answer_form=AnswerForm(), publicity=publicity, answerable=answerable,
+                           objections_end=review_publicity.objections_end(round_, publicity)
+                           if publicity else None,
+                           waitlisted=waitlisted, own=policy.member_organisation_ids(current_user))
+
+
+@bp.route("/review/objections/<int:objection_id>/answer", methods=["POST"])
+@login_required
+def answer_objection(objection_id: int):
+    objection = organizer_row(Objection, objection_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        answer = (decisions.uphold_objection if form.outcome.data == "uphold"
+                  else decisions.dismiss_objection)
+        perform(lambda: answer(current_user, objection, form.reply.data), _("异议已答复。"))
+    else:
+        flash(_("请填写答复内容。"), "danger")
+    return redirect(url_for(".objections", round_id=objection.round_id))
