@@ -283,6 +283,25 @@ def demo(_demo_app) -> Iterator[Flask]:
                     ": seed the demo in its own `app` database instead")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_app(request, tmp_path_factory, smtp_server):
+    """An app on an empty database of its own (the shared test database is at head), for
+    migration tests that start from an earlier revision."""
+    if request.param == "sqlite":
+        url, name = f"sqlite:///{tmp_path_factory.mktemp('migration') / 'm.db'}", None
+    else:
+        name, url = _create_pg_database()
+    app = make_test_app(url, tmp_path_factory, smtp_server.port)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    if name:
+        _drop_pg_database(name)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -4,15 +4,13 @@ writes (one paid tranche; COMMIT, RELEASE and PAYMENT entries marked imported)."
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from marketplace.extensions import db
-from tests.conftest import _create_pg_database, _drop_pg_database, make_test_app
+from tests.migrations import insert_row
 
 BEFORE = "0008e_history_import_lock"
 PLAN = [{"label": "立项拨付", "percent": 50, "gate": "on_award", "amount_fen": 500_000},
@@ -22,43 +20,7 @@ PLAN = [{"label": "立项拨付", "percent": 50, "gate": "on_award", "amount_fen
          "amount_fen": 200_001}]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_app(request, tmp_path_factory, smtp_server):
-    """An app on an empty database of its own: the shared test database is at head."""
-    if request.param == "sqlite":
-        url, name = f"sqlite:///{tmp_path_factory.mktemp('migration') / 'm.db'}", None
-    else:
-        name, url = _create_pg_database()
-    app = make_test_app(url, tmp_path_factory, smtp_server.port)
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
-    if name:
-        _drop_pg_database(name)
 
-
-def _filler(column: sa.Column):
-    if isinstance(column.type, sa.JSON):
-        return []
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        kind = str
-    return {int: 0, bool: False, str: "", Decimal: 0, datetime: datetime(2026, 1, 1),
-            date: date(2026, 1, 1)}[kind]
-
-
-def _insert(conn, table: str, **values) -> int:
-    """A row as the schema of the previous revision has it: required columns not given get
-    a plain value, so the test does not depend on the models of later revisions."""
-    table_ = sa.Table(table, sa.MetaData(), autoload_with=conn)
-    for column in table_.columns:
-        if column.name not in values and not column.nullable and not column.primary_key:
-            values[column.name] = _filler(column)
-    return conn.execute(table_.insert().values(**values).returning(table_.c.id)).scalar_one()
 
 
 def _rows(conn, sql: str) -> list[tuple]:
@@ -69,30 +31,30 @@ def test_the_migration_carries_tranche_plans_and_puts_imported_awards_on_the_led
         fresh_app):
     upgrade(revision=BEFORE)
     with db.engine.begin() as conn:
-        user = _insert(conn, "user", email="o@example.org", name="o", session_token="t")
-        org = _insert(conn, "organisation", name="队", org_type="other",
+        user = insert_row(conn, "user", email="o@example.org", name="o", session_token="t")
+        org = insert_row(conn, "organisation", name="队", org_type="other",
                       uscc="52330900000000001X", status="verified")
 
         def round_(year, imported):
-            return _insert(conn, "round", year=year, title=f"{year}年",
+            return insert_row(conn, "round", year=year, title=f"{year}年",
                            status="closed" if imported else "delivery",
                            total_budget_fen=10_000_000, imported=imported)
 
         def award(round_id, title, fen, plan, imported, pool_id=None):
-            application = _insert(
+            application = insert_row(
                 conn, "application", round_id=round_id, organisation_id=org, title=title,
                 status="awarded", requested_fen=fen, pool_id=pool_id)
-            return _insert(conn, "award", application_id=application, round_id=round_id,
+            return insert_row(conn, "award", application_id=application, round_id=round_id,
                            pool_id=pool_id, amount_fen=fen, status="awarded",
                            tranche_plan=plan, approved_at=datetime(2019, 12, 31),
                            approved_by_id=user, awarded_at=datetime(2019, 12, 31),
                            imported=imported)
 
         live, past = round_(2026, False), round_(2019, True)
-        pool = _insert(conn, "pool", round_id=live, name="综合", kind="general",
+        pool = insert_row(conn, "pool", round_id=live, name="综合", kind="general",
                        amount_fen=5_000_000)
         planned = award(live, "有计划", 1_000_001, PLAN, False, pool)
-        _insert(conn, "ledger_entry", round_id=live, pool_id=pool, award_id=planned,
+        insert_row(conn, "ledger_entry", round_id=live, pool_id=pool, award_id=planned,
                 kind="commit", amount_fen=1_000_001, note="立项承诺")
         unplanned = award(live, "无计划", 12_345, [], False, pool)
         imported = award(past, "渔嫂课堂", 1_500_000, [], True)
@@ -133,12 +95,12 @@ def test_the_migration_carries_tranche_plans_and_puts_imported_awards_on_the_led
 def test_the_migration_goes_back_to_json_plans(fresh_app):
     upgrade(revision=BEFORE)
     with db.engine.begin() as conn:
-        org = _insert(conn, "organisation", name="队", org_type="other",
+        org = insert_row(conn, "organisation", name="队", org_type="other",
                       uscc="52330900000000001X", status="verified")
-        round_id = _insert(conn, "round", year=2026, title="2026年", status="delivery")
-        application = _insert(conn, "application", round_id=round_id, organisation_id=org,
+        round_id = insert_row(conn, "round", year=2026, title="2026年", status="delivery")
+        application = insert_row(conn, "application", round_id=round_id, organisation_id=org,
                               title="有计划", status="awarded", requested_fen=1_000_001)
-        _insert(conn, "award", application_id=application, round_id=round_id,
+        insert_row(conn, "award", application_id=application, round_id=round_id,
                 amount_fen=1_000_001, status="awarded", tranche_plan=PLAN, imported=False)
     upgrade()
     downgrade(revision=BEFORE)

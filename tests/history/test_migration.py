@@ -3,8 +3,7 @@ that merges the duplicate rounds earlier simultaneous imports left behind."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace import ROOT
 from marketplace.extensions import db
 from marketplace.rounds.models import Round, RoundStatus
-from tests.conftest import _create_pg_database, _drop_pg_database, make_test_app
+from tests.migrations import insert_row
 
 REVISION = "0008e_history_import_lock"
 
@@ -41,21 +40,9 @@ def test_a_live_round_may_share_its_year_with_an_imported_one(app):
 
 # --- the migration, on a database of its own ----------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_app(request, tmp_path_factory, smtp_server):
-    if request.param == "sqlite":
-        url, name = f"sqlite:///{tmp_path_factory.mktemp('migration') / 'm.db'}", None
-    else:
-        name, url = _create_pg_database()
-    app = make_test_app(url, tmp_path_factory, smtp_server.port)
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
-    if name:
-        _drop_pg_database(name)
+
+def _insert(conn, table_name: str, **values) -> int:
+    return insert_row(conn, table_name, day=date(2019, 12, 31), **values)
 
 
 def _previous_revision() -> str:
@@ -64,25 +51,6 @@ def _previous_revision() -> str:
     return ScriptDirectory.from_config(config).get_revision(REVISION).down_revision
 
 
-def _filler(column: sa.Column):
-    if isinstance(column.type, sa.JSON):
-        return []
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        kind = str
-    return {int: 0, bool: False, str: "", Decimal: 0, datetime: datetime(2019, 12, 31),
-            date: date(2019, 12, 31)}[kind]
-
-
-def _insert(conn, table_name: str, **values) -> int:
-    """A row as the schema of the previous revision has it: required columns not given get
-    a plain value, so the test does not depend on the models of later revisions."""
-    table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
-    for column in table.columns:
-        if column.name not in values and not column.nullable and not column.primary_key:
-            values[column.name] = _filler(column)
-    return conn.execute(table.insert().values(**values).returning(table.c.id)).scalar_one()
 
 
 def test_the_migration_merges_a_year_imported_twice_into_one_round(fresh_app):
