@@ -9,17 +9,29 @@ A domain registers its links once, at import, in its views module (`core.nav`):
 question the page itself asks (a truthy `Decision`), so the link shows exactly to those the
 page lets in; `badge(user)`, when given, returns a count shown beside the label (None or 0 shows
 none). Sections are drawn in the order of SECTIONS: the first two as links in the bar, the
-others as a dropdown titled with the section's label, shown only when it has a link.
-`nav_links(section)` (a template global) gives the links the current user sees.
+others as a dropdown titled with the section's label (with the sum of its links' counts),
+shown only when it has a link. The section "account" sits at the bar's end, beside the
+person's name (站内消息). `nav_links(section)` (a template global) gives the links the current
+user sees, worked out once per request; `nav_total()` the sum of their counts, which the
+collapsed menu's button shows on a phone.
+
+A domain may also put a count on a link another domain registered, without touching it:
+
+    nav.badge("review.queue", reviews_waiting)   # review/todo.py: on 我的评审任务
+
+A count is asked on every page, so it is one statement (or none: `core.request_cache.
+per_request` shares it with the home page's to-do list, core/todo.py).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from marketplace.core.request_cache import request_store
 
 
 @dataclass(frozen=True)
@@ -35,7 +47,9 @@ SECTIONS = (
     Section("staff", _l("工作台"), "staff-menu"),
     Section("admin", _l("系统管理"), "admin-menu"),
 )
-_SECTION_KEYS = frozenset(s.key for s in SECTIONS)
+# Drawn apart, at the end of the bar beside the person's name: what is about the account.
+ACCOUNT = Section("account")
+_SECTION_KEYS = frozenset(s.key for s in SECTIONS) | {ACCOUNT.key}
 
 
 def everyone(user) -> bool:
@@ -61,6 +75,7 @@ class NavLink:
 
 
 _REGISTRY: dict[tuple[str, str], NavEntry] = {}
+_BADGES: dict[str, Callable[[object], int | None]] = {}
 
 
 def register(section: str, label, endpoint: str, visible: Callable[[object], object] = everyone,
@@ -74,14 +89,34 @@ def register(section: str, label, endpoint: str, visible: Callable[[object], obj
     return entry
 
 
+def badge(endpoint: str, count: Callable[[object], int | None]) -> None:
+    """Show `count(user)` beside every link to `endpoint` that has no count of its own: how a
+    domain puts a number on a link it does not own. Registering again replaces it."""
+    _BADGES[endpoint] = count
+
+
 def entries(section: str) -> list[NavEntry]:
     """Every link registered in a section, in drawing order (whoever may see it)."""
     return sorted((e for e in _REGISTRY.values() if e.section == section),
                   key=lambda e: (e.order, e.endpoint))
 
 
+def _count(entry: NavEntry, user) -> int | None:
+    count = entry.badge or _BADGES.get(entry.endpoint)
+    return count(user) if count else None
+
+
 def nav_links(section: str) -> list[NavLink]:
-    """The links of a section the current user sees, with their counts."""
-    user = current_user._get_current_object()
-    return [NavLink(url_for(e.endpoint), str(e.label), e.badge(user) if e.badge else None)
-            for e in entries(section) if e.visible(user)]
+    """The links of a section the current user sees, with their counts (once per request:
+    the bar asks for them twice, for the links and for the menu button's total)."""
+    drawn = request_store().setdefault("nav_links", {}) if has_request_context() else {}
+    if section not in drawn:
+        user = current_user._get_current_object()
+        drawn[section] = [NavLink(url_for(e.endpoint), str(e.label), _count(e, user))
+                          for e in entries(section) if e.visible(user)]
+    return drawn[section]
+
+
+def nav_total() -> int:
+    """The sum of every count in the bar, for the collapsed menu's button on a phone."""
+    return sum(link.badge or 0 for s in (*SECTIONS, ACCOUNT) for link in nav_links(s.key))
