@@ -11,7 +11,8 @@ page lets in; `badge(user)`, when given, returns a count shown beside the label 
 none). Sections are drawn in the order of SECTIONS: the first two as links in the bar, the
 others as a dropdown titled with the section's label (with the sum of its links' counts),
 shown only when it has a link. The section "account" sits at the bar's end, beside the
-person's name (站内消息). `nav_links(section)` (a template global) gives the links the current
+person's name (站内消息), where a link with an `icon` shows the icon instead of its label
+when the bar is wide (the label is its accessible name, and is shown in the phone's menu). `nav_links(section)` (a template global) gives the links the current
 user sees, worked out once per request; `nav_total()` the sum of their counts, which the
 collapsed menu's button shows on a phone.
 
@@ -64,6 +65,7 @@ class NavEntry:
     visible: Callable[[object], object] = everyone  # truthy: shown
     order: int = 100
     badge: Callable[[object], int | None] | None = None
+    icon: str = ""  # in the "account" section: drawn instead of the label on a wide bar
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class NavLink:
     href: str
     label: str
     badge: int | None = None
+    icon: str = ""
 
 
 _REGISTRY: dict[tuple[str, str], NavEntry] = {}
@@ -79,12 +82,13 @@ _BADGES: dict[str, Callable[[object], int | None]] = {}
 
 
 def register(section: str, label, endpoint: str, visible: Callable[[object], object] = everyone,
-             order: int = 100, badge: Callable[[object], int | None] | None = None) -> NavEntry:
+             order: int = 100, badge: Callable[[object], int | None] | None = None,
+             icon: str = "") -> NavEntry:
     """Add a link to a section. One link per endpoint and section: registering it again (a
     module imported twice) replaces it instead of drawing it twice."""
     if section not in _SECTION_KEYS:
         raise ValueError(f"unknown nav section {section!r}; one of {sorted(_SECTION_KEYS)}")
-    entry = NavEntry(section, label, endpoint, visible, order, badge)
+    entry = NavEntry(section, label, endpoint, visible, order, badge, icon)
     _REGISTRY[(section, endpoint)] = entry
     return entry
 
@@ -112,7 +116,7 @@ def nav_links(section: str) -> list[NavLink]:
     drawn = request_store().setdefault("nav_links", {}) if has_request_context() else {}
     if section not in drawn:
         user = current_user._get_current_object()
-        drawn[section] = [NavLink(url_for(e.endpoint), str(e.label), _count(e, user))
+        drawn[section] = [NavLink(url_for(e.endpoint), str(e.label), _count(e, user), e.icon)
                           for e in entries(section) if e.visible(user)]
     return drawn[section]
 

@@ -19,7 +19,7 @@ bp = Blueprint("notify", __name__, url_prefix="/notifications")
 PER_PAGE = 20
 
 nav.register("account", _l("站内消息"), "notify.index", visible=policy.signed_in, order=10,
-             badge=inbox.unread_count)
+             badge=inbox.unread_count, icon="✉")
 # First on the home page: on a phone the nav bar's count sits in the folded menu.
 todo.register(policy.signed_in, "notify.unread", _l("未读站内消息"), inbox.unread_count,
               lambda tally: url_for("notify.index"), section="inbox", order=10)
