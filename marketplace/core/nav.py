@@ -12,9 +12,10 @@ none). Sections are drawn in the order of SECTIONS: the first two as links in th
 others as a dropdown titled with the section's label (with the sum of its links' counts),
 shown only when it has a link. The section "account" sits at the bar's end, beside the
 person's name (站内消息), where a link with an `icon` shows the icon instead of its label
-when the bar is wide (the label is its accessible name, and is shown in the phone's menu). `nav_links(section)` (a template global) gives the links the current
-user sees, worked out once per request; `nav_total()` the sum of their counts, which the
-collapsed menu's button shows on a phone.
+when the bar is wide (the label is its accessible name, and is shown in the phone's menu).
+`nav_links(section)` (a template global) gives the links the current user sees, worked out
+once per request; `nav_total()` the sum of their counts, which the collapsed menu's button
+shows on a phone.
 
 A domain may also put a count on a link another domain registered, without touching it:
 
