@@ -184,6 +184,7 @@ def init_app(app: Flask) -> None:
     # bar draws the links each domain registered (core/nav.py).
     app.jinja_env.globals["nav_sections"] = nav.SECTIONS
     app.jinja_env.globals["nav_links"] = nav.nav_links
+    app.jinja_env.globals["nav_total"] = nav.nav_total
 
     @app.context_processor
     def _globals():

@@ -20,6 +20,7 @@ from marketplace.core.policy import NotAllowed, require
 from marketplace.core.timeutil import utcnow
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
+from marketplace.notify import services as notify_services
 from marketplace.notify.services import queue_mail
 
 # Verifying against this when no account matches keeps the response time the same,
@@ -29,6 +30,12 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+@notify_services.account_lookup
+def account_for_address(address: str) -> int | None:
+    """The account a mail's address belongs to, for its in-app copy (站内消息)."""
+    return db.session.scalar(select(User.id).where(User.email == normalise_email(address)))
 
 
 def current_locale_name() -> str:
@@ -60,7 +67,7 @@ ACCOUNT_MAILS_PER_ADDRESS_PER_DAY = 5
 
 def send_confirmation(user: User) -> None:
     token = make_token("confirm", {"id": user.id, "email": user.email})
-    queue_mail(user.email, "accounts/confirm_email", user.locale,
+    queue_mail(user.email, "accounts/confirm_email", user.locale, in_app=False,
                daily_cap=ACCOUNT_MAILS_PER_ADDRESS_PER_DAY,
                link=public_url(url_for("accounts.confirm", token=token)))
 
@@ -110,7 +117,7 @@ def request_password_reset(email: str) -> None:
         return
     # The hash in the token makes the link single-use: it dies once the password changes.
     token = make_token("reset", {"id": user.id, "h": user.password_hash[-16:]})
-    queue_mail(user.email, "accounts/reset_password", user.locale,
+    queue_mail(user.email, "accounts/reset_password", user.locale, in_app=False,
                daily_cap=ACCOUNT_MAILS_PER_ADDRESS_PER_DAY,
                link=public_url(url_for("accounts.reset_password", token=token)))
     record("user.request_password_reset", user, actor=user)

@@ -1,40 +1,22 @@
 """Lists of applications: the organizer's list of a round (filters, sort, first-time groups),
-its counts by status and its export, and what a member's groups still have to do."""
+its counts by status and its export. (What a member's groups still have to do is on their
+to-do list, todo.py.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.applications import policy
 from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.applications.proposal import clean_text
 from marketplace.applications.services import organisation_as_submitted
-from marketplace.core.timeutil import to_local, utcnow
+from marketplace.core.timeutil import to_local
 from marketplace.extensions import db
-from marketplace.organisations.models import Membership, Organisation
-from marketplace.rounds.models import Round, RoundStatus
-
-
-def needing_action(user, now: datetime | None = None, limit: int = 10) -> list[Application]:
-    """The user's organisations' applications waiting for them: drafts and returned ones whose
-    round still takes changes, soonest deadline first (the home page's "我的申报")."""
-    if not (user and user.is_authenticated):
-        return []
-    now = now or utcnow()
-    stmt = (policy.visible_applications(user)
-            .join(Round, Round.id == Application.round_id)
-            .where(Application.organisation_id.in_(
-                       select(Membership.organisation_id).where(Membership.user_id == user.id)),
-                   Application.status.in_(policy.EDITABLE),
-                   Round.status == RoundStatus.OPEN, Round.deadline_at >= now)
-            .options(contains_eager(Application.round), selectinload(Application.organisation))
-            .order_by(Round.deadline_at, Application.id).limit(limit))
-    return list(db.session.scalars(stmt))
+from marketplace.organisations.models import Organisation
+from marketplace.rounds.models import Round
 
 
 @dataclass

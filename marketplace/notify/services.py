@@ -1,7 +1,9 @@
-"""Queue mail in the outbox; deliver it later with Flask-Mail (retries with backoff)."""
+"""Queue mail in the outbox, with its in-app copy (站内消息) for a recipient who has an
+account; deliver it later with Flask-Mail (retries with backoff)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,9 +12,11 @@ from flask_babel import force_locale
 from flask_mail import Message
 from sqlalchemy import func, select
 
+from marketplace.core.locks import named_lock
 from marketplace.core.timeutil import utcnow
+from marketplace.core.urls import safe_next
 from marketplace.extensions import db, mail
-from marketplace.notify.models import OutboxMessage, OutboxStatus
+from marketplace.notify.models import Notification, OutboxMessage, OutboxStatus
 from marketplace.notify.workflow import DELIVERY
 
 log = logging.getLogger(__name__)
@@ -34,21 +38,68 @@ def mail_template(template: str) -> str:
     return f"{domain}/mail/{name}.txt"
 
 
+# --- whose address is it? -------------------------------------------------------------------
+# Accounts stand above notify: the accounts domain hands in how to find the account an
+# address belongs to (accounts/services.py), instead of notify importing its models.
+_ACCOUNT_LOOKUP: list[Callable[[str], int | None]] = []
+
+
+def account_lookup(find: Callable[[str], int | None]) -> Callable[[str], int | None]:
+    """Register `find(address) -> user id or None` (the accounts domain does, when imported)."""
+    _ACCOUNT_LOOKUP[:] = [find]
+    return find
+
+
+def account_for_address(address: str) -> int | None:
+    return _ACCOUNT_LOOKUP[0](address) if _ACCOUNT_LOOKUP else None
+
+
+def site_path(link: str | None) -> str | None:
+    """The path on this site a mail's link points to (mail links are absolute, made from
+    PUBLIC_BASE_URL); None for no link or a link elsewhere. An in-app message links by path,
+    so it opens on whatever host the person is using."""
+    if not link:
+        return None
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if link.startswith(base + "/"):
+        link = link[len(base):]
+    return safe_next(link, None)
+
+
+def already_queued(once: str) -> bool:
+    return db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.once_key == once)) is not None
+
+
 def queue_mail(to: str, template: str, locale: str | None = None, *,
-               daily_cap: int | None = None, **context) -> OutboxMessage | None:
+               daily_cap: int | None = None, once: str | None = None, in_app: bool = True,
+               **context) -> OutboxMessage | None:
     """Render a domain's mail in the recipient's language and queue it: `template` is
     "<domain>/<name>", found at templates/<domain>/mail/<name>.txt (e.g.
     "review/objection_received"), and is what the outbox records.
 
-    The first line of the rendered template is the subject, the rest the body.
-    The caller's transaction commits the message together with the change.
+    The first line of the rendered template is the subject, the rest the body; `link` in the
+    context is the page the mail is about. When the address belongs to an account, the
+    mail's in-app copy (a Notification, 站内消息) is written with it, linking to that page:
+    many people here read their mail rarely. Mail to an address without an account (an
+    objector's) stays mail only. The caller's transaction commits both with the change.
 
     `daily_cap`: for mail that anyone can make the site send to an address they typed (an
     unconfirmed one): at most this many of the template per address per day, counted in the
     outbox so the cap holds across workers; beyond it nothing is queued (None).
+    `once`: a key naming the mail (e.g. a reminder for one reviewer, round and day): a mail
+    already queued under it is not queued again (None), also by two senders at once.
+    `in_app=False`: mail only, for mail that proves who reads the mailbox (confirmation,
+    password reset): its secret link has no place in a list shown after login.
     """
     if daily_cap is not None and mails_sent_recently(to, template) >= daily_cap:
         return None
+    if once is not None:
+        # Serialised per key until this transaction ends: a second sender waits, then sees
+        # the first one's mail.
+        named_lock(f"mail.once:{once}")
+        if already_queued(once):
+            return None
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         rendered = render_template(mail_template(template), **context).strip()
@@ -59,8 +110,14 @@ def queue_mail(to: str, template: str, locale: str | None = None, *,
         body_text=body.strip() + "\n",
         template=template,
         locale=locale,
+        once_key=once,
     )
     db.session.add(message)
+    user_id = account_for_address(to) if in_app else None
+    if user_id is not None:
+        db.session.add(Notification(user_id=user_id, outbox_message=message, template=template,
+                                    subject=message.subject, body_text=message.body_text,
+                                    link=site_path(context.get("link"))))
     return message
 
 

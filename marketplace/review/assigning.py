@@ -3,6 +3,7 @@ applications, each gets its reviewers (automatically, `assignment.plan_assignmen
 hand), and the review deadline is set."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import NamedTuple
 
@@ -15,6 +16,7 @@ from marketplace.applications.workflow import APPLICATION
 from marketplace.audit.services import record
 from marketplace.core.policy import NotAllowed, require
 from marketplace.core.timeutil import utcnow
+from marketplace.core.urls import mail_link
 from marketplace.extensions import db
 from marketplace.funds import services as funds
 from marketplace.review import policy
@@ -22,7 +24,7 @@ from marketplace.review.assignment import plan_assignments
 from marketplace.review.conflicts import excluded_pairs
 from marketplace.review.models import AssignmentStatus, ReviewAssignment, ReviewStatus
 from marketplace.review.rules import settings_for, stored_round_rubric, stored_settings
-from marketplace.review.workflow import ASSIGNMENT
+from marketplace.review.workflow import ASSIGNMENT, mail_assigned
 from marketplace.rounds.models import Round, RoundStatus
 from marketplace.rounds.workflow import ROUND
 
@@ -94,7 +96,8 @@ def auto_assign(actor: User, round_: Round) -> AutoAssignOutcome:
         Application.status == ApplicationStatus.IN_REVIEW)).all()
     left_to_others = sum(1 for _, org_id in apps if org_id in own)
     apps = [(app_id, org_id) for app_id, org_id in apps if org_id not in own]
-    reviewer_ids = [u.id for u in reviewers()]
+    by_id = {u.id: u for u in reviewers()}
+    reviewer_ids = list(by_id)
     rows = db.session.execute(select(ReviewAssignment.application_id,
                                      ReviewAssignment.reviewer_id, ReviewAssignment.status)
                               .where(ReviewAssignment.round_id == round_.id)).all()
@@ -111,6 +114,10 @@ def auto_assign(actor: User, round_: Round) -> AutoAssignOutcome:
                             loads, barred)
     for app_id, reviewer_id in plan.pairs:
         _assign(actor, round_.id, app_id, reviewer_id)
+    # One mail per reviewer for the whole batch, not one per proposal.
+    queue_link = mail_link("review.queue")
+    for reviewer_id, count in sorted(Counter(r for _, r in plan.pairs).items()):
+        mail_assigned(by_id[reviewer_id], round_, count, queue_link)
     record("review.auto_assign", round_, actor=actor,
            after={"made": len(plan.pairs), "short": plan.short,
                   "left_to_others": left_to_others})
@@ -153,9 +160,11 @@ def add_assignment(actor: User, application: Application, reviewer: User) -> Rev
     if current is not None and current.status == AssignmentStatus.RECUSED:
         raise NotAllowed(_l("这位专家已对这个项目申请回避。"), field="reviewer_id")
     assignment = _assign(actor, application.round_id, application.id, reviewer.id)
-    if current is None:  # assigning a removed one again is its move's audit entry
+    if current is None:  # assigning a removed one again is its move's audit entry and mail
         record("review.assign", assignment, actor=actor,
                after={"application_id": application.id, "reviewer_id": reviewer.id})
+        mail_assigned(reviewer, application.round, 1,
+                      mail_link("review.proposal", application_id=application.id))
     return assignment
 
 

@@ -2,7 +2,6 @@
 while a project's period is open, and the end of the 公示 (立项 of every approval)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,11 +24,9 @@ from marketplace.notify.services import queue_mail
 from marketplace.review import policy
 from marketplace.review.assigning import require_reviewing
 from marketplace.review.models import Objection, ObjectionStatus, Publicity, PublicityListing
-from marketplace.review.workflow import organizers
+from marketplace.review.workflow import EMAIL, OBJECTOR_MAILS_PER_ADDRESS_PER_DAY, organizers
 from marketplace.rounds.models import Round, RoundStatus
 from marketplace.rounds.workflow import ROUND
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def publicity_of(round_: Round) -> Publicity | None:
@@ -112,7 +109,7 @@ class ObjectionData:
 
 # Receipts mailed to one address per day, however many objections name it: the objection
 # form is anonymous, so the address may be someone else's.
-RECEIPTS_PER_ADDRESS_PER_DAY = 3
+RECEIPTS_PER_ADDRESS_PER_DAY = OBJECTOR_MAILS_PER_ADDRESS_PER_DAY
 
 
 def _open_listing(round_: Round, application_id: int | None) -> PublicityListing | None:

@@ -9,12 +9,14 @@ award's 立项. review.services makes every one of these moves.
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.applications.models import Application, ApplicationStatus
-from marketplace.applications.workflow import APPLICATION
+from marketplace.applications.workflow import APPLICATION, members_of
 from marketplace.core.policy import ALLOW, deny
 from marketplace.core.urls import mail_link
 from marketplace.core.workflow import Transition, Workflow
@@ -34,6 +36,12 @@ from marketplace.review.models import (
 )
 from marketplace.rounds.models import Round, RoundStatus
 from marketplace.rounds.workflow import ROUND
+
+# An objector's contact that is an e-mail address (it may be a phone number): the receipt and
+# the answer go there.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Mails to such an address per day and kind: it was typed on an anonymous form, unconfirmed.
+OBJECTOR_MAILS_PER_ADDRESS_PER_DAY = 3
 
 
 def organizers(outside: set[int] = frozenset()) -> list[User]:
@@ -78,7 +86,8 @@ def _mail_decisions(actor, round_: Round, **context) -> None:
                        awarded=application.status == ApplicationStatus.AWARDED,
                        amount=award.amount if award and application.status ==
                        ApplicationStatus.AWARDED else None,
-                       feedback=application.feedback or "")
+                       feedback=application.feedback or "",
+                       link=mail_link("applications.detail", app_id=application.id))
 
 
 R = RoundStatus
@@ -109,13 +118,22 @@ def _lists_approval(actor, application: Application, **context):
     return policy.can_list_approvals(actor, application.round, {application.organisation_id})
 
 
+def _mail_screened(actor, application: Application, **context) -> None:
+    """The group hears that its application passed screening and is with the experts."""
+    link = mail_link("applications.detail", app_id=application.id)
+    for user in members_of(application):
+        queue_mail(user.email, "review/in_review", user.locale, user=user,
+                   application=application, organisation=application.organisation, link=link)
+
+
 S = ApplicationStatus
 _approve = dict(action="application.approve", who=_decides, label=_l("同意立项"))
 _waitlist = dict(action="application.waitlist", who=_decides, label=_l("列入候补"))
 _reject = dict(action="application.reject", who=_decides, label=_l("不予立项"))
 
 APPLICATION.add(
-    Transition(S.SUBMITTED, S.IN_REVIEW, "application.start_review", _manages_its_round),
+    Transition(S.SUBMITTED, S.IN_REVIEW, "application.start_review", _manages_its_round,
+               mail=_mail_screened),
     Transition(S.IN_REVIEW, S.APPROVED, **_approve),
     Transition(S.IN_REVIEW, S.WAITLISTED, **_waitlist),
     Transition(S.IN_REVIEW, S.REJECTED, **_reject),
@@ -162,6 +180,18 @@ def _mail_recused(actor, assignment: ReviewAssignment, **context) -> None:
                    application=application, note=assignment.recusal_note or "", link=link)
 
 
+def mail_assigned(reviewer: User, round_: Round, count: int, link: str) -> None:
+    """The reviewer hears of new assignments in a round, with the review deadline."""
+    queue_mail(reviewer.email, "review/assigned", reviewer.locale, reviewer=reviewer,
+               round=round_, count=count, link=link)
+
+
+def _mail_assigned_again(actor, assignment: ReviewAssignment, **context) -> None:
+    reviewer = db.session.get(User, assignment.reviewer_id)
+    mail_assigned(reviewer, db.session.get(Round, assignment.round_id), 1,
+                  mail_link("review.proposal", application_id=assignment.application_id))
+
+
 A = AssignmentStatus
 ASSIGNMENT = Workflow("review_assignment", AssignmentStatus, initial={A.ACTIVE},
                       final={A.RECUSED})
@@ -170,7 +200,8 @@ ASSIGNMENT.add(
                mail=_mail_recused),
     Transition(A.ACTIVE, A.REMOVED, "review.unassign", _assigns, label=_l("移除")),
     # Assigned again after the organizer removed it; a recusal is never undone.
-    Transition(A.REMOVED, A.ACTIVE, "review.assign", _assigns, label=_l("分配")),
+    Transition(A.REMOVED, A.ACTIVE, "review.assign", _assigns, label=_l("分配"),
+               mail=_mail_assigned_again),
 )
 
 
@@ -205,12 +236,24 @@ def _answers(actor, objection: Objection, **context):
     return policy.can_answer_objection(actor, objection)
 
 
+def _mail_objection_answered(actor, objection: Objection, **context) -> None:
+    """The objector, if they left an e-mail address, hears the outcome: neutral, as the
+    receipt (publicity.py): the address is unconfirmed, so the mail carries the reference,
+    the outcome and the 公示 page, and nothing anyone typed (not the objection, not the
+    answer)."""
+    if EMAIL.match(objection.contact or ""):
+        queue_mail(objection.contact, "review/objection_answered", None,
+                   daily_cap=OBJECTOR_MAILS_PER_ADDRESS_PER_DAY,
+                   reference=objection.reference, outcome=objection.status,
+                   link=mail_link("review.publicity", round_id=objection.round_id))
+
+
 OBJECTION = Workflow("objection", ObjectionStatus, initial={ObjectionStatus.OPEN},
                      final={ObjectionStatus.DISMISSED, ObjectionStatus.UPHELD})
 OBJECTION.add(
     Transition(ObjectionStatus.OPEN, ObjectionStatus.DISMISSED, "objection.dismiss", _answers,
-               label=_l("异议不成立")),
+               label=_l("异议不成立"), mail=_mail_objection_answered),
     Transition(ObjectionStatus.OPEN, ObjectionStatus.UPHELD, "objection.uphold", _answers,
-               label=_l("异议成立，撤销立项"),
+               label=_l("异议成立，撤销立项"), mail=_mail_objection_answered,
                confirm=_l("异议成立将撤销该项目的立项，资金退回资金池，确定吗？")),
 )

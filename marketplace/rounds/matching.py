@@ -96,7 +96,7 @@ def notify_round_published(round_: Round) -> int:
                        organisation=organisation,
                        apply_link=public_link(apply_url(round_.id)) if round_new else None,
                        challenges=links,
-                       round_link=public_link(url_for("rounds.detail", round_id=round_.id)))
+                       link=public_link(url_for("rounds.detail", round_id=round_.id)))
         notified += 1
     return notified
 

@@ -111,7 +111,7 @@ def test_organizer_invites_a_group_which_declines_with_a_reason(live_server, e2e
     page.context.clear_cookies()
     login(page, member)
     page.goto(live_server.url + "/")
-    expect(page.get_by_test_id("challenge-invitations")).to_contain_text("斑马线守护")
+    expect(page.get_by_test_id("todo-section-member")).to_contain_text("斑马线守护")
     screenshot(page, "rounds-home-invitation-phone")
     page.goto(link.replace("https://volunteer.example.org", live_server.url))
     page.get_by_role("button", name="婉拒").click()

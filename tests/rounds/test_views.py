@@ -110,7 +110,8 @@ def test_round_page_query_count_does_not_grow_with_pools(client, app, count_quer
     with count_queries() as counter:
         html = client.get(url).get_data(as_text=True)
     assert "¥10.00" in html  # committed shows for the organizer
-    assert counter.count <= 8, counter.statements
+    # 8 for the page, 4 for the nav bar's counts (messages, review, verification, 我的申报).
+    assert counter.count <= 12, counter.statements
 
 
 def test_public_list_query_count_is_bounded(client, app, count_queries):
