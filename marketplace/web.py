@@ -26,7 +26,7 @@ from werkzeug.routing import IntegerConverter
 from marketplace.accounts.locale import select_locale
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import current_roles
-from marketplace.core import nav, unit_of_work
+from marketplace.core import nav, unit_of_work, workflow
 from marketplace.core.money import format_yuan
 from marketplace.core.timeutil import to_local
 from marketplace.extensions import db, login_manager
@@ -185,6 +185,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_sections"] = nav.SECTIONS
     app.jinja_env.globals["nav_links"] = nav.nav_links
     app.jinja_env.globals["nav_total"] = nav.nav_total
+    # A button for a workflow move takes its label and its question from the table.
+    app.jinja_env.globals["transition"] = workflow.transition
 
     @app.context_processor
     def _globals():

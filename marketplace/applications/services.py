@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -151,7 +152,7 @@ class SubmissionRefused(NotAllowed):
     """Submission refused; `problems` holds one refusal per problem, all of them."""
 
     def __init__(self, problems: list[NotAllowed]):
-        super().__init__("；".join(p.reason for p in problems))
+        super().__init__(str(_l("；")).join(str(p.reason) for p in problems))
         self.problems = problems
 
 
@@ -391,7 +392,8 @@ def groups_with_unfinished_proposals(round_: Round) -> list[Organisation]:
 # Deleting a pool or a challenge (rounds) waits for the applications filed under it, bids.
 contributions.in_use_while_referenced(
     "pool", Application.pool_id,
-    lambda n: _l("有 %(n)d 份申报书归入这个资金池，不能删除。", n=n), order=20)
+    lambda n: ngettext("有 %(n)d 份申报书归入这个资金池，不能删除。",
+                       "有 %(n)d 份申报书归入这个资金池，不能删除。", n, n=n), order=20)
 contributions.in_use_while_referenced(
     "challenge", Application.challenge_id,
     lambda n: _l("已有 %(n)d 份揭榜申报，不能删除这个命题。", n=n), order=10)

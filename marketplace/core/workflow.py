@@ -165,6 +165,18 @@ def _label(state: enum.Enum) -> str:
 
 REGISTRY: dict[str, Workflow] = {}
 
+
+def transition(workflow: str, source, target) -> Transition:
+    """The table's row for a move, by workflow name and states (enum members or their values):
+    what a page needs to draw its button — the label and the question it asks first
+    (`transition("review", "draft", "submitted").confirm`). A template global."""
+    table = REGISTRY[workflow]
+    rule = table.rule(table.states(getattr(source, "value", source)),
+                      table.states(getattr(target, "value", target)))
+    if rule is None:
+        raise LookupError(f"{workflow}: no move {source} → {target}")
+    return rule
+
 # The audit domain sits above core: it hands its `record` over when it is imported (it always
 # is, with the models), instead of core importing upward.
 _RECORDER: list[Callable[..., Any]] = []

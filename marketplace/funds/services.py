@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from marketplace.applications.models import Application
@@ -252,10 +253,12 @@ def decommit_award(actor, award: Award, reason: str) -> LedgerEntry | None:
 
 contributions.in_use_while_referenced(
     "pool", LedgerEntry.pool_id,
-    lambda n: _l("资金台账中有 %(n)d 条记录涉及这个资金池，不能删除。", n=n), order=30)
+    lambda n: ngettext("资金台账中有 %(n)d 条记录涉及这个资金池，不能删除。",
+                       "资金台账中有 %(n)d 条记录涉及这个资金池，不能删除。", n, n=n), order=30)
 contributions.in_use_while_referenced(
     "pool", Award.pool_id,
-    lambda n: _l("有 %(n)d 项资助决定来自这个资金池，不能删除。", n=n), order=40)
+    lambda n: ngettext("有 %(n)d 项资助决定来自这个资金池，不能删除。",
+                       "有 %(n)d 项资助决定来自这个资金池，不能删除。", n, n=n), order=40)
 
 
 @contributions.pool_amount_check

@@ -135,8 +135,9 @@ def _table(lines: Iterator[tuple[int, Sequence]]) -> list[tuple[int, dict[str, s
     names = [_text(h).lower() for h in first[1]]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
+        columns = str(_l("、")).join(missing)  # a list reads "a、b" in Chinese, "a, b" in English
         raise HistoryFileError(str(_l("缺少列：%(columns)s（第 1 行应为表头）。",
-                                      columns="、".join(missing))))
+                                      columns=columns)))
     rows = []
     blank_run = blank_between = 0
     for line, values in lines:
@@ -267,9 +268,9 @@ def check_row(line: int, row: dict[str, str],
                 "太长了：最多 %(n)d 个字。", n=limit))))
     region = row.get("region", "")
     if region and regions is not None and region not in regions:
+        listed = str(_l("、")).join(regions)
         problems.append(RowProblem(line, "region", str(_l(
-            "“%(value)s”不是本市的县区（%(regions)s）。", value=region,
-            regions="、".join(regions)))))
+            "“%(value)s”不是本市的县区（%(regions)s）。", value=region, regions=listed))))
 
     uscc = normalise_uscc(row.get("organization_uscc", ""))
     raw_uscc = row.get("organization_uscc", "")

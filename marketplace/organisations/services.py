@@ -68,7 +68,8 @@ def uscc_message(code: str) -> str | None:
     if kind == "length":
         return str(_l("统一社会信用代码应为 18 位，现在是 %(n)d 位。", n=details["length"]))
     if kind == "characters":
-        where = "、".join(f"{pos}（{ch}）" for pos, ch in details["positions"][:5])
+        where = str(_l("、")).join(str(_l("%(pos)d（%(ch)s）", pos=pos, ch=ch))
+                                  for pos, ch in details["positions"][:5])
         return str(_l("统一社会信用代码含有不允许的字符：第 %(where)s 位（不使用 I、O、Z、S、V）。",
                       where=where))
     return str(_l("统一社会信用代码第 18 位校验码不正确，请核对。"))

@@ -39,11 +39,16 @@ class SettingsForm(FlaskForm):
     others_scores = SelectField(_l("其他专家的评分"), choices=[
         SelectChoice(OthersScores.AFTER_OWN.value, _l("提交自己的评分后可见")),
         SelectChoice(OthersScores.NEVER.value, _l("始终不可见"))])
-    scoring_method = SelectField(_l("计分方法"), choices=[
-        SelectChoice(m.value, m.label) for m in ScoringMethod])
+    scoring_method = SelectField(_l("计分方法"))  # choices per request: __init__
     disagreement_points = CountField(
         _l("分歧提示阈值（分）"), validators=[InputRequired()], minimum=0, maximum=100,
         description=_l("同一项目的专家总分相差超过这个分数时提示。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A method's label is translated when it is asked for: built at import, the list
+        # would stay in the language of whoever loaded the module first.
+        self.scoring_method.choices = [SelectChoice(m.value, m.label) for m in ScoringMethod]
 
 
 class CriterionForm(FlaskForm):

@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -167,10 +168,10 @@ def rubric(round_id: int):
                            challenge=challenge), form_status()
 
 
-def _post_action(round_id: int, action, success: str):
+def _post_action(round_id: int, action, success):
     round_ = organizer_round(round_id)
     if ActionForm().validate_on_submit():
-        perform(lambda: action(round_), lambda outcome: success.format(outcome=outcome))
+        perform(lambda: action(round_), success)
     return redirect(url_for(".manage_round", round_id=round_id))
 
 
@@ -178,7 +179,8 @@ def _post_action(round_id: int, action, success: str):
 @login_required
 def start(round_id: int):
     return _post_action(round_id, lambda r: assigning.start_review(current_user, r),
-                        _("已开始评审：{outcome} 个项目进入评审。"))
+                        lambda n: ngettext("已开始评审：%(n)d 个项目进入评审。",
+                                           "已开始评审：%(n)d 个项目进入评审。", n, n=n))
 
 
 @bp.route("/review/rounds/<int:round_id>/assign", methods=["POST"])
@@ -187,13 +189,20 @@ def auto_assign(round_id: int):
     round_ = organizer_round(round_id)
     if ActionForm().validate_on_submit():
         assigned = perform(lambda: assigning.auto_assign(current_user, round_),
-                           lambda result: _("已自动分配 %(n)d 份评审任务。", n=result.made))
+                           lambda result: ngettext("已自动分配 %(n)d 份评审任务。",
+                                                   "已自动分配 %(n)d 份评审任务。", result.made,
+                                                   n=result.made))
         if assigned and assigned.value.short:
-            flash(_("有 %(n)d 个项目的评审专家人数不足，请增加专家或手动调整。",
-                    n=len(assigned.value.short)), "warning")
+            short = len(assigned.value.short)
+            flash(ngettext("有 %(n)d 个项目的评审专家人数不足，请增加专家或手动调整。",
+                           "有 %(n)d 个项目的评审专家人数不足，请增加专家或手动调整。",
+                           short, n=short), "warning")
         if assigned and assigned.value.left_to_others:
-            flash(_("有 %(n)d 个项目是你所在组织申报的，没有分配，请由其他工作人员安排评审专家。",
-                    n=assigned.value.left_to_others), "warning")
+            left = assigned.value.left_to_others
+            flash(ngettext(
+                "有 %(n)d 个项目是你所在组织申报的，没有分配，请由其他工作人员安排评审专家。",
+                "有 %(n)d 个项目是你所在组织申报的，没有分配，请由其他工作人员安排评审专家。",
+                left, n=left), "warning")
     return redirect(url_for(".manage_round", round_id=round_id))
 
 
@@ -243,4 +252,6 @@ def publish(round_id: int):
 @login_required
 def finalise(round_id: int):
     return _post_action(round_id, lambda r: review_publicity.finalise_round(current_user, r),
-                        _("公示结束，{outcome} 个项目正式立项，结果已通知各申报团队。"))
+                        lambda n: ngettext("公示结束，%(n)d 个项目正式立项，结果已通知各申报团队。",
+                                           "公示结束，%(n)d 个项目正式立项，结果已通知各申报团队。",
+                                           n, n=n))

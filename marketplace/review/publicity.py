@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -76,7 +77,8 @@ def publish_publicity(actor: User, round_: Round, starts_at: datetime | None = N
     undecided = db.session.scalar(select(func.count(Application.id)).where(
         Application.round_id == round_.id, Application.status == ApplicationStatus.IN_REVIEW))
     if undecided:
-        raise NotAllowed(_l("还有 %(n)d 个项目没有作出决定。", n=undecided))
+        raise NotAllowed(ngettext("还有 %(n)d 个项目没有作出决定。",
+                                  "还有 %(n)d 个项目没有作出决定。", undecided, n=undecided))
     awards = approved_awards(round_)
     if not awards:
         raise NotAllowed(_l("还没有拟立项的项目，无法公示。"))
@@ -200,7 +202,8 @@ def finalise_round(actor: User, round_: Round, now: datetime | None = None) -> i
     open_objections = db.session.scalar(select(func.count(Objection.id)).where(
         Objection.round_id == round_.id, Objection.status == ObjectionStatus.OPEN))
     if open_objections:
-        raise NotAllowed(_l("还有 %(n)d 条异议没有答复。", n=open_objections))
+        raise NotAllowed(ngettext("还有 %(n)d 条异议没有答复。", "还有 %(n)d 条异议没有答复。",
+                                  open_objections, n=open_objections))
     waitlisted = db.session.scalars(select(Application).where(
         Application.round_id == round_.id,
         Application.status == ApplicationStatus.WAITLISTED)

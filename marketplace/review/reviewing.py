@@ -96,8 +96,8 @@ def save_review(actor: User, assignment: ReviewAssignment, scores: list[ScoreDat
         missing = [c for c in review.rubric.criteria
                    if by_criterion.get(c.id) is None or by_criterion[c.id].score is None]
         if missing:
-            raise NotAllowed(_l("提交前请为每一项打分（还缺：%(names)s）。",
-                                names="、".join(c.name for c in missing)),
+            names = str(_l("、")).join(c.name for c in missing)  # "a、b"; in English "a, b"
+            raise NotAllowed(_l("提交前请为每一项打分（还缺：%(names)s）。", names=names),
                              field=f"score_{missing[0].id}")
         if not review.overall_comment:
             raise NotAllowed(_l("提交前请填写总体评价。"), field="overall_comment")

@@ -197,7 +197,8 @@ ASSIGNMENT = Workflow("review_assignment", AssignmentStatus, initial={A.ACTIVE},
                       final={A.RECUSED})
 ASSIGNMENT.add(
     Transition(A.ACTIVE, A.RECUSED, "review.recuse", _own_assignment, label=_l("申请回避"),
-               mail=_mail_recused),
+               mail=_mail_recused,
+               confirm=_l("回避后这个项目将从你的评审列表中移除，不能撤销，确定吗？")),
     Transition(A.ACTIVE, A.REMOVED, "review.unassign", _assigns, label=_l("移除")),
     # Assigned again after the organizer removed it; a recusal is never undone.
     Transition(A.REMOVED, A.ACTIVE, "review.assign", _assigns, label=_l("分配"),
@@ -252,7 +253,8 @@ OBJECTION = Workflow("objection", ObjectionStatus, initial={ObjectionStatus.OPEN
                      final={ObjectionStatus.DISMISSED, ObjectionStatus.UPHELD})
 OBJECTION.add(
     Transition(ObjectionStatus.OPEN, ObjectionStatus.DISMISSED, "objection.dismiss", _answers,
-               label=_l("异议不成立"), mail=_mail_objection_answered),
+               label=_l("异议不成立"), mail=_mail_objection_answered,
+               confirm=_l("答复提交后不能修改，确定异议不成立吗？")),
     Transition(ObjectionStatus.OPEN, ObjectionStatus.UPHELD, "objection.uphold", _answers,
                label=_l("异议成立，撤销立项"), mail=_mail_objection_answered,
                confirm=_l("异议成立将撤销该项目的立项，资金退回资金池，确定吗？")),

@@ -7,7 +7,7 @@ import os
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.applications.attachments import attachment_path
@@ -92,7 +92,7 @@ def withdraw_conflict(conflict_id: int):
 
 def _attachment_label(number: int, attachment: Attachment, blind: bool) -> str:
     ext = os.path.splitext(attachment.original_name)[1].lower()[:10]
-    return f"附件{number}{ext}" if blind else attachment.original_name
+    return _("附件%(n)d", n=number) + ext if blind else attachment.original_name
 
 
 def _others(assignment: ReviewAssignment) -> list[Review]:
@@ -134,18 +134,36 @@ def _criteria(assignment: ReviewAssignment) -> list:
     return list(rules.rubric_for(assignment.application).criteria)
 
 
+def _still_to_score(assignment: ReviewAssignment) -> list[ReviewAssignment]:
+    """The reviewer's other active assignments not yet submitted, those of the same round
+    first: where "下一个项目" leads once this one is submitted."""
+    return db.session.scalars(
+        select(ReviewAssignment).outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
+        .where(ReviewAssignment.reviewer_id == assignment.reviewer_id,
+               ReviewAssignment.status == AssignmentStatus.ACTIVE,
+               ReviewAssignment.id != assignment.id,
+               or_(Review.id.is_(None), Review.status != ReviewStatus.SUBMITTED))
+        .options(selectinload(ReviewAssignment.application))
+        .order_by((ReviewAssignment.round_id != assignment.round_id), ReviewAssignment.id)
+    ).all()
+
+
 def _proposal_page(assignment: ReviewAssignment, form: ActionForm, typed=None,
                    error_field: str | None = None, status: int = 200):
     application = assignment.application
     settings = rules.settings_for(application.round)
     review = assignment.review
+    submitted = review is not None and review.status == ReviewStatus.SUBMITTED
+    still_to_score = _still_to_score(assignment) if submitted else []
     return render_template(
         "review/proposal.html", assignment=assignment, application=application, review=review,
         criteria=_criteria(assignment),
         scores={s.criterion_id: s for s in review.scores} if review is not None else {},
         settings=settings, form=form, typed=typed, error_field=error_field,
         recuse_form=RecuseForm(), others=[] if typed is not None else _others(assignment),
-        attachments=_attachments(application, settings.blind)), status
+        attachments=_attachments(application, settings.blind),
+        next_assignment=still_to_score[0] if still_to_score else None,
+        still_to_score=len(still_to_score)), status
 
 
 def _attachments(application: Application, blind: bool) -> list[tuple[int, str, Attachment]]:

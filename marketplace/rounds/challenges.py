@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 
 from marketplace.audit.services import record, snapshot
@@ -141,7 +142,8 @@ def _answered_invitations(challenge: Challenge):
     n = db.session.scalar(select(func.count(ChallengeInvitation.id)).where(
         ChallengeInvitation.challenge_id == challenge.id,
         ChallengeInvitation.status != InvitationAnswer.PENDING))
-    return _l("已有 %(n)d 个组织答复了派单邀请，不能删除这个命题。", n=n) if n else None
+    return ngettext("已有 %(n)d 个组织答复了派单邀请，不能删除这个命题。",
+                    "已有 %(n)d 个组织答复了派单邀请，不能删除这个命题。", n, n=n) if n else None
 
 
 def delete_challenge(actor, challenge: Challenge) -> None:

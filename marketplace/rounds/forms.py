@@ -225,7 +225,8 @@ class ChallengeForm(FlaskForm):
         choices = [SelectChoice("new", _l("为本命题新建资金池"))] if allow_new_pool else []
         if not allow_new_pool:
             del self.pool_amount  # not on the page: a typed value could only hide an error
-        choices += [SelectChoice(str(p.id), f"{p.name}（{p.kind.label}）") for p in round_.pools]
+        choices += [SelectChoice(str(p.id), _l("%(name)s（%(kind)s）", name=p.name,
+                                                kind=p.kind.label)) for p in round_.pools]
         self.pool_id.choices = choices
         self.eligible_regions.choices = [SelectChoice(r) for r in current_app.config["REGIONS"]]
         self.eligible_org_types.choices = [SelectChoice(t.value, label)

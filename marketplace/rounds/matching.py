@@ -29,8 +29,8 @@ def check_regions(regions: list[str], field_name: str) -> list[str]:
     allowed = current_app.config["REGIONS"]
     unknown = [r for r in regions if r not in allowed]
     if unknown:
-        raise NotAllowed(_l("未知的县区：%(regions)s", regions="、".join(unknown)),
-                         field=field_name)
+        listed = str(_l("、")).join(unknown)
+        raise NotAllowed(_l("未知的县区：%(regions)s", regions=listed), field=field_name)
     return [r for r in allowed if r in regions]  # canonical order, no duplicates
 
 
@@ -142,7 +142,8 @@ def set_matching_preference(actor, organisation: Organisation, categories: list[
     known = known_categories()
     unknown = [c for c in categories if c not in known]
     if unknown:
-        raise NotAllowed(_l("未知的项目类别：%(c)s", c="、".join(unknown)), field="categories")
+        listed = str(_l("、")).join(unknown)
+        raise NotAllowed(_l("未知的项目类别：%(c)s", c=listed), field="categories")
     regions = check_regions(list(regions), "regions")
     preference = preference_for(organisation)
     before = None

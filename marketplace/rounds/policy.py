@@ -110,21 +110,23 @@ def challenge_admits(challenge: Challenge, organisation) -> Decision:
     county is the one staff verified (organisations.policy.eligibility_region)."""
     region = eligibility_region(organisation)
     regions = challenge.eligible_regions or []
+    separator = str(_l("、"))  # a list reads "a、b" in Chinese, "a, b" in English
     if regions and region is None:
         return deny(_l("本命题仅限 %(regions)s 的组织揭榜，你的组织所在县区尚未通过认证。",
-                       regions="、".join(regions)))
+                       regions=separator.join(regions)))
     if regions and region not in regions:
         return deny(_l("本命题仅限 %(regions)s 的组织揭榜，你的组织在 %(region)s。",
-                       regions="、".join(regions), region=region))
+                       regions=separator.join(regions), region=region))
     types = challenge.eligible_org_types or []
     if types and organisation.org_type.value not in types:
-        labels = "、".join(str(ORGANISATION_TYPE_LABELS[OrganisationType(t)]) for t in types)
+        labels = separator.join(str(ORGANISATION_TYPE_LABELS[OrganisationType(t)])
+                                for t in types)
         return deny(_l("本命题仅限 %(types)s 揭榜，你的组织是 %(type)s。",
                        types=labels, type=organisation.org_type.label))
     pool = challenge.pool
     if pool is not None and not pool.admits_region(region):
         return deny(_l("本命题的资金池仅面向 %(regions)s 的组织。",
-                       regions="、".join(pool.regions or [])))
+                       regions=separator.join(pool.regions or [])))
     return ALLOW
 
 

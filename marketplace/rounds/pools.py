@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from marketplace.audit.services import record, snapshot
@@ -92,8 +93,9 @@ def pool_in_use(pool: Pool) -> str | None:
 
 
 contributions.in_use_while_referenced(
-    "pool", Challenge.pool_id, lambda n: _l("有 %(n)d 个命题使用这个资金池，不能删除。", n=n),
-    order=10)
+    "pool", Challenge.pool_id,
+    lambda n: ngettext("有 %(n)d 个命题使用这个资金池，不能删除。",
+                       "有 %(n)d 个命题使用这个资金池，不能删除。", n, n=n), order=10)
 
 
 def remove_pool(actor, pool: Pool) -> None:

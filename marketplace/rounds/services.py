@@ -360,7 +360,8 @@ def publish_round(actor, round_: Round, now: datetime | None = None) -> int:
     require(policy.can_publish(actor, round_))
     problems = publish_problems(round_, now)
     if problems:
-        raise NotAllowed(_l("还不能发布：%(problems)s", problems="；".join(problems)))
+        listed = str(_l("；")).join(problems)
+        raise NotAllowed(_l("还不能发布：%(problems)s", problems=listed))
     round_.published_at = now
     for challenge in round_.challenges:
         challenge.published_at = challenge.published_at or now

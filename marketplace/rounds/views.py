@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -184,7 +185,8 @@ def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> Invi
     own = set(db.session.scalars(select(Membership.organisation_id)
                                  .where(Membership.user_id == current_user.id)))
     form.organisations.choices = [
-        SelectChoice(str(o.id), f"{o.name}（{o.region}）") for o in organisations
+        SelectChoice(str(o.id), _("%(name)s（%(region)s）", name=o.name, region=o.region))
+        for o in organisations
         if o.id not in already and o.id not in own and policy.challenge_admits(challenge, o)]
     return form
 
@@ -238,7 +240,8 @@ def extend_deadline(round_id: int):
     if form.validate_on_submit() and perform(
             lambda: services.extend_deadline(current_user, round_, form.new_deadline(),
                                              form.reason.data),
-            lambda told: _("申报截止时间已延长，已通知 %(n)d 个组织。", n=told), form):
+            lambda told: ngettext("申报截止时间已延长，已通知 %(n)d 个组织。",
+                                  "申报截止时间已延长，已通知 %(n)d 个组织。", told, n=told), form):
         return redirect(url_for(".detail", round_id=round_id))
     return render_template("rounds/extend_deadline.html", form=form, round=round_), form_status()
 
@@ -249,7 +252,9 @@ def publish(round_id: int):
     round_ = _round(round_id, for_edit=True)
     if ActionForm().validate_on_submit():
         perform(lambda: services.publish_round(current_user, round_),
-                lambda notified: _("已发布，已通知 %(n)d 个匹配的组织。", n=notified))
+                lambda notified: ngettext("已发布，已通知 %(n)d 个匹配的组织。",
+                                          "已发布，已通知 %(n)d 个匹配的组织。", notified,
+                                          n=notified))
     return redirect(url_for(".detail", round_id=round_id))
 
 
@@ -355,7 +360,8 @@ def invite(challenge_id: int):
         perform(lambda: invitations.invite_organisations(current_user, challenge,
                                                       list(organisations),
                                                       form.message.data or ""),
-                lambda made: _("已邀请 %(n)d 个组织。", n=len(made)))
+                lambda made: ngettext("已邀请 %(n)d 个组织。", "已邀请 %(n)d 个组织。",
+                                      len(made), n=len(made)))
     return redirect(url_for(".challenge", challenge_id=challenge_id))
 
 

@@ -66,5 +66,6 @@ CHALLENGE_INVITATION.add(
     Transition(A.PENDING, A.BID, "challenge_invitation.answer", policy.can_answer_invitation,
                label=_l("接受邀请，填写揭榜申报书"), mail=_mail_answer),
     Transition(A.PENDING, A.DECLINED, "challenge_invitation.answer",
-               policy.can_answer_invitation, label=_l("婉拒"), mail=_mail_answer),
+               policy.can_answer_invitation, label=_l("婉拒"), mail=_mail_answer,
+               confirm=_l("婉拒后不能再接受这个邀请，确定婉拒吗？")),
 )

@@ -21,6 +21,7 @@ from functools import cached_property
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from marketplace.core.money import format_yuan, from_fen
 from marketplace.rounds.models import Round, RoundStatus
@@ -209,8 +210,9 @@ def map_levels(ctx: DashboardContext) -> dict[str, dict]:
         projects = ctx.region_amounts.get(name, (0, 0))[0]
         label = wan(f"{from_fen(fen):.2f}") if fen else ""
         levels[name] = {"amount": f"{from_fen(fen):.2f}", "level": level, "label": label,
-                        "tooltip": _("%(region)s：%(n)d 个立项项目，%(amount)s", region=name,
-                                     n=projects, amount=label) if fen
+                        "tooltip": ngettext("%(region)s：%(n)d 个立项项目，%(amount)s",
+                                            "%(region)s：%(n)d 个立项项目，%(amount)s", projects,
+                                            region=name, n=projects, amount=label) if fen
                         else _("%(region)s：暂无立项", region=name)}
     return levels
 

@@ -40,6 +40,7 @@ def fill_proposal(page, title: str, lines):
 def test_group_applies_and_bids_and_organizer_exports(live_server, e2e_db, phone_page, login,
                                                       screenshot, tmp_path):
     page = phone_page
+    page.on("dialog", lambda dialog: dialog.accept())  # 提交申报 asks first
     member = make_user(name="海韵 张队长")
     organisation = make_organisation(member, name="普陀区海韵志愿服务队", region="普陀区")
     organizer = make_user(roles=[Role.ORGANIZER], name="团市委 王老师")

@@ -89,6 +89,7 @@ def test_organizer_invites_a_group_which_declines_with_a_reason(live_server, e2e
     from tests.factories import make_challenge, make_round
 
     page = phone_page
+    page.on("dialog", lambda dialog: dialog.accept())  # 婉拒 asks first
     organizer = make_user(roles=[Role.ORGANIZER], name="团市委 王老师")
     member = make_user(name="海韵 张队长")
     make_organisation(member, name="普陀区海韵志愿服务队", region="普陀区")

@@ -205,3 +205,75 @@ def test_review_pages_are_404_for_non_reviewers(app, login_as):
     client = login_as(member)
     assert client.get("/review/").status_code == 404
     assert client.get("/review/rounds").status_code == 404
+
+
+# --- the score form on a phone (issue 11, point 17) -------------------------------------------
+
+def _score_all(client, application, rubric_scores=(18, 16, 22, 18, 12)):
+    criteria = rules.stored_rubric_for(application).criteria
+    data = {f"score_{c.id}": str(v) for c, v in zip(criteria, rubric_scores, strict=True)}
+    data.update(action="submit", overall_comment="需求真实，计划可行。")
+    return client.post(f"/review/applications/{application.id}", data=data,
+                       follow_redirects=True)
+
+
+def test_the_score_form_is_one_tap_away_from_the_top_of_the_proposal(app, login_as):
+    application = make_application()
+    reviewer = make_reviewer()
+    make_assignment(application, reviewer)
+    page = login_as(reviewer).get(f"/review/applications/{application.id}").get_data(True)
+    jump = page.index('href="#score"')
+    assert jump < page.index(application.summary)  # above the proposal, not after it
+    assert 'id="score"' in page
+
+
+def test_each_criterion_shows_its_maximum_once_and_its_weight_only_when_it_differs(
+        app, login_as):
+    application = make_application()
+    rubric = rules.stored_rubric_for(application)
+    rubric.criteria[0].max_score = 10  # out of 10, still counting 20 of the 100
+    db.session.commit()
+    reviewer = make_reviewer()
+    make_assignment(application, reviewer)
+    page = login_as(reviewer).get(f"/review/applications/{application.id}").get_data(True)
+    legends = [chunk.split("</legend>")[0] for chunk in page.split("<legend")[1:]]
+    assert len(legends) == len(rubric.criteria)
+    for criterion, legend in zip(rubric.criteria, legends, strict=True):
+        assert legend.count(f"满分 {criterion.max_score}") == 1
+        if criterion.weight == criterion.max_score:
+            assert legend.count(str(criterion.max_score)) == 1, legend
+        else:
+            assert f"计入总分 {criterion.weight} 分" in legend
+
+
+def test_a_submitted_review_leads_to_the_next_proposal_of_the_same_round_first(
+        app, login_as):
+    round_, other_round = make_review_round(), make_review_round()
+    first = make_application(round_)
+    elsewhere = make_application(other_round)
+    same_round = make_application(round_)
+    reviewer = make_reviewer()
+    for application in (first, elsewhere, same_round):
+        make_assignment(application, reviewer)
+    client = login_as(reviewer)
+    page = _score_all(client, first).get_data(True)
+    assert "评分已提交，谢谢！" in page
+    assert f'href="/review/applications/{same_round.id}"' in page
+    assert "下一个项目" in page and "还有 2 个项目待评" in page
+
+    page = _score_all(client, same_round).get_data(True)
+    assert f'href="/review/applications/{elsewhere.id}"' in page  # then the other round's
+
+    page = _score_all(client, elsewhere).get_data(True)
+    assert "下一个项目" not in page
+    assert "分配给你的评审都已提交，谢谢！" in page and 'href="/review/"' in page
+
+
+def test_a_draft_shows_no_next_proposal(app, login_as):
+    round_ = make_review_round()
+    application, other = make_application(round_), make_application(round_)
+    reviewer = make_reviewer()
+    make_assignment(application, reviewer)
+    make_assignment(other, reviewer)
+    page = login_as(reviewer).get(f"/review/applications/{application.id}").get_data(True)
+    assert "下一个项目" not in page
