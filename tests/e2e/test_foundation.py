@@ -123,12 +123,13 @@ def test_newcomer_registers_confirms_logs_in_and_registers_an_organisation(
     screenshot(page, "foundation-05-organisation-english")
 
     # The choice is remembered: the next page is English too, and so is the account.
-    page.get_by_role("link", name="My organisations").click()
-    expect(page.get_by_role("heading", name="My organisations")).to_be_visible()
+    page.get_by_role("link", name="My groups").click()
+    expect(page.get_by_role("heading", name="My groups")).to_be_visible()
     expect(page.get_by_role("link", name="Register an organisation")).to_be_visible()
     e2e_db.fresh()
     assert e2e_db.session.scalar(select(User.locale).where(User.email == EMAIL)) == "en"
     # …and still after logging out (the cookie), although the browser asks for Chinese.
+    page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="Log out").click()
     expect(page.locator(".alert-info")).to_contain_text("You have logged out.")
     expect(page.get_by_role("link", name="Create an account")).to_be_visible()
