@@ -188,15 +188,18 @@ class OtherUse:
     title: str
 
 
-def duplicate_invoices(award_ids: Iterable[int]) -> dict[int, list[OtherUse]]:
+def duplicate_invoices_by_award(award_ids: Iterable[int]
+                                ) -> dict[int, dict[int, list[OtherUse]]]:
     """Recorded expenses of these awards whose invoice number (normalised) is on a recorded
-    expense of another project: {expense id: the other projects}, in one statement."""
+    expense of another project: {award id: {expense id: the other projects}}, in one
+    statement."""
     ids = list(award_ids)
     if not ids:
         return {}
     other = aliased(Expense)
     rows = db.session.execute(
-        select(Expense.id, other.award_id, Award.application_id, Application.title)
+        select(Expense.award_id, Expense.id, other.award_id, Award.application_id,
+               Application.title)
         .join(other, and_(other.invoice_key == Expense.invoice_key,
                           other.award_id != Expense.award_id,
                           other.status == ExpenseStatus.RECORDED))
@@ -206,12 +209,18 @@ def duplicate_invoices(award_ids: Iterable[int]) -> dict[int, list[OtherUse]]:
                Expense.invoice_key != "")
         .order_by(Expense.id, other.award_id)
         .distinct())
-    result: dict[int, list[OtherUse]] = {}
-    for expense_id, award_id, application_id, title in rows:
-        uses = result.setdefault(expense_id, [])
-        if all(u.award_id != award_id for u in uses):
-            uses.append(OtherUse(award_id, application_id, title))
+    result: dict[int, dict[int, list[OtherUse]]] = {}
+    for award_id, expense_id, other_award_id, application_id, title in rows:
+        uses = result.setdefault(award_id, {}).setdefault(expense_id, [])
+        if all(u.award_id != other_award_id for u in uses):
+            uses.append(OtherUse(other_award_id, application_id, title))
     return result
+
+
+def duplicate_invoices(award_ids: Iterable[int]) -> dict[int, list[OtherUse]]:
+    """The same, by expense id only."""
+    return {expense_id: uses for by_expense in duplicate_invoices_by_award(award_ids).values()
+            for expense_id, uses in by_expense.items()}
 
 
 # --- recording -------------------------------------------------------------------------------
@@ -477,17 +486,12 @@ def round_spending(round_id: int) -> tuple[list[ProjectSpending], SpendingRules]
     rules = rules_for(round_id)
     bases = budgets.baselines(awards)
     spent, talk = spent_by_line(ids), threads(ids)
-    duplicates = duplicate_invoices(ids)
+    duplicates = duplicate_invoices_by_award(ids)
     waiting = set(db.session.scalars(select(Variation.award_id).where(
         Variation.award_id.in_(ids), Variation.status == VariationStatus.REQUESTED))) \
         if ids else set()
-    by_award: dict[int, dict[int, list[OtherUse]]] = {}
-    if duplicates:
-        for expense_id, award_id in db.session.execute(
-                select(Expense.id, Expense.award_id).where(Expense.id.in_(list(duplicates)))):
-            by_award.setdefault(award_id, {})[expense_id] = duplicates[expense_id]
     return [ProjectSpending(award=a, base=bases[a.id],
                             lines=line_figures(bases[a.id], a.id, rules, spent, talk),
-                            duplicates=by_award.get(a.id, {}),
+                            duplicates=duplicates.get(a.id, {}),
                             variation_waiting=a.id in waiting)
             for a in awards], rules
