@@ -106,7 +106,7 @@ class SourceForm(FlaskForm):
 class SliceForm(Form):
     CONTENT_FIELDS = ("amount",)
 
-    source_id = SelectField(_l("资金来源"), coerce=optional_int, validate_choice=False)
+    source_id = SelectField(_l("来源"), coerce=optional_int, validate_choice=False)
     amount = MoneyField(_l("金额（元）"), validators=[Optional()],
                         message=_l("请填写金额（元），最多两位小数。"))
 

@@ -81,8 +81,9 @@ class FundingSource(db.Model):
 
     @property
     def display_name(self) -> str:
+        """"企业：舟山海洋渔业集团" — in the page's language, for pages and the API."""
         if self.kind.named and self.name:
-            return f"{self.kind.label}：{self.name}"
+            return str(_l("%(kind)s：%(name)s", kind=self.kind.label, name=self.name))
         return self.kind.label
 
 

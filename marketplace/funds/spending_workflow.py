@@ -59,5 +59,6 @@ EXPENSE.add(
                label=_l("作废"), endpoint="funds.void_expense",
                confirm=_l("作废后这笔支出不再计入预算执行，确定作废吗？")),
     Transition(E.RECORDED, E.REJECTED, "expense.reject", policy.can_reject_expense,
-               label=_l("不予认可"), mail=_expense_rejected, endpoint="funds.reject_expense"),
+               label=_l("不予认可这笔支出"), mail=_expense_rejected,
+               endpoint="funds.reject_expense"),
 )

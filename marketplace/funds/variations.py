@@ -215,10 +215,9 @@ def request_variation(actor, award: Award, rows: list[LineData], end_date: date 
                        link=link)
     else:
         # Within the round's threshold the rule itself approves: there is nobody to ask, so
-        # the organizer's policy on the move is not asked (check=False).
+        # the organizer's policy on the move is not asked (check=False). Nobody decided it:
+        # decided_by stays empty, and pages say why it stands.
         variation.decided_at = utcnow()
-        variation.decision_note = str(_l("调整幅度在本轮审批比例（%(p)d%%）以内，自动生效。",
-                                         p=threshold))
         VARIATION.move(actor, variation, VariationStatus.APPROVED, check=False,
                        audit={"automatic": True}, automatic=True)
     return variation

@@ -33,14 +33,14 @@ _seq = itertools.count(1)
 
 
 def make_awarded(round_=None, organisation=None, *, lines=LINES, amount: str | None = None,
-                 pool=None, organizer=None, commit: bool = True):
+                 pool=None, organizer=None, title: str | None = None, commit: bool = True):
     """An awarded project: approved through review's decision (the award and its COMMIT
     entry), then 立项 along the award's and the application's tables (a fixture replaying a
     finished 公示). `amount` below the budget's total leaves the budget to be revised."""
     round_ = round_ or make_review_round()
     organizer = organizer or make_organizer()
     application = make_application(round_, organisation, data=application_data(
-        lines, title=f"支出测试项目{next(_seq)}"), status=ApplicationStatus.IN_REVIEW,
+        lines, title=title or f"支出测试项目{next(_seq)}"), status=ApplicationStatus.IN_REVIEW,
         pool=pool, commit=False)
     award = decisions.approve_application(
         organizer, application, Decimal(amount) if amount else application.requested,
@@ -60,12 +60,14 @@ def member_of(award):
 
 
 def make_expense(award, *, line_key: int = 1, amount: str = "100.00", invoice: str | None = None,
-                 spent_on: date | None = None, actor=None, commit: bool = True):
+                 spent_on: date | None = None, actor=None, payee: str = "舟山文具店",
+                 description: str = "活动用品", filename: str = "发票.pdf",
+                 commit: bool = True):
     expense = expenses.record_expense(
         actor or member_of(award), award, expenses.ExpenseData(
             line_key=line_key, spent_on=spent_on or date(2026, 1, 5), amount=Decimal(amount),
-            payee="舟山文具店", description="活动用品",
-            invoice_number=invoice or f"0441{next(_seq):08d}"), "发票.pdf", PDF)
+            payee=payee, description=description,
+            invoice_number=invoice or f"0441{next(_seq):08d}"), filename, PDF)
     if commit:
         db.session.commit()
     return expense
