@@ -29,6 +29,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from marketplace.applications.models import Application
 from marketplace.audit.services import record
 from marketplace.core.locks import lock_rows
 from marketplace.core.money import format_yuan, from_fen, to_fen
@@ -37,7 +38,7 @@ from marketplace.extensions import db
 from marketplace.funds import hooks
 from marketplace.funds import spending_policy as policy
 from marketplace.funds.balances import Balance, source_balances
-from marketplace.funds.models import LIVE_AWARD_STATUSES, Award, LedgerEntry, LedgerKind
+from marketplace.funds.models import Award, LedgerEntry, LedgerKind
 from marketplace.funds.spending_models import FundingSource, FundingSourceKind, PoolSource
 from marketplace.rounds import contributions
 from marketplace.rounds.models import Pool, Round
@@ -333,24 +334,34 @@ def pool_source_names(round_id: int) -> dict[int, str]:
     return names
 
 
-def awarded_by_source(round_id: int) -> list[dict]:
-    """Projects and money committed to live awards of the round, by source (社会力量 marked),
-    for the statistics: two statements."""
-    live = (select(LedgerEntry.source_id, func.count(func.distinct(LedgerEntry.award_id)))
-            .join(Award, Award.id == LedgerEntry.award_id)
-            .where(LedgerEntry.round_id == round_id, LedgerEntry.kind == LedgerKind.COMMIT,
-                   Award.status.in_(LIVE_AWARD_STATUSES))
+def awarded_by_source(round_id: int, region: str | None = None) -> list[dict]:
+    """The statistics' awarded projects (立项, as stats counts them) and their amounts by the
+    source of each award's commit, optionally of one county: one statement. Awards of pools
+    that name no source (and imported history) under 未指定来源."""
+    first_commit = (select(LedgerEntry.award_id, func.min(LedgerEntry.id).label("entry_id"))
+                    .where(LedgerEntry.round_id == round_id,
+                           LedgerEntry.kind == LedgerKind.COMMIT)
+                    .group_by(LedgerEntry.award_id).subquery())
+    stmt = (select(LedgerEntry.source_id, func.count(Award.id), func.sum(Award.amount_fen))
+            .select_from(Award)
+            .join(Application, Application.id == Award.application_id)
+            .outerjoin(first_commit, first_commit.c.award_id == Award.id)
+            .outerjoin(LedgerEntry, LedgerEntry.id == first_commit.c.entry_id)
+            .where(Award.round_id == round_id, Award.awarded_at.is_not(None))
             .group_by(LedgerEntry.source_id))
-    projects = dict(db.session.execute(live).all())
-    committed = source_balances(round_id=round_id)
-    sources = {s.id: s for s in all_sources()}
+    if region:
+        stmt = stmt.where(Application.region == region)
+    counted = {source_id: (int(n), int(fen)) for source_id, n, fen in db.session.execute(stmt)}
+    named = {s.id: s for s in db.session.scalars(select(FundingSource).where(
+        FundingSource.id.in_([i for i in counted if i is not None])))} if counted else {}
     rows = []
-    for source_id in sorted(projects, key=lambda i: (i is None, i or 0)):
-        source = sources.get(source_id)
+    for source_id, (projects, fen) in sorted(counted.items(),
+                                             key=lambda item: (-item[1][1], item[0] or 0)):
+        source = named.get(source_id)
         rows.append({"source": source.display_name if source else str(UNSPECIFIED),
+                     "kind": source.kind.value if source else "",
                      "social": bool(source and source.kind.social),
-                     "projects": int(projects[source_id]),
-                     "amount": committed.get(source_id, Balance()).committed})
+                     "projects": projects, "amount": from_fen(fen), "amount_fen": fen})
     return rows
 
 

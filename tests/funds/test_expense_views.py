@@ -10,12 +10,13 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from flask import render_template
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEntry
 from marketplace.extensions import db
-from marketplace.funds import expenses
+from marketplace.funds import expenses, hooks
 from marketplace.funds.spending_models import Expense
 from marketplace.review import decisions
 from marketplace.rounds.models import BudgetCategory
@@ -246,3 +247,18 @@ def test_a_group_cannot_export_the_round_s_expenses(app, client, login_as):
     award = make_awarded()
     login_as(member_of(award))
     assert client.post(f"/rounds/{award.round_id}/spending/export.xlsx").status_code == 404
+
+
+# --- the panel on the group's project page (hooks.ProjectPanel "expenses") --------------------
+
+def test_the_project_page_panel_shows_spending_to_those_who_see_it(app):
+    award = make_awarded(amount="2500.00")
+    panel = hooks.PROJECT_PANELS["expenses"]
+    assert panel in hooks.project_panels()
+    assert panel.build(make_reviewer(), award) is None
+    assert panel.build(member_of(make_awarded()), award) is None
+    data = panel.build(member_of(award), award)
+    with app.test_request_context():
+        html = render_template(panel.template, panel=data)
+    assert data["needs_revision"] and f"/projects/{award.application_id}/budget" in html
+    assert f"/projects/{award.application_id}/expenses" in html

@@ -263,14 +263,21 @@ def test_pools_and_entries_without_a_source_are_shown_as_unspecified(app):
     assert sources.pool_source_names(round_.id) == {round_.pools[0].id: ""}
 
 
-def test_awarded_money_by_source_for_the_statistics(app):
+def test_the_round_statistics_show_awarded_money_by_source(app, client):
     round_ = make_review_round()
     firm = make_source(K.ENTERPRISE, "某企业")
-    _set(_pool(round_), (firm, None))
-    make_awarded(round_)
-    make_awarded(round_)
-    assert sources.awarded_by_source(round_.id) == [
-        {"source": "企业：某企业", "social": True, "projects": 2, "amount": Decimal("6000.00")}]
+    league = make_source(K.LEAGUE)
+    _set(_pool(round_), (firm, "4000.00"), (league, None))
+    make_awarded(round_, lines=_one("3000.00"))  # the firm's
+    make_awarded(round_, lines=_one("3000.00"))  # the league's: the firm has ¥1,000 left
+    make_awarded(round_, lines=_one("500.00"))   # the firm's again
+    make_awarded(round_, lines=_one("700.00"))   # the league's: ¥500 left in the firm's
+    stats = client.get(f"/api/v1/rounds/{round_.id}/stats").get_json()
+    assert stats["by_source"] == [
+        {"source": "团市委专项", "kind": "league", "social": False, "projects": 2,
+         "amount": "3700.00"},
+        {"source": "企业：某企业", "kind": "enterprise", "social": True, "projects": 2,
+         "amount": "3500.00"}]
 
 
 def test_figures_by_source_run_a_fixed_number_of_statements(app, count_queries):
