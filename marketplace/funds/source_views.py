@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from marketplace.accounts.roles import is_finance, is_organizer
-from marketplace.core import nav
 from marketplace.core.actions import form_status, perform
 from marketplace.core.money import from_fen
 from marketplace.core.policy import visible_or_404
@@ -123,8 +122,6 @@ def pool_sources(pool_id: int):
                            form=form), form_status()
 
 
-nav.register("staff", _l("资金来源"), "funds.sources", visible=policy.can_manage_sources,
-             order=65)
 contributions.register_round_link(contributions.RoundLink(
     "sources", _l("资金来源"), lambda round_: url_for("funds.round_sources", round_id=round_.id),
     lambda user, round_: is_organizer(user) or is_finance(user),
