@@ -25,6 +25,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.tokens import make_token
 from marketplace.applications.models import Application, Attachment
 from marketplace.extensions import db
+from marketplace.funds.spending_models import Expense, FundingSource, Variation
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.review.models import ReviewAssignment
 from marketplace.rounds.models import Challenge, ChallengeInvitation, Pool, Round
@@ -159,6 +160,11 @@ def path_values(app) -> dict[str, list]:
         "pool_id": _first_per(db.session.scalars(select(Pool)).all(), lambda p: p.kind),
         "invitation_id": db.session.scalars(select(ChallengeInvitation.id)).all()[:3],
         "attachment_id": [first_attachment.id if first_attachment else 1],
+        "source_id": db.session.scalars(select(FundingSource.id).order_by(FundingSource.id))
+        .all()[:2],
+        "expense_id": _first_per(db.session.scalars(select(Expense)).all(), lambda e: e.status),
+        "variation_id": _first_per(db.session.scalars(select(Variation)).all(),
+                                   lambda v: v.status),
         "number": [1],
         "fmt": ["csv"],
         "kind": ["csv"],

@@ -1,2 +1,22 @@
-"""Awards, their tranches and the append-only ledger; balances are sums of its entries."""
-from marketplace.funds import models, pages, services, workflow  # noqa: F401 - its parts (create_app)
+"""Awards, their tranches and the append-only ledger; balances are sums of its entries. After
+立项, the spending: funding sources, budget versions, variations, expenses (spending_models)."""
+from marketplace.funds import (  # noqa: F401 - its parts (create_app)
+    budgets,
+    closing,
+    demo,
+    expense_views,
+    expenses,
+    models,
+    pages,
+    services,
+    source_views,
+    sources,
+    spending_demo,
+    spending_models,
+    spending_rules,
+    spending_workflow,
+    variation_views,
+    variations,
+    views,
+    workflow,
+)

@@ -117,3 +117,30 @@ def round_summary(round_: Round, pool_balances: dict[int, Balance] | None = None
     committed = sum((b.committed for b in pool_balances.values()), ZERO)
     return RoundSummary(budget=round_.total_budget, pooled=pooled, committed=committed,
                         remaining=pooled - committed)
+
+
+def source_balances(**filters: int) -> dict[int | None, Balance]:
+    """Every kind's sum by funding source (`LedgerEntry.source_id`; None for entries without
+    one) of the entries matching `filters` — ledger columns, each equal to a value
+    (`source_balances(round_id=3)`, `source_balances(pool_id=7)`; none: the whole ledger) — in
+    ONE grouped query. `amount` is zero: a source's budget is the slices of pools it holds
+    (funds.sources)."""
+
+    def total(kind: LedgerKind):
+        return func.coalesce(func.sum(case((LedgerEntry.kind == kind, LedgerEntry.amount_fen),
+                                           else_=0)), 0)
+
+    kinds = list(LedgerKind)
+    stmt = select(LedgerEntry.source_id, *(total(kind) for kind in kinds)).group_by(
+        LedgerEntry.source_id)
+    for name, value in filters.items():
+        stmt = stmt.where(getattr(LedgerEntry, name) == value)
+    result = {}
+    for source_id, *sums in db.session.execute(stmt):
+        fen = dict(zip(kinds, (int(s) for s in sums), strict=True))
+        result[source_id] = Balance(
+            committed=from_fen(fen[LedgerKind.COMMIT] - fen[LedgerKind.DECOMMIT]),
+            released=from_fen(fen[LedgerKind.RELEASE]),
+            paid=from_fen(fen[LedgerKind.PAYMENT] - fen[LedgerKind.RETURN]),
+            returned=from_fen(fen[LedgerKind.RETURN]))
+    return result

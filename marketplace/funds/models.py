@@ -152,6 +152,9 @@ class LedgerEntry(db.Model):
     kind: Mapped[LedgerKind] = mapped_column(enum_column(LedgerKind, 10))
     amount_fen: Mapped[Fen]  # always positive; the kind says which way it moves
     tranche_id: Mapped[int | None] = mapped_column(ForeignKey("tranche.id"), index=True)
+    # Who the money comes from (funds/sources.py: the pool's source; an award's entries
+    # follow its COMMIT); None for a pool that names no source, and for imported history.
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("funding_source.id"), index=True)
     note: Mapped[str] = mapped_column(String(500), default="")
     # A repeated submit of the same payment form carries the same key: one entry.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -32,6 +32,7 @@ from marketplace.core.money import format_yuan, from_fen, to_fen
 from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
+from marketplace.funds import sources
 from marketplace.funds.balances import balance
 from marketplace.funds.models import (
     LIVE_AWARD_STATUSES,
@@ -93,6 +94,8 @@ def add_entry(kind: LedgerKind, *, round_id: int, amount_fen: int, actor=None,
                         amount_fen=amount_fen, note=note[:500], tranche_id=tranche_id,
                         imported=imported, idempotency_key=idempotency_key,
                         created_by_id=getattr(actor, "id", None))
+    # Who the money comes from: the pool's source, or the award's (funds/sources.py).
+    entry.source_id = sources.source_for_entry(kind, pool_id, award_id, amount_fen)
     db.session.add(entry)
     db.session.flush()
     return entry

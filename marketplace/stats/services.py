@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.core.money import from_fen
 from marketplace.extensions import db
+from marketplace.funds import sources as funds_sources
 from marketplace.funds.models import Award
 from marketplace.organisations.models import Organisation
 from marketplace.rounds.models import Round, RoundStatus
@@ -174,6 +175,10 @@ def round_stats(round_: Round, region: str | None = None) -> dict:
             for name, n, fen in categories],
         "by_region": [{"region": name, "projects": n, "amount": amount_text(fen)}
                       for name, n, fen in regions],
+        # 社会力量参与: who the awarded money comes from (funds/sources.py).
+        "by_source": [{"source": row["source"], "kind": row["kind"], "social": row["social"],
+                       "projects": row["projects"], "amount": amount_text(row["amount_fen"])}
+                      for row in funds_sources.awarded_by_source(round_.id, region)],
     }
 
 

@@ -17,6 +17,10 @@ from marketplace.core.timeutil import utcnow
 from marketplace.core.workflow import REGISTRY
 from marketplace.extensions import db
 from marketplace.funds.models import AwardStatus
+from marketplace.funds.spending_models import (
+    ExpenseStatus,
+    VariationStatus,
+)
 from marketplace.notify.models import OutboxMessage, OutboxStatus
 from marketplace.notify.services import queue_mail
 from marketplace.organisations import services as organisations
@@ -28,7 +32,9 @@ from marketplace.rounds.models import InvitationAnswer, RoundStatus
 from tests.factories import (
     make_application,
     make_assignment,
+    make_awarded,
     make_challenge,
+    make_expense,
     make_organisation,
     make_organizer,
     make_review_round,
@@ -36,6 +42,7 @@ from tests.factories import (
     make_round,
     make_submitted_review,
     make_user,
+    make_variation,
 )
 
 PACKAGE = Path(__file__).resolve().parents[2] / "marketplace"
@@ -192,6 +199,16 @@ def _delivery():
     return message, None, None, OutboxStatus.PENDING  # the sender's own: no policy to refuse
 
 
+def _variation():
+    award = make_awarded()  # ¥3,000: moving ¥1,000 is past the round's 10%
+    variation = make_variation(award, k1="2500.00", k3="0.00")
+    return variation, make_user(), VariationStatus.APPROVED, VariationStatus.REQUESTED
+
+
+def _expense():
+    return make_expense(make_awarded()), make_user(), ExpenseStatus.VOIDED, ExpenseStatus.RECORDED
+
+
 # workflow name -> builder: (object, actor refused by the policy, target in the table,
 # target not in the table)
 REFUSALS = {
@@ -205,6 +222,8 @@ REFUSALS = {
     "review": _review,
     "objection": _objection,
     "outbox_message": _delivery,
+    "variation": _variation,
+    "expense": _expense,
 }
 
 

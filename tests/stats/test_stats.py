@@ -46,6 +46,9 @@ def test_sample_file_2019_round_gives_exactly_the_figures_of_the_issue(app, clie
             {"region": "市直", "projects": 1, "amount": "25000.00"},
             {"region": "普陀区", "projects": 1, "amount": "18000.00"},
             {"region": "嵊泗县", "projects": 1, "amount": "14000.00"}],
+        # Imported history names no funding source.
+        "by_source": [{"source": "未指定来源", "kind": "", "social": False, "projects": 3,
+                       "amount": "57000.00"}],
     }
 
 
