@@ -1,5 +1,9 @@
 # The two commands: `make run` and `make test` (see README.md).
 PYTHON ?= python3
+# `make run PORT=5050 MAIL_PORT=2525`: another port where 5000 or 8025 is taken.
+PORT      ?= 5000
+MAIL_PORT ?= 8025
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
@@ -39,12 +43,14 @@ system-deps:
 translations: $(VENV)/.deps
 	$(BIN)/python tools/i18n.py compile
 
-# Serves on http://127.0.0.1:5000 with demo data; mail is printed to this terminal.
+# Serves on http://127.0.0.1:$(PORT) with demo data; new mail is printed to this terminal (the
+# demo's own mail in one line: `.venv/bin/flask outbox show` prints it).
 run: dev-deps translations
 	@[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || $(MAKE) --no-print-directory system-deps
 	APP_ENV=development $(BIN)/flask db upgrade
-	APP_ENV=development $(BIN)/flask seed-demo
-	APP_ENV=development $(BIN)/python tools/devserver.py
+	APP_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask seed-demo
+	APP_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) PORT=$(PORT) MAIL_PORT=$(MAIL_PORT) \
+	  $(BIN)/python tools/devserver.py
 
 lint: dev-deps
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@ the unit of work (core/unit_of_work.py: one commit per request, no write on GET)
 helpers."""
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from itertools import chain
 
 from flask import (
@@ -27,6 +28,7 @@ from marketplace.accounts.locale import select_locale
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import current_roles
 from marketplace.core import nav, unit_of_work, workflow
+from marketplace.core.markdown import render_markdown
 from marketplace.core.money import format_yuan
 from marketplace.core.timeutil import to_local
 from marketplace.extensions import db, login_manager
@@ -177,6 +179,8 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
 
     app.jinja_env.filters["yuan"] = format_yuan
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["local"] = _format_local
     app.jinja_env.globals["current_locale"] = lambda: str(select_locale())
 
@@ -192,6 +196,20 @@ def init_app(app: Flask) -> None:
     def _globals():
         return {"roles": current_roles(), "LANGUAGES": app.config["LANGUAGES"],
                 "session": session}
+
+
+def format_number(value) -> str:
+    """A quantity as people write it: 12, not 12.00; 2.5, not 2.50 (money keeps its two
+    decimals: `yuan`)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if number == number.to_integral_value():
+        return f"{number.to_integral_value():f}"
+    return f"{number.normalize():f}"
 
 
 def _format_local(value, fmt: str = "%Y-%m-%d %H:%M") -> str:

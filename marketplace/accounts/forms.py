@@ -10,11 +10,13 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.passwords import MIN_LENGTH
+from marketplace.accounts.phones import is_mobile
 
 
 class RegisterForm(FlaskForm):
@@ -26,6 +28,15 @@ class RegisterForm(FlaskForm):
                              description=_l("至少 %(n)d 个字符，不要用常见密码。", n=MIN_LENGTH))
     password2 = PasswordField(_l("再次输入密码"), validators=[
         DataRequired(_l("请再次输入密码。")), EqualTo("password", _l("两次输入的密码不一致。"))])
+    mobile = StringField(_l("手机号码（可不填）"), validators=[Optional(), Length(max=20)],
+                         description=_l("11 位中国大陆手机号码，便于团市委联系；"
+                                        "其他用户只能看到部分数字。"))
+    agree = BooleanField(_l("我已阅读并同意隐私政策和用户协议"),
+                         validators=[DataRequired(_l("请阅读并同意隐私政策和用户协议。"))])
+
+    def validate_mobile(self, field):
+        if field.data and not is_mobile(field.data):
+            raise ValidationError(_l("请填写 11 位中国大陆手机号码，或留空。"))
 
 
 class LoginForm(FlaskForm):
@@ -64,3 +75,11 @@ class LanguageForm(FlaskForm):
 
 class ConfirmEmailForm(FlaskForm):
     pass
+
+
+class SitePageForm(FlaskForm):
+    title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=100)])
+    body = TextAreaField(_l("正文"), validators=[DataRequired(_l("请填写正文。"))],
+                         description=_l("Markdown 格式：空一行分段，“## ”开头为小标题，"
+                                        "“- ”开头为列表。保存后成为新的版本，"
+                                        "此后注册的用户同意的是新版本。"))

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.timeutil import utcnow
@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     # Flask-Login identifies a session by this token, not by the id: rotating it
     # (logout, disable, password change) ends every session of the account.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    # Optional, 11 digits; shown masked (138****8000) to all but its owner and admins.
+    mobile: Mapped[str] = mapped_column(String(20), default="")
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
@@ -81,3 +83,33 @@ class UserRole(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+
+class SitePage(db.Model):
+    """A page the admin writes (隐私政策, 用户协议), in Markdown, kept in versions: an edit
+    adds the next version, and a consent names the version agreed to."""
+
+    __tablename__ = "site_page"
+    __table_args__ = (UniqueConstraint("slug", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class Consent(db.Model):
+    """A user agreed to a version of a site page, and when (at registration)."""
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("user_id", "site_page_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    site_page_id: Mapped[int] = mapped_column(ForeignKey("site_page.id"), index=True)
+    agreed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    page: Mapped[SitePage] = relationship()

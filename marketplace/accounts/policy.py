@@ -21,3 +21,13 @@ def can_disable(actor, target: User) -> Decision:
     if actor.id == target.id:
         return deny(_l("不能停用自己的账号。"))
     return ALLOW
+
+
+def can_edit_site_pages(user) -> Decision:
+    """The privacy policy and terms (隐私政策, 用户协议)."""
+    return ALLOW if is_admin(user) else deny(_l("只有系统管理员可以修改隐私政策和用户协议。"))
+
+
+def sees_full_mobile(viewer, owner: User) -> bool:
+    """A mobile number is shown in full to its owner and to admins, masked to everyone else."""
+    return is_admin(viewer) or (viewer is not None and getattr(viewer, "id", None) == owner.id)

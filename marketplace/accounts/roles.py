@@ -68,6 +68,30 @@ def belongs_to_an_organisation(user) -> bool:
     return is_signed_in(user) and _has_a_membership(user)
 
 
+def has_a_staff_role(user) -> bool:
+    """Organizer, admin, reviewer or finance: someone the platform's own work is for."""
+    return is_signed_in(user) and user.has_role(Role.ORGANIZER, Role.ADMIN, Role.REVIEWER,
+                                                Role.FINANCE)
+
+
+def is_applicant(user) -> bool:
+    """Whom the group side's calls to action are for (登记组织, 申报项目, 我要揭榜, 我的组织,
+    我的申报): visitors and signed-in people without a staff role — they may yet register a
+    group — and staff who also belong to one. Staff outside any group would only reach a
+    refusal."""
+    if not is_signed_in(user) or not has_a_staff_role(user):
+        return True
+    roles = current_roles()
+    if roles._user is user:
+        return roles.member  # asked once per request, however many links ask
+    return belongs_to_an_organisation(user)
+
+
+def sees_group_pages(user) -> bool:
+    """The nav links 我的组织 and 我的申报: signed in, on the group side."""
+    return is_signed_in(user) and is_applicant(user)
+
+
 class Roles:
     """One user's roles for templates; each answer is worked out once, when first asked."""
 
@@ -102,6 +126,11 @@ class Roles:
     def member(self) -> bool:
         # The only answer that costs a query; asked only by pages that need it.
         return belongs_to_an_organisation(self._user)
+
+    @cached_property
+    def applicant(self) -> bool:
+        """Show the group side's calls to action (is_applicant)."""
+        return not self.signed_in or not has_a_staff_role(self._user) or self.member
 
 
 def current_roles() -> Roles:

@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.accounts import policy
+from marketplace.accounts import policy, sitepages
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.models import Role, User, UserRole, new_session_token
 from marketplace.accounts.passwords import password_problem
+from marketplace.accounts.phones import is_mobile, mask_mobile, normalise_mobile
 from marketplace.accounts.tokens import make_token, read_token
 from marketplace.audit.services import record
 from marketplace.core.policy import NotAllowed, require
@@ -45,17 +46,27 @@ def current_locale_name() -> str:
         return "zh_CN"
 
 
-def register(email: str, password: str, name: str, locale: str | None = None) -> User:
+def register(email: str, password: str, name: str, locale: str | None = None, *,
+             agreed: bool, mobile: str = "") -> User:
+    """A new account, once its person agreed to the privacy policy and terms in force (the
+    versions agreed to are recorded, sitepages.record_consent); `mobile` is optional."""
     email = normalise_email(email)
+    if not agreed:
+        raise NotAllowed(_l("请阅读并同意隐私政策和用户协议。"), field="agree")
     if find_user_by_email(email):
         raise NotAllowed(_l("这个邮箱已经注册过了。"), field="email")
     problem = password_problem(password, email)
     if problem:
         raise NotAllowed(problem, field="password")
+    mobile = normalise_mobile(mobile)
+    if mobile and not is_mobile(mobile):
+        raise NotAllowed(_l("请填写 11 位中国大陆手机号码，或留空。"), field="mobile")
     user = User(email=email, name=name.strip(), password_hash=generate_password_hash(password),
-                locale=locale or current_locale_name())
+                locale=locale or current_locale_name(), mobile=mobile)
     db.session.add(user)
-    record("user.register", user, actor=user, after={"email": email, "name": user.name})
+    record("user.register", user, actor=user, after={"email": email, "name": user.name,
+                                                     "mobile": mask_mobile(mobile)})
+    sitepages.record_consent(user)
     send_confirmation(user)
     return user
 

@@ -12,10 +12,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import services
+from marketplace.accounts import policy as account_policy
+from marketplace.accounts import services, sitepages
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.forms import (
     ConfirmEmailForm,
@@ -26,9 +28,14 @@ from marketplace.accounts.forms import (
     RegisterForm,
     ResendConfirmationForm,
     ResetPasswordForm,
+    SitePageForm,
 )
 from marketplace.accounts.locale import LOCALE_COOKIE
+from marketplace.accounts.phones import mask_mobile
+from marketplace.core import nav
 from marketplace.core.actions import form_status, perform
+from marketplace.core.markdown import render_markdown
+from marketplace.core.policy import visible_or_404
 from marketplace.core.urls import safe_next
 from marketplace.extensions import limiter
 
@@ -52,10 +59,66 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         registered = perform(lambda: services.register(
-            form.email.data, form.password.data, form.name.data), None, form)
+            form.email.data, form.password.data, form.name.data, agreed=form.agree.data,
+            mobile=form.mobile.data or ""), None, form)
         if registered:
             return render_template("accounts/check_email.html", email=registered.value.email)
-    return render_template("accounts/register.html", form=form), form_status()
+    return render_template("accounts/register.html", form=form,
+                           pages=[sitepages.current_page(s) for s in sitepages.SLUGS]
+                           ), form_status()
+
+
+# --- the privacy policy and terms ---------------------------------------------------------
+
+@bp.route("/privacy")
+def privacy():
+    return _site_page("privacy")
+
+
+@bp.route("/terms")
+def terms():
+    return _site_page("terms")
+
+
+def _site_page(slug: str):
+    page = sitepages.current_page(slug)
+    return render_template("accounts/site_page.html", page=page,
+                           can_edit=account_policy.can_edit_site_pages(current_user))
+
+
+@bp.route("/admin/pages/<slug>", methods=["GET", "POST"])
+@login_required
+def edit_site_page(slug: str):
+    visible_or_404(account_policy.can_edit_site_pages(current_user))
+    if slug not in sitepages.SLUGS:
+        abort(404)
+    page = sitepages.current_page(slug)
+    form = SitePageForm(data={"title": page.title, "body": page.body}
+                        if request.method == "GET" else None)
+    preview = request.method == "POST" and request.form.get("action") == "preview"
+    if not preview and form.validate_on_submit() and perform(
+            lambda: sitepages.publish_page(current_user, slug, form.title.data,
+                                           form.body.data),
+            lambda saved: _("已保存为第 %(n)d 版。", n=saved.version), form):
+        return redirect(url_for(f".{slug}"))
+    return render_template("accounts/site_page_form.html", form=form, page=page,
+                           preview=render_markdown(form.body.data) if preview else None
+                           ), 200 if preview else form_status()
+
+
+@bp.app_template_global("mobile_of")
+def mobile_of(user) -> str:
+    """A user's mobile number as the current user may see it: in full for its owner and
+    admins, masked (138****8000) for everyone else."""
+    if not user.mobile:
+        return ""
+    if account_policy.sees_full_mobile(current_user, user):
+        return user.mobile
+    return mask_mobile(user.mobile)
+
+
+nav.register("admin", _l("隐私政策与用户协议"), "accounts.privacy",
+             visible=account_policy.can_edit_site_pages, order=50)
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

@@ -76,13 +76,10 @@ def attachment_path(attachment: Attachment) -> str:
     return os.path.join(upload_dir(), attachment.stored_name)
 
 
-def add_attachment(actor, application: Application, filename: str, data: bytes,
-                   now: datetime | None = None) -> Attachment:
-    """Check the file (size, type by content, matching name) and store it under a random name
-    outside static/. Under the application's lock: not after a submission that ran at the
-    same time."""
-    lock_application(application)
-    require(policy.can_edit(actor, application, now))
+def check_file(filename: str, data: bytes) -> str:
+    """The file's kind when it may be attached (size, type by content, a name that matches
+    it); refused, next to the `file` field, otherwise. Pure: the form asks it before saving
+    the draft the first upload starts."""
     name = clean_filename(filename)
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise NotAllowed(_l("文件“%(name)s”超过 10 MB，请压缩后再上传。", name=name),
@@ -94,6 +91,17 @@ def add_attachment(actor, application: Application, filename: str, data: bytes,
     if kind is None or not name.lower().endswith(endings):
         raise NotAllowed(_l("文件“%(name)s”的内容与类型不符，或不是允许的类型"
                             "（PDF、JPG、PNG、DOCX、XLSX）。", name=name), field="file")
+    return kind
+
+
+def add_attachment(actor, application: Application, filename: str, data: bytes,
+                   now: datetime | None = None) -> Attachment:
+    """Check the file (check_file) and store it under a random name outside static/. Under
+    the application's lock: not after a submission that ran at the same time."""
+    lock_application(application)
+    require(policy.can_edit(actor, application, now))
+    name = clean_filename(filename)
+    kind = check_file(filename, data)
     stored_name = secrets.token_hex(16)
     attachment = Attachment(application=application, original_name=name,
                             stored_name=stored_name, content_type=ATTACHMENT_KINDS[kind][1],

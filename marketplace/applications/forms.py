@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -20,6 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.utils import unset_value
 from wtforms.validators import Length, Optional, ValidationError
 
 from marketplace.applications.proposal import (
@@ -70,6 +72,19 @@ class RowList(FieldList):
             rows += blanks[:self.max_entries - len(rows)]
         return rows[:self.max_entries]
 
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        """The rows sent (and data), then blank rows up to min_entries. WTForms renumbers the
+        rows sent to 0, 1, 2 …, and would fill the minimum from the form under the new
+        numbers: with rows 0 and 2 sent (row 1 removed on the page) it read row 2 twice. The
+        blank rows are blank, not read from the form."""
+        minimum, self.min_entries = self.min_entries, 0
+        try:
+            super().process(formdata, data, extra_filters)
+        finally:
+            self.min_entries = minimum
+        while len(self.entries) < self.min_entries:
+            self._add_entry()
+
     def validate(self, form, extra_validators=()):
         valid = super().validate(form, extra_validators)
         if self.too_many:
@@ -86,6 +101,7 @@ def unbound_content_fields(unbound_field) -> tuple[str, ...]:
 
 class BudgetRowForm(Form):
     CONTENT_FIELDS = ("item", "quantity", "unit_price")
+    remove = BooleanField(_l("删除"))
 
     item = StringField(_l("预算项目"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("费用类别"), choices=[
@@ -97,27 +113,35 @@ class BudgetRowForm(Form):
                             message=_l("单价须为不小于 0 的金额，最多两位小数。"))
 
     def is_blank(self) -> bool:
-        return not any(str(self[f].data or "").strip() for f in self.CONTENT_FIELDS)
+        """Nothing typed, or marked 删除 (the no-JavaScript way to remove a row)."""
+        return self.remove.data or not any(str(self[f].data or "").strip()
+                                           for f in self.CONTENT_FIELDS)
 
 
 class PlanRowForm(Form):
     CONTENT_FIELDS = ("period", "activity", "expected_output")
+    remove = BooleanField(_l("删除"))
     period = StringField(_l("时间或时段"), validators=[Optional(), Length(max=100)])
     activity = StringField(_l("活动内容"), validators=[Optional(), Length(max=2000)])
     expected_output = StringField(_l("预期成果"), validators=[Optional(), Length(max=2000)])
 
     def is_blank(self) -> bool:
-        return not any(str(self[f].data or "").strip() for f in self.CONTENT_FIELDS)
+        """Nothing typed, or marked 删除 (the no-JavaScript way to remove a row)."""
+        return self.remove.data or not any(str(self[f].data or "").strip()
+                                           for f in self.CONTENT_FIELDS)
 
 
 class TeamRowForm(Form):
     CONTENT_FIELDS = ("name", "role", "phone")
+    remove = BooleanField(_l("删除"))
     name = StringField(_l("姓名"), validators=[Optional(), Length(max=60)])
     role = StringField(_l("分工"), validators=[Optional(), Length(max=60)])
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=20)])
 
     def is_blank(self) -> bool:
-        return not any(str(self[f].data or "").strip() for f in self.CONTENT_FIELDS)
+        """Nothing typed, or marked 删除 (the no-JavaScript way to remove a row)."""
+        return self.remove.data or not any(str(self[f].data or "").strip()
+                                           for f in self.CONTENT_FIELDS)
 
 
 class ApplicationForm(FlaskForm):
@@ -139,6 +163,10 @@ class ApplicationForm(FlaskForm):
                      max_entries=MAX_BUDGET_LINES)
     plan = RowList(FormField(PlanRowForm), min_entries=2, max_entries=MAX_PLAN_ROWS)
     team = RowList(FormField(TeamRowForm), min_entries=2, max_entries=MAX_TEAM_MEMBERS)
+    # Sent with the whole form (上传附件): the first upload saves the draft, so files can be
+    # added before the first save.
+    file = FileField(_l("添加附件"),
+                     description=_l("PDF、JPG、PNG、DOCX 或 XLSX，每个不超过 10 MB。"))
 
     def __init__(self, *args, round_=None, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -276,6 +304,27 @@ class UploadForm(FlaskForm):
 
 class ReturnForm(FlaskForm):
     comment = TextAreaField(_l("退回意见"), validators=[Length(max=2000)])
+
+
+class CopyForm(FlaskForm):
+    """复制为新申报: the round the copy goes to; the token makes a double click one copy."""
+    start_token = HiddenField()
+    round_id = SelectField(_l("复制到"), coerce=int, validate_choice=False)
+
+    def __init__(self, *args, rounds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round_id.choices = [SelectChoice(r.id, r.title) for r in rounds]
+
+
+class PoolMoveForm(FlaskForm):
+    """The organizer moves an application to another pool of its round, with a reason."""
+    pool_id = SelectField(_l("调整到资金池"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("调整理由"), validators=[Length(max=2000)],
+                           description=_l("记入审计日志。"))
+
+    def __init__(self, *args, pools=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pool_id.choices = [SelectChoice(p.id, f"{p.name}（{p.kind.label}）") for p in pools]
 
 
 class ActionForm(FlaskForm):

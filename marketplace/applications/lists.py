@@ -50,8 +50,9 @@ def earlier_awardees(round_: Round):
 
 
 def round_applications(user, round_: Round, filters: ListFilters):
-    """The organizer's list: the round's applications submitted at least once (never
-    drafts, not even the organizer's own group's), filtered and sorted."""
+    """The organizer's list: the round's applications submitted at least once (never a draft
+    that was not, not even the organizer's own group's; one taken back shows as a draft),
+    filtered and sorted."""
     stmt = (policy.visible_applications(user)
             .join(Organisation, Organisation.id == Application.organisation_id)
             .where(Application.round_id == round_.id, policy.was_submitted_clause()))
@@ -81,8 +82,8 @@ def round_applications(user, round_: Round, filters: ListFilters):
 
 def status_counts(user, round_: Round) -> dict[ApplicationStatus, int]:
     """The organizer's counts: how many of the round's submitted applications are in each
-    status (one GROUP BY), in lifecycle order; statuses without any are left out. Drafts
-    belong to their groups and are not counted."""
+    status (one GROUP BY), in lifecycle order; statuses without any are left out. Drafts never
+    submitted belong to their groups and are not counted (one taken back counts as a draft)."""
     stmt = (policy.visible_applications(user)
             .where(Application.round_id == round_.id, policy.was_submitted_clause())
             .with_only_columns(Application.status, func.count())

@@ -88,9 +88,12 @@ class Application(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenge.id"), index=True)
-    # The pool it would be funded from: the challenge's pool for a bid; for the open call
-    # the general pool, or a targeted one the organisation's region qualifies for.
+    # The pool it would be funded from, the most specific one it is eligible for
+    # (applications/routing.py): the challenge's pool for a bid; for the open call a targeted
+    # pool of its county, else the general pool.
     pool_id: Mapped[int | None] = mapped_column(ForeignKey("pool.id"), index=True)
+    # Why the organizer moved it to `pool_id` by hand (audited); routing then leaves it there.
+    pool_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ApplicationStatus] = mapped_column(
         enum_column(ApplicationStatus), default=ApplicationStatus.DRAFT, index=True)
 

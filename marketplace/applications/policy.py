@@ -5,10 +5,11 @@ assigned to them (decided by the review domain, through `viewer`). Timing rules 
 time (UTC) against the round's deadline, whatever the client sends.
 
 A draft belongs to its group until it is submitted. Organizers and admins (staff) see every
-application that was submitted at least once — including one returned for changes or
-withdrawn after submission — but not a draft, nor a draft withdrawn before it was ever
-submitted: for them such an application, its attachments and its place in lists, counts and
-exports do not exist (404). Staff who are members of the applying group see it as members.
+application that was submitted at least once — including one returned for changes, taken
+back to draft by its group (shown as a draft) or withdrawn after submission — but not a draft
+never submitted, nor one withdrawn before it was ever submitted: for them such an
+application, its attachments and its place in lists, counts and exports do not exist (404).
+Staff who are members of the applying group see it as members.
 
 Staff act on applications (return for changes) only when they are not members of the
 applying group: nobody handles their own organisation's proposal.
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from marketplace.accounts.roles import is_signed_in, is_staff
 from marketplace.applications.models import Application, ApplicationStatus
@@ -69,19 +70,24 @@ def _deadline_passed() -> Decision:
     return deny(_l("本轮申报已截止或未开放，申报书不能再修改。"))
 
 
+# A draft is a draft or a withdrawn draft; every other status was handed in (imported
+# history has no submission time but was never a draft either).
+NEVER_HANDED_IN = (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
+
+
 def was_submitted(application: Application) -> bool:
-    """Handed in at least once. A draft was not, nor a draft withdrawn before submission
-    (imported history has no submission time but was never a draft either)."""
-    return not (application.status == ApplicationStatus.DRAFT
-                or (application.status == ApplicationStatus.WITHDRAWN
-                    and application.submitted_at is None))
+    """Handed in at least once: it has a submission time, or a status only a submission
+    reaches. A draft never submitted was not, nor one withdrawn before submission; a draft
+    the group took back after submitting it was (it keeps its submission time), so staff
+    keep seeing it, as they see a returned one."""
+    return application.submitted_at is not None \
+        or application.status not in NEVER_HANDED_IN
 
 
 def was_submitted_clause() -> ColumnElement[bool]:
     """was_submitted() as a WHERE clause."""
-    return not_(or_(Application.status == ApplicationStatus.DRAFT,
-                    and_(Application.status == ApplicationStatus.WITHDRAWN,
-                         Application.submitted_at.is_(None))))
+    return or_(Application.submitted_at.is_not(None),
+               Application.status.not_in(NEVER_HANDED_IN))
 
 
 def can_view(user, application: Application) -> Decision:
@@ -137,6 +143,26 @@ def can_withdraw(user, application: Application, now: datetime | None = None) ->
     return ALLOW
 
 
+def can_take_back(user, application: Application, now: datetime | None = None) -> Decision:
+    """取回修改: a submitted application back to draft, by its group, before the deadline
+    (after it, nothing could be submitted again)."""
+    if not is_member(user, application):
+        return deny(_l("只有申报组织的成员可以取回申报书。"))
+    if application.status != ApplicationStatus.SUBMITTED:
+        return deny(_l("只有已提交、尚未进入评审的申报书可以取回修改。"))
+    if not before_deadline(application.round, now):
+        return deny(_l("申报已截止，不能再取回修改。"))
+    return ALLOW
+
+
+def can_copy(user, application: Application) -> Decision:
+    """Start a new draft as a copy: members of the applying group (the round is checked by
+    can_start, when the draft is started)."""
+    if not is_member(user, application):
+        return deny(NOT_FOUND)
+    return ALLOW
+
+
 def can_return(user, application: Application, now: datetime | None = None) -> Decision:
     if not is_staff(user):
         return deny(_l("只有团市委工作人员可以退回申报书。"))
@@ -146,6 +172,27 @@ def can_return(user, application: Application, now: datetime | None = None) -> D
         return deny(_l("只有已提交的申报书可以退回修改。"))
     if not before_deadline(application.round, now):
         return deny(_l("申报已截止，不能再退回修改。"))
+    return ALLOW
+
+
+# The organizer may move an application to another pool until money is committed for it
+# (an approval commits from one pool: withdraw the decision first).
+POOL_MOVABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
+                          ApplicationStatus.IN_REVIEW, ApplicationStatus.WAITLISTED,
+                          ApplicationStatus.REJECTED})
+
+
+def can_move_pool(user, application: Application) -> Decision:
+    if not is_staff(user):
+        return deny(_l("只有团市委工作人员可以调整申报书的资金池。"))
+    if is_member(user, application):
+        return deny(_l("不能处理自己所在组织的申报书。"))
+    if application.status not in POOL_MOVABLE:
+        return deny(_l("这份申报书当前状态为“%(status)s”，不能调整资金池；"
+                       "已作出立项决定的，请先撤销决定。", status=application.status.label))
+    if application.round.status not in (RoundStatus.OPEN, RoundStatus.REVIEWING,
+                                        RoundStatus.PUBLICITY):
+        return deny(_l("本轮已确认立项，不能再调整资金池。"))
     return ALLOW
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.applications import policy
+from marketplace.applications import policy, routing
 from marketplace.applications.models import (
     Application,
     ApplicationStatus,
@@ -47,7 +48,7 @@ from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation, OrganisationType
 from marketplace.rounds import contributions
-from marketplace.rounds.models import BudgetCategory, Challenge, Pool, PoolKind, Round
+from marketplace.rounds.models import BudgetCategory, Challenge, Pool, Round
 from marketplace.rounds.policy import challenge_admits
 
 START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -90,6 +91,7 @@ def start_application(actor, organisation: Organisation, round_: Round,
     if round_.categories and len(round_.categories) == 1:
         application.category = round_.categories[0]
     db.session.add(application)
+    routing.apply_routing(application)
     record("application.create", application, actor=actor,
            after={"round_id": round_.id, "organisation_id": organisation.id,
                   "challenge_id": challenge.id if challenge else None})
@@ -140,12 +142,14 @@ def save_draft(actor, application: Application, data: ApplicationData,
                    phone=clean_text(m.phone))
         for i, m in enumerate(data.team_members)]
     application.requested_fen = sum(line.amount_fen for line in application.budget_lines)
+    # A pool made or a county verified since the last save may route it elsewhere.
+    routing.apply_routing(application)
     db.session.flush()
     record("application.save", application, actor=actor,
            after={"title": application.title, "requested_fen": application.requested_fen,
-                  "budget_lines": len(application.budget_lines)})
+                  "budget_lines": len(application.budget_lines),
+                  "pool_id": application.pool_id})
     return application
-
 
 
 class SubmissionRefused(NotAllowed):
@@ -154,6 +158,50 @@ class SubmissionRefused(NotAllowed):
     def __init__(self, problems: list[NotAllowed]):
         super().__init__(str(_l("；")).join(str(p.reason) for p in problems))
         self.problems = problems
+
+
+# What a submission needs filled in, and what it says while one is empty. The form marks these
+# fields required (* and aria-required) and counts them for its completeness indicator; the
+# check itself is submission_problems', so there is one list of rules.
+REQUIRED_FIELDS: dict[str, object] = {
+    "title": _l("请填写项目名称。"),
+    "category": _l("请选择项目类别。"),
+    "region": _l("请选择项目实施的县区。"),
+    "summary": _l("请填写项目简介。"),
+    "objectives": _l("请填写项目目标。"),
+    "start_date": _l("请填写项目的开始日期。"),
+    "end_date": _l("请填写项目的结束日期。"),
+    "budget_lines": _l("请至少填写一行预算明细。"),
+}
+
+
+def is_empty(value) -> bool:
+    return not clean_text(value) if isinstance(value, str) else not value and value != 0
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How far a saved proposal is from submission, as submission_problems sees it."""
+
+    filled: int                  # required fields filled in
+    total: int                   # required fields
+    problems: list[NotAllowed]   # everything that stops the submission now
+    missing: frozenset[str]      # the fields (names) with a problem
+
+    @property
+    def percent(self) -> int:
+        return self.filled * 100 // self.total if self.total else 100
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+
+def completeness(application: Application, now: datetime | None = None) -> Completeness:
+    problems = submission_problems(application, now)
+    missing = frozenset(p.field for p in problems if p.field)
+    filled = sum(1 for name in REQUIRED_FIELDS if name not in missing)
+    return Completeness(filled, len(REQUIRED_FIELDS), problems, missing)
 
 
 def _count_other_submissions(application: Application) -> int:
@@ -187,22 +235,15 @@ def submission_problems(application: Application,
     if limit is not None and _count_other_submissions(application) >= limit:
         refuse(_l("每个组织在本轮最多提交 %(n)d 份申报，你的组织已达上限。", n=limit))
 
-    # Required fields.
-    if not clean_text(application.title):
-        refuse(_l("请填写项目名称。"), "title")
-    if not application.category:
-        refuse(_l("请选择项目类别。"), "category")
-    elif application.category not in (round_.categories or []):
+    # Required fields: each one empty is a problem of its own (the form marks them, and its
+    # completeness indicator counts them from this list).
+    for name, message in REQUIRED_FIELDS.items():
+        if is_empty(getattr(application, name)):
+            refuse(message, name)
+    if application.category and application.category not in (round_.categories or []):
         refuse(_l("请从本轮的项目类别中选择。"), "category")
-    if not clean_text(application.summary):
-        refuse(_l("请填写项目简介。"), "summary")
-    if not clean_text(application.objectives):
-        refuse(_l("请填写项目目标。"), "objectives")
-    if not application.region:
-        refuse(_l("请选择项目实施的县区。"), "region")
-    if application.start_date is None or application.end_date is None:
-        refuse(_l("请填写项目的开始和结束日期。"), "start_date")
-    elif application.end_date < application.start_date:
+    if application.start_date is not None and application.end_date is not None \
+            and application.end_date < application.start_date:
         refuse(_l("结束日期不能早于开始日期。"), "end_date")
     # Saved before the caps existed, a proposal may hold more rows than a table may have.
     for name, cap, table, _texts in ROW_TABLES:
@@ -211,9 +252,7 @@ def submission_problems(application: Application,
             refuse(_l("%(table)s最多 %(n)d 行，现在有 %(count)d 行。",
                       table=table, n=cap, count=count), name)
     lines = application.budget_lines
-    if not lines:
-        refuse(_l("请至少填写一行预算明细。"), "budget_lines")
-    elif any(not line.item for line in lines):
+    if lines and any(not line.item for line in lines):
         refuse(_l("每行预算明细都要填写项目名称。"), "budget_lines")
 
     # Money.
@@ -298,13 +337,6 @@ def organisation_as_submitted(application: Application) -> dict:
             "contact_phone": org.contact_phone, "address": org.address}
 
 
-def pool_for(application: Application) -> Pool | None:
-    """A bid takes its challenge's pool; the open call the round's general pool."""
-    if application.challenge is not None:
-        return application.challenge.pool
-    return next((p for p in application.round.pools if p.kind == PoolKind.GENERAL), None)
-
-
 def lock_organisation(organisation_id: int) -> None:
     """Serialise submissions of one organisation, so two at once cannot both slip under the
     round's limit per organisation."""
@@ -339,8 +371,7 @@ def submit_application(actor, application: Application,
     problems = submission_problems(application, now)
     if problems:
         raise SubmissionRefused(problems)
-    pool = pool_for(application)
-    application.pool_id = pool.id if pool else None
+    routing.apply_routing(application)
     application.submitted_at = now
     application.snapshot = build_snapshot(application)
     APPLICATION.move(actor, application, ApplicationStatus.SUBMITTED, now=now,
@@ -367,6 +398,63 @@ def return_application(actor, application: Application, comment: str,
     return application
 
 
+def take_back_application(actor, application: Application,
+                          now: datetime | None = None) -> Application:
+    """The group takes its submitted application back to draft to change it, before the
+    deadline; it takes part in review only if it is submitted again (checked again then, as
+    any submission). Staff keep seeing it (policy.was_submitted: handed in once), as a
+    draft. Its snapshot goes: the next submission freezes a new one. Taking it back again
+    (double click, retry) finds it a draft and changes nothing."""
+    lock_application(application)
+    if application.status == ApplicationStatus.DRAFT and policy.is_member(actor, application):
+        return application
+    APPLICATION.move(actor, application, ApplicationStatus.DRAFT, now=now,
+                     audit={"submitted_at": application.submitted_at})
+    application.snapshot = None
+    return application
+
+
+def copy_application(actor, source: Application, round_: Round,
+                     now: datetime | None = None, *, token: str | None = None) -> Application:
+    """A new open-call draft of the same organisation in `round_` (open, before its deadline)
+    with the proposal of `source`: its texts, dates, budget, plan and team. Not its
+    attachments (files are checked per proposal), status, pool, challenge (a challenge
+    belongs to its round) or anything decided about it. A category or county the round does
+    not offer is left empty. Idempotent with the form's `token`, as start_application."""
+    require(policy.can_copy(actor, source))
+    organisation = source.organisation
+    if token is not None and START_TOKEN.fullmatch(token):
+        lock_organisation(organisation.id)
+        started = db.session.scalar(select(Application).where(
+            Application.organisation_id == organisation.id, Application.start_token == token))
+        if started is not None:
+            return started  # a double click: the first request made the copy
+    application = start_application(actor, organisation, round_, None, now, token=token)
+    for name in PROPOSAL_FIELDS:
+        setattr(application, name, getattr(source, name))
+    if application.category not in (round_.categories or []):
+        application.category = round_.categories[0] if len(round_.categories or []) == 1 \
+            else ""
+    if application.region not in current_app.config["REGIONS"]:
+        application.region = ""
+    application.budget_lines = [
+        BudgetLine(position=i, item=b.item, category=b.category, quantity=b.quantity,
+                   unit_price_fen=b.unit_price_fen, amount_fen=b.amount_fen, note=b.note)
+        for i, b in enumerate(source.budget_lines)]
+    application.plan_rows = [
+        PlanRow(position=i, period=r.period, activity=r.activity,
+                expected_output=r.expected_output) for i, r in enumerate(source.plan_rows)]
+    application.team_members = [
+        TeamMember(position=i, name=m.name, role=m.role, phone=m.phone)
+        for i, m in enumerate(source.team_members)]
+    application.requested_fen = sum(b.amount_fen for b in application.budget_lines)
+    db.session.flush()
+    record("application.copy", application, actor=actor,
+           after={"copied_from": source.id, "round_id": round_.id,
+                  "requested_fen": application.requested_fen})
+    return application
+
+
 def withdraw_application(actor, application: Application,
                          now: datetime | None = None) -> Application:
     """Withdrawing again (double click, retry) finds it withdrawn and changes nothing."""
@@ -375,6 +463,42 @@ def withdraw_application(actor, application: Application,
                                                                                application):
         return application
     APPLICATION.move(actor, application, ApplicationStatus.WITHDRAWN, now=now)
+    return application
+
+
+def move_to_pool(actor, application: Application, pool: Pool, reason: str,
+                 now: datetime | None = None) -> Application:
+    """The organizer moves an application to another pool of its round, with a reason
+    (audited); refused when that pool does not admit it (routing.pool_admits, the rule the
+    money side refuses an award with). Routing leaves it there from now on.
+
+    Locks round → pools → application, the order decisions take, so a move and a decision on
+    the same round run one after the other. Moving it again to where it already is (a double
+    click) changes nothing."""
+    require(policy.can_move_pool(actor, application))
+    reason = clean_text(reason)
+    if pool is None or pool.round_id != application.round_id:
+        raise NotAllowed(_l("请选择本轮的资金池。"), field="pool_id")
+    db.session.flush()
+    lock_rows(Round, [application.round_id])
+    lock_rows(Pool, [application.pool_id, pool.id])
+    lock_rows(Application, [application.id])
+    db.session.refresh(application)
+    require(policy.can_move_pool(actor, application))
+    if application.pool_id == pool.id and application.pool_reason == reason:
+        return application
+    if not reason:
+        raise NotAllowed(_l("请填写调整资金池的理由。"), field="reason")
+    if len(reason) > 2000:
+        raise NotAllowed(_l("理由不超过 2000 个字。"), field="reason")
+    admitted = routing.application_admitted(pool, application)
+    if not admitted:
+        raise NotAllowed(admitted.reason, field="pool_id")
+    before = {"pool_id": application.pool_id}
+    application.pool = pool
+    application.pool_reason = reason
+    record("application.move_pool", application, actor=actor, before=before,
+           after={"pool_id": pool.id, "pool": pool.name, "reason": reason})
     return application
 
 

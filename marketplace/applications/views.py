@@ -22,8 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import roles
-from marketplace.applications import attachments, lists, policy, proposal, services
-from marketplace.applications.forms import ActionForm, ApplicationForm, ReturnForm, UploadForm
+from marketplace.applications import attachments, lists, policy, proposal, routing, services
+from marketplace.applications.forms import (
+    ActionForm,
+    ApplicationForm,
+    CopyForm,
+    PoolMoveForm,
+    ReturnForm,
+    UploadForm,
+)
 from marketplace.applications.models import (
     APPLICATION_STATUS_LABELS,
     Application,
@@ -39,7 +46,7 @@ from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.rounds import contributions
-from marketplace.rounds.models import BudgetCategory, Challenge, Round, RoundStatus
+from marketplace.rounds.models import BudgetCategory, Challenge, Pool, Round, RoundStatus
 from marketplace.rounds.policy import challenge_admits
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -119,7 +126,7 @@ def new():
         form.start_token.data = services.new_start_token()
     elif not services.START_TOKEN.fullmatch(form.start_token.data or ""):
         form.start_token.data = None  # not one we made: this save starts a draft of its own
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _upload_ok(form):
         chosen = next((o for o in verified if o.id == form.organisation_id.data), None)
         if chosen is None:
             form.organisation_id.errors = [_("请选择申报组织。")]
@@ -140,10 +147,14 @@ def new():
     if not form.start_token.data:
         form.start_token.data = services.new_start_token()
     form.add_blank_rows()
-    return render_template("applications/form.html", form=form, application=None,
-                           round=round_, challenge=challenge, problems=[],
-                           choose_organisation=len(verified) > 1,
-                           organisation=verified[0]), form_status()
+    return render_template(
+        "applications/form.html", form=form, application=None, round=round_,
+        challenge=challenge, problems=[], choose_organisation=len(verified) > 1,
+        organisation=verified[0], required=services.REQUIRED_FIELDS,
+        completeness=None, sections=SECTIONS,
+        # Where the project will go, per organisation it may be filed for.
+        destinations=[(o, routing.route_pool(round_, o, challenge)) for o in verified]
+    ), form_status()
 
 
 @bp.route("/<int:app_id>/edit", methods=["GET", "POST"])
@@ -166,7 +177,7 @@ def edit(app_id: int):
         for warning in ApplicationForm.too_many_rows(application):
             flash(warning, "warning")
     form.organisation_id.data = application.organisation_id
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _upload_ok(form):
         saved = attempt(lambda: services.save_draft(current_user, application, form.to_data()))
         if saved:
             return _after_save(application, form)
@@ -194,18 +205,63 @@ def _went_further(application: Application, reason: str):
     return redirect(url_for(".detail", app_id=application.id))
 
 
+# The form's sections, for its navigation on a phone: (anchor, label, the required fields in
+# it — services.REQUIRED_FIELDS — whose problems mark the section unfinished).
+SECTIONS = [
+    ("basic", _l("基本信息"), ("title", "category", "region", "summary", "objectives",
+                             "start_date", "end_date")),
+    ("team", _l("项目团队"), ()),
+    ("plan", _l("活动计划"), ()),
+    ("budget", _l("预算明细"), ("budget_lines",)),
+    ("attachments", _l("附件"), ()),
+]
+
+
 def _render_form(form, application, problems=(), status=200):
     return render_template(
         "applications/form.html", form=form, application=application, round=application.round,
         challenge=application.challenge, problems=list(problems), choose_organisation=False,
-        organisation=application.organisation, upload_form=UploadForm(),
-        action_form=ActionForm(), summary=proposal.budget_summary(application.budget_lines),
-        can_edit=policy.can_edit(current_user, application)), status
+        organisation=application.organisation, action_form=ActionForm(),
+        summary=proposal.budget_summary(application.budget_lines),
+        can_edit=policy.can_edit(current_user, application),
+        required=services.REQUIRED_FIELDS, sections=SECTIONS,
+        # As saved: the same rules a submission is checked with (services.submission_problems).
+        completeness=services.completeness(application),
+        destinations=[(application.organisation, application.pool)]), status
+
+
+def _upload_ok(form: ApplicationForm) -> bool:
+    """With 上传附件, a file is sent with the form: checked before anything is saved, so a
+    refused file keeps the typed form on the page (422) and saves nothing. Kept on the form
+    for _after_save."""
+    form.upload = None
+    if request.form.get("action") != "upload":
+        return True
+    file = form.file.data
+    if not file or not getattr(file, "filename", ""):
+        form.file.errors = [*form.file.errors, _("请选择要上传的文件。")]
+        return False
+    data = file.stream.read(attachments.MAX_ATTACHMENT_BYTES + 1)
+    checked = attempt(lambda: attachments.check_file(file.filename, data))
+    if not checked:
+        form.file.errors = [*form.file.errors, checked.refusal.reason]
+        return False
+    form.upload = (file.filename, data)
+    return True
 
 
 def _after_save(application: Application, form):
-    """The draft is saved; with the submit button, submit it too (or list every problem)."""
-    if request.form.get("action") != "submit":
+    """The draft is saved; with the submit button, submit it too (or list every problem);
+    with 上传附件, add the file sent with it."""
+    action = request.form.get("action")
+    if action == "upload" and getattr(form, "upload", None):
+        filename, data = form.upload
+        if perform(lambda: attachments.add_attachment(current_user, application, filename,
+                                                      data),
+                   _("附件已上传，草稿已保存。")):
+            return redirect(url_for(".edit", app_id=application.id) + "#attachments")
+        return redirect(url_for(".edit", app_id=application.id))
+    if action != "submit":
         flash(_("草稿已保存。"), "success")
         return redirect(url_for(".edit", app_id=application.id))
     # The one request that commits twice, on purpose: the draft is committed before it is
@@ -234,7 +290,11 @@ def _after_save(application: Application, form):
 @bp.route("/<int:app_id>")
 @login_required
 def detail(app_id: int):
-    application = _load(app_id)
+    return _detail_page(_load(app_id))
+
+
+def _detail_page(application: Application, pool_form: PoolMoveForm | None = None,
+                 status: int = 200):
     staff = policy.is_staff(current_user)
     # The status buttons come from the lifecycle table: the moves this user may make now that
     # have a page here (the decisions have theirs in review). A return asks for a comment, so
@@ -242,6 +302,8 @@ def detail(app_id: int):
     actions = [t for t in APPLICATION.next_actions(current_user, application, now=utcnow())
                if t.endpoint]
     return_action = next((t for t in actions if t.target is ApplicationStatus.RETURNED), None)
+    if pool_form is None and policy.can_move_pool(current_user, application):
+        pool_form = _pool_form(application)
     return render_template(
         "applications/detail.html", application=application,
         summary=proposal.budget_summary(application.budget_lines),
@@ -249,7 +311,32 @@ def detail(app_id: int):
         can_edit=policy.can_edit(current_user, application),
         buttons=[t for t in actions if t is not return_action], return_action=return_action,
         is_member=policy.is_member(current_user, application), staff=staff,
-        action_form=ActionForm(), return_form=ReturnForm())
+        action_form=ActionForm(), return_form=ReturnForm(), pool_form=pool_form), status
+
+
+def _pool_form(application: Application, formdata=None) -> PoolMoveForm:
+    """The pools of the round that admit the application, besides its own (routing says
+    why the others may not)."""
+    pools = [p for p in application.round.pools if p.id != application.pool_id
+             and routing.application_admitted(p, application)]
+    return PoolMoveForm(pools=pools) if formdata is None \
+        else PoolMoveForm(formdata=formdata, pools=pools)
+
+
+@bp.route("/<int:app_id>/pool", methods=["POST"])
+@login_required
+def move_pool(app_id: int):
+    application = _load(app_id)
+    form = _pool_form(application, request.form)
+    if form.validate_on_submit():
+        pool = db.session.get(Pool, form.pool_id.data or 0)
+        if perform(lambda: services.move_to_pool(current_user, application, pool,
+                                                 form.reason.data or ""),
+                   lambda moved: _("已调整到资金池“%(pool)s”。", pool=moved.pool.name), form):
+            return redirect(url_for(".detail", app_id=app_id) + "#pool")
+    if not policy.can_move_pool(current_user, application):
+        return redirect(url_for(".detail", app_id=app_id))  # the refusal is flashed
+    return _detail_page(application, form, form_status())
 
 
 @bp.route("/<int:app_id>/submit", methods=["POST"])
@@ -271,6 +358,51 @@ def withdraw(app_id: int):
         perform(lambda: services.withdraw_application(current_user, application),
                 _("申报书已撤回。"))
     return redirect(url_for(".detail", app_id=app_id))
+
+
+@bp.route("/<int:app_id>/take-back", methods=["POST"])
+@login_required
+def take_back(app_id: int):
+    application = _load(app_id)
+    if ActionForm().validate_on_submit() and perform(
+            lambda: services.take_back_application(current_user, application),
+            _("申报书已取回为草稿。修改后请在截止前重新提交。")):
+        return redirect(url_for(".edit", app_id=app_id))
+    return redirect(url_for(".detail", app_id=app_id))
+
+
+@bp.route("/<int:app_id>/copy", methods=["GET", "POST"])
+@login_required
+def copy(app_id: int):
+    """复制为新申报: choose an open round, get a new draft with this proposal in it."""
+    source = _load(app_id)
+    visible_or_404(policy.can_copy(current_user, source))
+    rounds = [r for r in rounds_open_now() if policy.can_start(current_user,
+                                                              source.organisation, r)]
+    form = CopyForm(rounds=rounds)
+    if request.method == "GET":
+        form.start_token.data = services.new_start_token()
+        if len(rounds) == 1:
+            form.round_id.data = rounds[0].id
+    if form.validate_on_submit():
+        round_ = next((r for r in rounds if r.id == form.round_id.data), None)
+        if round_ is None:
+            form.round_id.errors = [_("请选择正在征集的创投集市。")]
+        else:
+            copied = perform(lambda: services.copy_application(
+                current_user, source, round_, token=form.start_token.data or None),
+                _("已复制为新的申报草稿（附件没有复制，请重新上传）。"), form)
+            if copied:
+                return redirect(url_for(".edit", app_id=copied.value.id))
+    return render_template("applications/copy.html", source=source, rounds=rounds,
+                           form=form), form_status()
+
+
+def rounds_open_now() -> list[Round]:
+    now = utcnow()
+    return [r for r in db.session.scalars(
+        select(Round).where(Round.status == RoundStatus.OPEN).order_by(Round.deadline_at))
+        if r.accepts_applications_at(now)]
 
 
 @bp.route("/<int:app_id>/return", methods=["POST"])
@@ -430,7 +562,8 @@ def budget_category_label(key: str) -> str:
         return key
 
 
-nav.register("mine", _l("我的申报"), "applications.mine", visible=roles.is_signed_in, order=30)
+nav.register("mine", _l("我的申报"), "applications.mine", visible=roles.sees_group_pages,
+             order=30)
 nav.register("staff", _l("申报管理"), "applications.index",
              visible=policy.can_manage_round_list, order=30)
 

@@ -1,7 +1,8 @@
 """The application's (申报书) lifecycle as a table (core.workflow).
 
 This domain declares the moves its members and the organizer's return make before review:
-draft → submitted ⇄ returned, and withdrawn from any of them. The review domain adds the rest
+draft ⇄ submitted ⇄ returned (a group takes its submission back to draft to change it), and
+withdrawn from any of them. The review domain adds the rest
 (submitted → in review, the decisions, 立项) to this same table, so a page listing an
 application's next actions reads the whole lifecycle from here.
 """
@@ -56,6 +57,11 @@ APPLICATION.add(
                label=_l("退回修改"), endpoint="applications.return_for_changes",
                mail=_mail_members("applications/returned", comment="return_comment")),
     Transition(S.SUBMITTED, S.WITHDRAWN, **_withdraw),
+    # 取回修改: the group changes a submitted proposal before the deadline; re-checked when
+    # it is submitted again. No mail: the member who takes it back is the one who knows.
+    Transition(S.SUBMITTED, S.DRAFT, "application.take_back", policy.can_take_back,
+               label=_l("取回修改"), endpoint="applications.take_back",
+               confirm=_l("取回后申报书回到草稿，须在截止前重新提交才能参加评审。确定取回吗？")),
     Transition(S.RETURNED, S.SUBMITTED, **_submit),
     Transition(S.RETURNED, S.WITHDRAWN, **_withdraw),
 )

@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from marketplace.applications import routing
 from marketplace.applications.models import Application
 from marketplace.audit.services import record
 from marketplace.core.locks import lock_rows
@@ -44,9 +45,8 @@ from marketplace.funds.models import (
     TrancheState,
 )
 from marketplace.funds.workflow import AWARD
-from marketplace.organisations.policy import eligibility_region
 from marketplace.rounds import contributions
-from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, TrancheGate
+from marketplace.rounds.models import Challenge, Pool, Round, TrancheGate
 
 # --- locks --------------------------------------------------------------------------------
 
@@ -140,38 +140,18 @@ def record_imported_payment(actor, award: Award, paid_at: datetime) -> None:
 
 
 def organisation_region(application: Application) -> str:
-    """The applicant's county for a targeted pool: as frozen at submission (submitting needs a
-    verified organisation, and a county change sends it back to verification, so that is a
-    county staff verified), else the organisation's verified county."""
-    snap = application.snapshot or {}
-    org = snap.get("organisation") if isinstance(snap, dict) else None
-    if isinstance(org, dict) and org.get("region"):
-        return str(org["region"])
-    if application.organisation is not None:
-        return eligibility_region(application.organisation) or ""
-    return application.region or ""
+    """The applicant's county for a targeted pool (applications.routing.funding_region)."""
+    return routing.funding_region(application.organisation, application)
 
 
 def check_pool_funds(pool: Pool, application: Application) -> None:
-    """Which pool may pay for which application, refused with the reason: a bid only from its
-    own challenge's pool; a challenge's pool only bids on that challenge (an open-call project
-    would otherwise take its money without using a slot); a targeted pool only organisations
-    in its regions."""
-    challenge = application.challenge if application.challenge_id else None
-    if challenge is not None:
-        if challenge.pool_id is None:
-            raise NotAllowed(_l("命题“%(title)s”还没有资金池，揭榜项目无法立项。",
-                                title=challenge.title), field="pool_id")
-        if pool.id != challenge.pool_id:
-            raise NotAllowed(_l("揭榜项目只能从命题“%(title)s”的资金池立项。",
-                                title=challenge.title), field="pool_id")
-    elif pool.kind == PoolKind.CHALLENGE:
-        raise NotAllowed(_l("命题资金池“%(pool)s”只资助该命题的揭榜项目。", pool=pool.name),
-                         field="pool_id")
-    region = organisation_region(application)
-    if pool.kind == PoolKind.TARGETED and not pool.admits_region(region):
-        raise NotAllowed(_l("申报组织所在地（%(region)s）不在定向扶持资金池“%(pool)s”的范围内。",
-                            region=region or "—", pool=pool.name), field="pool_id")
+    """Which pool may pay for which application, refused with the reason: the rule that
+    routes applications to pools (applications.routing.pool_admits) — a bid only from its own
+    challenge's pool; a challenge's pool only bids on that challenge; a targeted pool only
+    organisations in its regions."""
+    admitted = routing.application_admitted(pool, application)
+    if not admitted:
+        raise NotAllowed(admitted.reason, field="pool_id")
 
 
 def commit_award(actor, application: Application, pool: Pool, amount: Decimal) -> Award:

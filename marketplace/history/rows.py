@@ -35,7 +35,7 @@ COLUMN_HELP = {
     "challenge_title": _l("命题名称；命题项目才填，普通项目留空。"),
     "requested_amount": _l("申请金额（元），正数，最多两位小数。"),
     "awarded_amount": _l("立项金额（元）；awarded 必填且不大于申请金额，rejected 留空。"),
-    "status": _l("awarded（立项）或 rejected（未入选）。"),
+    "status": _l("awarded（立项）或 rejected（未入选）；中文表头的文件也可写 立项 或 未入选。"),
 }
 # The downloadable template: the header and two example rows (one awarded, one rejected).
 TEMPLATE_ROWS = (
@@ -44,8 +44,47 @@ TEMPLATE_ROWS = (
     ("2019", "2019年志愿服务集市创投项目", "海岛支教", "浙江某高校青年志愿者协会",
      "52330900612000239G", "市直", "关爱帮扶", "", "30000.00", "", "rejected"),
 )
+# The same columns under their Chinese names (the template offers both headers; a file may use
+# either, or mix them). A name may carry its unit in brackets: 申请金额（元）.
+CHINESE_COLUMNS = {
+    "round_year": "年度",
+    "round_title": "项目库名称",
+    "project_title": "项目名称",
+    "organization_name": "组织名称",
+    "organization_uscc": "统一社会信用代码",
+    "region": "县区",
+    "category": "项目类别",
+    "challenge_title": "命题名称",
+    "requested_amount": "申请金额",
+    "awarded_amount": "立项金额",
+    "status": "状态",
+}
+# Other Chinese names people give the same columns.
+CHINESE_ALIASES = {
+    "年份": "round_year", "创投集市": "round_title", "年度项目": "round_title",
+    "申报组织": "organization_name", "组织": "organization_name", "信用代码": "organization_uscc",
+    "所在县区": "region", "实施县区": "region", "类别": "category", "命题": "challenge_title",
+    "资助金额": "awarded_amount",
+}
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]\s*$")
 REQUIRED_TEXT = ("project_title", "organization_name", "region", "category")
 STATUSES = ("awarded", "rejected")
+# Status as a Chinese file writes it.
+CHINESE_STATUSES = {"立项": "awarded", "已立项": "awarded", "未入选": "rejected",
+                    "未立项": "rejected"}
+
+
+def column_for(heading: str) -> str:
+    """The column a header cell names: an English column name (any case), a Chinese name or
+    alias (a unit in brackets ignored); the heading itself, lowercased, when it is neither."""
+    text = unicodedata.normalize("NFKC", heading).strip()
+    if text.lower() in COLUMNS:
+        return text.lower()
+    bare = _BRACKETED.sub("", text).strip()
+    for column, name in CHINESE_COLUMNS.items():
+        if bare == name:
+            return column
+    return CHINESE_ALIASES.get(bare, text.lower())
 YEAR = re.compile(r"^(19|20)\d\d$")
 # A number as a spreadsheet writes it into a CSV when the cell was a number: 9.13302E+17
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
@@ -132,10 +171,11 @@ def _table(lines: Iterator[tuple[int, Sequence]]) -> list[tuple[int, dict[str, s
     first = next(lines, None)
     if first is None:
         raise HistoryFileError(str(_l("文件是空的。")))
-    names = [_text(h).lower() for h in first[1]]
+    names = [column_for(_text(h)) for h in first[1]]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
-        columns = str(_l("、")).join(missing)  # a list reads "a、b" in Chinese, "a, b" in English
+        # A list reads "a、b" in Chinese, "a, b" in English; each column by both its names.
+        columns = str(_l("、")).join(f"{c} / {CHINESE_COLUMNS[c]}" for c in missing)
         raise HistoryFileError(str(_l("缺少列：%(columns)s（第 1 行应为表头）。",
                                       columns=columns)))
     rows = []
@@ -287,6 +327,7 @@ def check_row(line: int, row: dict[str, str],
             problems.append(RowProblem(line, "organization_uscc", message))
 
     status = row.get("status", "").lower()
+    status = CHINESE_STATUSES.get(status, status)
     if status not in STATUSES:
         problems.append(RowProblem(line, "status", str(_l(
             "未知状态“%(value)s”：应为 awarded（立项）或 rejected（未入选）。",
@@ -362,11 +403,17 @@ def check_rows(table: list[tuple[int, dict[str, str]]],
     return rows, problems
 
 
-def template_csv() -> bytes:
+def template_csv(chinese: bool = False) -> bytes:
     """The sample template: UTF-8 with a BOM (so Excel opens the Chinese right), a header
-    and two example rows."""
+    and two example rows; with `chinese`, the Chinese column names and status words."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_ROWS)
+    if chinese:
+        words = {english: chinese for chinese, english in
+                 (("立项", "awarded"), ("未入选", "rejected"))}
+        writer.writerow([CHINESE_COLUMNS[c] for c in COLUMNS])
+        writer.writerows([*row[:-1], words[row[-1]]] for row in TEMPLATE_ROWS)
+    else:
+        writer.writerow(COLUMNS)
+        writer.writerows(TEMPLATE_ROWS)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, flash, render_template
+from flask import Blueprint, Response, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -22,6 +22,7 @@ from marketplace.history import policy
 from marketplace.history.forms import MAX_BYTES, ImportForm
 from marketplace.history.rows import (
     BLANK_ROWS_END_TABLE,
+    CHINESE_COLUMNS,
     COLUMN_HELP,
     COLUMNS,
     MAX_ROWS,
@@ -56,18 +57,24 @@ def upload():
                 status = 200
                 if not report.dry_run:
                     flash(report.summary(), "success")
+            # After a check the next step is the import itself: the box is offered unticked
+            # (the file has to be chosen again anyway).
+            form.dry_run.data = False
     return render_template("history/import.html", form=form, report=report,
-                           columns=[(c, COLUMN_HELP[c]) for c in COLUMNS],
+                           columns=[(c, CHINESE_COLUMNS[c], COLUMN_HELP[c]) for c in COLUMNS],
                            max_rows=MAX_ROWS, blank_rows=BLANK_ROWS_END_TABLE), status
 
 
 @bp.route("/template.csv")
 @login_required
 def template():
-    """A CSV to start from: the header and two example rows."""
+    """A CSV to start from: the header and two example rows; `?headers=zh` with the Chinese
+    column names."""
     visible_or_404(policy.can_import(current_user))
-    response = Response(template_csv(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="history_template.csv"'
+    chinese = request.args.get("headers") == "zh"
+    response = Response(template_csv(chinese=chinese), mimetype="text/csv")
+    name = "history_template_zh.csv" if chinese else "history_template.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

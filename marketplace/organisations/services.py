@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.models import User
+from marketplace.accounts.phones import MOBILE
 from marketplace.accounts.tokens import make_token, read_token
 from marketplace.audit.services import record, snapshot
 from marketplace.core.locks import lock_rows, named_lock
@@ -33,7 +34,6 @@ from marketplace.organisations.models import (
 from marketplace.organisations.uscc import normalise_uscc, uscc_problem
 from marketplace.organisations.workflow import INVITATION, VERIFICATION
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 PROFILE_FIELDS = ["name", "org_type", "uscc", "region", "contact_name", "contact_phone",
                   "address", "introduction", "status"]
 # Changing who the organisation *is*, or where it is (challenges and targeted pools are

@@ -26,7 +26,8 @@ from marketplace.organisations.workflow import VERIFICATION
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 # Every signed-in user: it is also where a person without a group registers one.
-nav.register("mine", _l("我的组织"), "organisations.index", visible=roles.is_signed_in, order=10)
+nav.register("mine", _l("我的组织"), "organisations.index", visible=roles.sees_group_pages,
+             order=10)
 
 
 def _load(org_id: int) -> Organisation:

@@ -134,7 +134,7 @@ def seed_publicity_round(context: dict) -> dict:
 
     deadline = now - timedelta(days=10)
     round_ = _make_round(
-        organizer, year, _title(year), "<p>春季批次：聚焦渔港、老街和海岛学校的志愿服务项目。</p>",
+        organizer, year, _title(year), "春季批次：聚焦渔港、老街和海岛学校的志愿服务项目。",
         "260000.00", [("综合资金池", PoolKind.GENERAL, "200000.00", []),
                       ("海岛定向扶持资金池", PoolKind.TARGETED, "60000.00", ISLANDS)],
         opens_at=now - timedelta(days=40), deadline_at=deadline,
@@ -291,8 +291,8 @@ def seed_reviewing_round(context: dict) -> dict:
     deadline = _day(-6, 17)
     round_ = _make_round(
         organizer, year, title,
-        "<p>围绕新时代文明实践中心（所、站）建设，支持文明创建、理论宣讲和为民服务类"
-        "志愿服务项目。</p>",
+        "围绕新时代文明实践中心（所、站）建设，支持文明创建、理论宣讲和为民服务类"
+        "志愿服务项目。",
         "100000.00", [("综合资金池", PoolKind.GENERAL, "100000.00", [])],
         opens_at=_day(-50, 9), deadline_at=deadline,
         review_ends_at=_day(14, 17), delivery_ends_at=_day(240, 17),
@@ -345,8 +345,8 @@ def seed_delivery_round(context: dict) -> dict:
     deadline = _day(-60, 17)
     round_ = _make_round(
         organizer, year, title,
-        "<p>面向岱山、嵊泗两个海岛县，设海岛定向扶持资金池，支持关爱帮扶、生态环保和"
-        "为民服务类项目；其他县区的组织可申报综合资金池的海岛服务项目。</p>",
+        "面向岱山、嵊泗两个海岛县，设海岛定向扶持资金池，支持关爱帮扶、生态环保和"
+        "为民服务类项目；其他县区的组织可申报综合资金池的海岛服务项目。",
         "180000.00", [(TARGETED, PoolKind.TARGETED, "110000.00", ISLANDS),
                       (GENERAL, PoolKind.GENERAL, "40000.00", [])],
         opens_at=_day(-120, 9), deadline_at=deadline,

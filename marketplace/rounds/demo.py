@@ -49,10 +49,10 @@ def seed(context: dict) -> dict:
     if round_ is None:
         round_ = services.create_round(staff, RoundData(
             year=year, title=title,
-            introduction=("<p>团市委面向全市志愿服务组织征集志愿服务项目，设公开申报和主办方命题"
-                          "（揭榜）两种方式，并设海岛定向扶持资金池。</p>"
-                          "<ul><li>公开申报：围绕年度类别自主设计项目</li>"
-                          "<li>主办方命题：认领命题，揭榜答题</li></ul>"),
+            introduction=("团市委面向全市志愿服务组织征集志愿服务项目，设**公开申报**和"
+                          "**主办方命题**（揭榜）两种方式，并设海岛定向扶持资金池。\n\n"
+                          "- 公开申报：围绕年度类别自主设计项目\n"
+                          "- 主办方命题：认领命题，揭榜答题"),
             total_budget=Decimal("579000.00"), opens_at=now - timedelta(days=7),
             deadline_at=now + timedelta(days=30), review_ends_at=now + timedelta(days=45),
             publicity_days=7, delivery_ends_at=now + timedelta(days=300),
@@ -94,7 +94,7 @@ def seed(context: dict) -> dict:
     draft = _find_round(year + 1, draft_title)
     if draft is None:
         draft = services.create_round(staff, RoundData(
-            year=year + 1, title=draft_title, introduction="<p>筹备中。</p>",
+            year=year + 1, title=draft_title, introduction="筹备中。",
             total_budget=Decimal("600000.00")))
         created += 1
 

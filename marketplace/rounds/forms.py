@@ -76,8 +76,8 @@ class RoundForm(FlaskForm):
                                               Length(max=200)])
     introduction = TextAreaField(
         _l("介绍"), validators=[Optional(), Length(max=20000)],
-        description=_l("可用简单的 HTML 格式：段落、加粗、斜体、列表、链接、小标题；"
-                       "其他格式会被去掉。"))
+        description=_l("使用 Markdown 格式：空一行分段，**加粗**，*斜体*，“- ”开头为列表，"
+                       "“## ”开头为小标题，[文字](https://…) 为链接。可点“预览”查看效果。"))
     total_budget = MoneyField(_l("总预算（元）"), validators=[DataRequired(_l("请填写总预算。"))])
     opens_at = DateTimeLocalField(_l("申报开始时间"), validators=[Optional(), DateInRange()],
                                   format="%Y-%m-%dT%H:%M",
@@ -100,6 +100,10 @@ class RoundForm(FlaskForm):
                                           minimum=1, maximum=100)
     tranches = FieldList(FormField(TrancheRowForm), min_entries=TRANCHE_ROWS,
                          max_entries=TRANCHE_ROWS)
+    document_number = StringField(_l("公示文号"), validators=[Optional(), Length(max=100)],
+                                  description=_l("印在公示上，如“团舟委〔2026〕12号”；可以稍后再填。"))
+    supervision_phone = StringField(_l("监督电话"), validators=[Optional(), Length(max=40)],
+                                    description=_l("印在公示上，供公众反映问题。"))
 
     def __init__(self, *args, round_: Round | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,6 +127,8 @@ class RoundForm(FlaskForm):
             getattr(self, f"rule_{category.value}").data = (round_.budget_rules or {}).get(
                 category.value)
         self._fill_tranches(round_.tranche_template or [])
+        self.document_number.data = round_.document_number
+        self.supervision_phone.data = round_.supervision_phone
 
     def _fill_tranches(self, rows: list[dict]) -> None:
         for entry, row in zip(self.tranches.entries, rows, strict=False):
@@ -157,7 +163,9 @@ class RoundForm(FlaskForm):
             delivery_ends_at=_utc(self.delivery_ends_at.data), categories=categories,
             max_amount_per_project=self.max_amount_per_project.amount,
             max_applications_per_org=self.max_applications_per_org.data,
-            budget_rules=rules, tranche_template=self.tranche_rows())
+            budget_rules=rules, tranche_template=self.tranche_rows(),
+            document_number=self.document_number.data or "",
+            supervision_phone=self.supervision_phone.data or "")
 
     def show_problems(self, problems: dict[str, str]) -> None:
         """Put each service-side problem next to its field (tranches/budget rules on top)."""
@@ -279,6 +287,13 @@ class ExtendDeadlineForm(FlaskForm):
 
     def new_deadline(self) -> datetime | None:
         return _utc(self.deadline_at.data)
+
+
+class PublicityDetailsForm(FlaskForm):
+    document_number = StringField(_l("公示文号"), validators=[Optional(), Length(max=100)],
+                                  description=_l("印在公示上，如“团舟委〔2026〕12号”。"))
+    supervision_phone = StringField(_l("监督电话"), validators=[Optional(), Length(max=40)],
+                                    description=_l("印在公示上，供公众反映问题。"))
 
 
 class ActionForm(FlaskForm):

@@ -102,7 +102,8 @@ class Round(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(String(200))
-    introduction: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
+    # Markdown as the organizer typed it; shown rendered and sanitised (rounds/markdown.py).
+    introduction: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[RoundStatus] = mapped_column(enum_column(RoundStatus), default=RoundStatus.DRAFT,
                                                 index=True)
     total_budget_fen: Mapped[Fen] = mapped_column(default=0)
@@ -120,6 +121,10 @@ class Round(db.Model):
     # [{"label": "立项拨付", "percent": 50, "gate": "on_award"}, ...]; percents sum to 100.
     tranche_template: Mapped[list[dict]] = mapped_column(JSON, default=list)
     imported: Mapped[bool] = mapped_column(default=False)  # history import: a closed round
+    # Printed on the 公示: the number of the notice (文号) and the phone for supervision
+    # (监督电话) where anyone may report a concern.
+    document_number: Mapped[str] = mapped_column(String(100), default="")
+    supervision_phone: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     published_at: Mapped[datetime | None]

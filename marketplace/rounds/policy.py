@@ -49,6 +49,15 @@ def can_edit_round(user, round_: Round) -> Decision:
     return ALLOW
 
 
+def can_edit_publicity_details(user, round_: Round) -> Decision:
+    """The 公示's document number and supervision phone: until the 公示 ends (立项)."""
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以管理创投集市。"))
+    if round_.imported or round_.status in (RoundStatus.DELIVERY, RoundStatus.CLOSED):
+        return deny(_l("公示已结束，不能再修改公示信息。"))
+    return ALLOW
+
+
 def can_publish(user, round_: Round) -> Decision:
     if not is_organizer(user):
         return deny(_l("只有团市委工作人员可以发布创投集市。"))

@@ -8,11 +8,11 @@ the round's row lock first (`lock_round`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
-import nh3
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -39,16 +39,19 @@ from marketplace.rounds.models import (
 )
 from marketplace.rounds.workflow import ROUND
 
-INTRODUCTION_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h3", "h4"}
 ROUND_FIELDS = ["year", "title", "introduction", "status", "total_budget_fen", "opens_at",
                 "deadline_at", "review_ends_at", "publicity_days", "delivery_ends_at",
                 "categories", "max_amount_per_project_fen", "max_applications_per_org",
-                "budget_rules", "tranche_template"]
+                "budget_rules", "tranche_template", "document_number", "supervision_phone"]
+PUBLICITY_DETAIL_FIELDS = ["document_number", "supervision_phone"]
+INTRODUCTION_LENGTH = 20000
 
 
 # What the String(n) columns hold; longer names are refused rather than failing in the
 # database (PostgreSQL refuses them with an error, a 500 for the user).
 TITLE_LENGTH = Round.title.property.columns[0].type.length
+DOCUMENT_NUMBER_LENGTH = Round.document_number.property.columns[0].type.length
+SUPERVISION_PHONE_LENGTH = Round.supervision_phone.property.columns[0].type.length
 
 
 def default_tranche_template() -> list[dict]:
@@ -68,11 +71,11 @@ TRANCHE_GATE_LABELS = {
 }
 
 
-def sanitise_introduction(html: str) -> str:
-    """Limited rich text: paragraphs, emphasis, lists, links, small headings. Nothing else."""
-    return nh3.clean(html or "", tags=INTRODUCTION_TAGS, attributes={"a": {"href"}},
-                     url_schemes={"http", "https", "mailto"},
-                     link_rel="noopener noreferrer nofollow").strip()
+def clean_introduction(text: str | None) -> str:
+    """The introduction is stored as the Markdown typed (line ends made uniform); it is
+    rendered and sanitised when shown (core/markdown.py), so nothing typed can reach a page
+    as markup of its own."""
+    return (text or "").replace("\r\n", "\n").strip()
 
 
 @dataclass
@@ -93,6 +96,8 @@ class RoundData:
     max_applications_per_org: int | None = None
     budget_rules: dict[str, int] = field(default_factory=dict)
     tranche_template: list[dict] = field(default_factory=default_tranche_template)
+    document_number: str = ""
+    supervision_phone: str = ""
 
 
 DATE_FIELDS = [
@@ -141,6 +146,9 @@ def round_data_problems(data: RoundData) -> dict[str, str]:
         problems["title"] = str(_l("请填写名称。"))
     elif len(data.title.strip()) > TITLE_LENGTH:
         problems["title"] = str(_l("名称不能超过 %(n)d 个字。", n=TITLE_LENGTH))
+    if len(clean_introduction(data.introduction)) > INTRODUCTION_LENGTH:
+        problems["introduction"] = str(_l("介绍不能超过 %(n)d 个字。", n=INTRODUCTION_LENGTH))
+    problems.update(publicity_detail_problems(data.document_number, data.supervision_phone))
     if not 2000 <= (data.year or 0) <= 2100:
         problems["year"] = str(_l("请填写正确的年度。"))
     if data.total_budget is None or data.total_budget < 0:
@@ -172,6 +180,20 @@ def round_data_problems(data: RoundData) -> dict[str, str]:
     return problems
 
 
+def publicity_detail_problems(document_number: str, supervision_phone: str) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if len((document_number or "").strip()) > DOCUMENT_NUMBER_LENGTH:
+        problems["document_number"] = str(_l("文号不能超过 %(n)d 个字。",
+                                             n=DOCUMENT_NUMBER_LENGTH))
+    phone = (supervision_phone or "").strip()
+    if len(phone) > SUPERVISION_PHONE_LENGTH:
+        problems["supervision_phone"] = str(_l("监督电话不能超过 %(n)d 个字。",
+                                               n=SUPERVISION_PHONE_LENGTH))
+    elif phone and not re.fullmatch(r"[0-9+()（）\- ]{5,}(转[0-9]+)?", phone):
+        problems["supervision_phone"] = str(_l("请填写电话号码，如 0580-2022000。"))
+    return problems
+
+
 def _refuse_problems(problems: dict[str, str]) -> None:
     if problems:
         name, message = next(iter(problems.items()))
@@ -181,7 +203,9 @@ def _refuse_problems(problems: dict[str, str]) -> None:
 def _apply_round_data(round_: Round, data: RoundData) -> None:
     round_.year = data.year
     round_.title = data.title.strip()
-    round_.introduction = sanitise_introduction(data.introduction)
+    round_.introduction = clean_introduction(data.introduction)
+    round_.document_number = (data.document_number or "").strip()
+    round_.supervision_phone = (data.supervision_phone or "").strip()
     round_.total_budget_fen = to_fen(data.total_budget)
     round_.opens_at = data.opens_at
     round_.deadline_at = data.deadline_at
@@ -372,6 +396,23 @@ def publish_round(actor, round_: Round, now: datetime | None = None) -> int:
         MatchNotice.round_id == round_.id))))
 
 
+def update_publicity_details(actor, round_: Round, document_number: str,
+                             supervision_phone: str) -> Round:
+    """The 公示's document number (文号) and supervision phone (监督电话), which are often known
+    only when the 公示 is near: they may change until the round is finalised, after its other
+    settings froze."""
+    require(policy.can_edit_publicity_details(actor, round_))
+    round_ = lock_round(round_.id)
+    require(policy.can_edit_publicity_details(actor, round_))
+    _refuse_problems(publicity_detail_problems(document_number, supervision_phone))
+    before = snapshot(round_, PUBLICITY_DETAIL_FIELDS)
+    round_.document_number = (document_number or "").strip()
+    round_.supervision_phone = (supervision_phone or "").strip()
+    after = snapshot(round_, PUBLICITY_DETAIL_FIELDS)
+    if after != before:
+        record("round.update_publicity_details", round_, actor=actor, before=before,
+               after=after)
+    return round_
 
 
 def open_rounds(now: datetime) -> list[Round]:

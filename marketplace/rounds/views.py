@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from marketplace.core import nav
 from marketplace.core.actions import form_status, perform
+from marketplace.core.markdown import render_markdown
 from marketplace.core.policy import visible_or_404
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
@@ -39,6 +40,7 @@ from marketplace.rounds.forms import (
     InviteForm,
     PoolForm,
     PreferenceForm,
+    PublicityDetailsForm,
     RoundForm,
 )
 from marketplace.rounds.models import (
@@ -137,6 +139,7 @@ def detail(round_id: int):
         is_organizer=policy.is_organizer(current_user),
         can_edit=policy.can_edit_round(current_user, round_),
         can_extend_deadline=policy.can_extend_deadline(current_user, round_),
+        can_edit_publicity_details=policy.can_edit_publicity_details(current_user, round_),
         # Publishing, from the round's lifecycle table (the later stages are review's pages).
         publish=next((t for t in ROUND.next_actions(current_user, round_)
                       if t.target is RoundStatus.OPEN), None),
@@ -200,6 +203,8 @@ def create():
     form = RoundForm()
     if request.method == "GET":
         form.year.data = utcnow().year
+    if _previewing():
+        return _form_page(form, None, preview=True)
     if form.validate_on_submit():
         data = form.to_data()
         problems = services.round_data_problems(data)
@@ -210,7 +215,20 @@ def create():
                               _("创投集市草稿已保存。"), form)
             if created:
                 return redirect(url_for(".detail", round_id=created.value.id))
-    return render_template("rounds/form.html", form=form, round=None), form_status()
+    return _form_page(form, None)
+
+
+def _previewing() -> bool:
+    """The 预览 button: show the introduction as it will look, save nothing."""
+    return request.method == "POST" and request.form.get("action") == "preview"
+
+
+def _form_page(form: RoundForm, round_: Round | None, preview: bool = False):
+    """The settings form; with `preview`, the introduction rendered below it. A preview
+    changes nothing: 200, and the request has nothing to commit."""
+    return render_template("rounds/form.html", form=form, round=round_,
+                           preview=render_markdown(form.introduction.data) if preview
+                           else None), 200 if preview else form_status()
 
 
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
@@ -219,6 +237,8 @@ def edit(round_id: int):
     round_ = _round(round_id, for_edit=True)
     visible_or_404(policy.can_edit_round(current_user, round_))
     form = RoundForm(round_=round_)
+    if _previewing():
+        return _form_page(form, round_, preview=True)
     if form.validate_on_submit():
         data = form.to_data()
         problems = services.round_data_problems(data)
@@ -228,7 +248,26 @@ def edit(round_id: int):
             if perform(lambda: services.update_round(current_user, round_, data),
                        _("已保存。"), form):
                 return redirect(url_for(".detail", round_id=round_id))
-    return render_template("rounds/form.html", form=form, round=round_), form_status()
+    return _form_page(form, round_)
+
+
+@bp.route("/<int:round_id>/publicity-details", methods=["GET", "POST"])
+@login_required
+def publicity_details(round_id: int):
+    """The 公示's document number and supervision phone, after the other settings froze."""
+    round_ = _round(round_id, for_edit=True)
+    visible_or_404(policy.can_edit_publicity_details(current_user, round_))
+    form = PublicityDetailsForm(data={"document_number": round_.document_number,
+                                      "supervision_phone": round_.supervision_phone}
+                                if request.method == "GET" else None)
+    if form.validate_on_submit() and perform(
+            lambda: services.update_publicity_details(current_user, round_,
+                                                      form.document_number.data,
+                                                      form.supervision_phone.data),
+            _("公示信息已保存。"), form):
+        return redirect(url_for(".detail", round_id=round_id))
+    return render_template("rounds/publicity_details.html", form=form,
+                           round=round_), form_status()
 
 
 @bp.route("/<int:round_id>/extend-deadline", methods=["GET", "POST"])

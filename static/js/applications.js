@@ -1,4 +1,4 @@
-// Application form: add table rows and show live budget totals. Display only: the server
+// Application form: add and remove table rows and show live budget totals. Display only: the server
 // computes every amount again with Decimal and never takes the client's numbers.
 (function () {
   "use strict";
@@ -20,7 +20,8 @@
     clone.querySelectorAll("[name]").forEach(function (el) {
       el.name = el.name.replace(pattern, "$1" + next + "$3");
       if (el.id) { el.id = el.id.replace(pattern, "$1" + next + "$3"); }
-      if (el.tagName !== "SELECT") { el.value = ""; }
+      if (el.type === "checkbox") { el.checked = false; }
+      else if (el.tagName !== "SELECT") { el.value = ""; }
       el.classList.remove("is-invalid");
     });
     clone.querySelectorAll(".invalid-feedback").forEach(function (el) { el.remove(); });
@@ -68,9 +69,34 @@
     }
   }
 
+  // A removed row leaves the page (the save ignores what is not sent); the last row of a
+  // table is emptied instead, so "添加一行" still has a row to copy.
+  function removeRow(button) {
+    var row = button.closest("tr");
+    var tbody = row && row.parentNode;
+    if (!tbody) { return; }
+    var table = tbody.closest("table");
+    if (tbody.rows.length > 1) {
+      var focusTarget = row.nextElementSibling || row.previousElementSibling;
+      tbody.removeChild(row);
+      var next = focusTarget && focusTarget.querySelector("input, select");
+      if (next) { next.focus(); }
+    } else {
+      row.querySelectorAll("input, select").forEach(function (el) {
+        if (el.type === "checkbox") { el.checked = false; }
+        else if (el.tagName !== "SELECT") { el.value = ""; }
+        el.classList.remove("is-invalid");
+      });
+      row.querySelectorAll(".invalid-feedback").forEach(function (el) { el.remove(); });
+    }
+    if (table) { table.dispatchEvent(new Event("input", { bubbles: true })); }
+  }
+
   form.addEventListener("click", function (event) {
     var button = event.target.closest("[data-add-row]");
-    if (button) { event.preventDefault(); addRow(button.getAttribute("data-add-row")); recompute(); }
+    if (button) { event.preventDefault(); addRow(button.getAttribute("data-add-row")); recompute(); return; }
+    var remove = event.target.closest("[data-remove-row]");
+    if (remove) { event.preventDefault(); removeRow(remove); recompute(); }
   });
   form.addEventListener("input", recompute);
   form.addEventListener("change", recompute);

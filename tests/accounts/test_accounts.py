@@ -15,7 +15,8 @@ GOOD_PASSWORD = "river-lantern-42x"
 
 
 def _register(client, email="alice@example.org", password=GOOD_PASSWORD, **extra):
-    data = {"name": "Alice", "email": email, "password": password, "password2": password}
+    data = {"name": "Alice", "email": email, "password": password, "password2": password,
+            "agree": "y"}
     data.update(extra)
     return client.post("/register", data=data)
 
@@ -57,7 +58,8 @@ def test_common_password_is_refused(client):
 def test_confirmation_link_uses_public_base_url_not_host_header(client):
     _register(client, headers={"Host": "evil.example"})
     client.post("/register", data={"name": "A", "email": "carol@example.org",
-                                   "password": GOOD_PASSWORD, "password2": GOOD_PASSWORD},
+                                   "password": GOOD_PASSWORD, "password2": GOOD_PASSWORD,
+                                   "agree": "y"},
                 headers={"Host": "evil.example"})
     message = db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.to_address == "carol@example.org"))

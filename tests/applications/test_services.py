@@ -277,7 +277,8 @@ def test_a_bid_on_a_targeted_pool_challenge_outside_its_regions_is_refused(membe
     ("summary", "", "项目简介"),
     ("objectives", "", "项目目标"),
     ("region", "", "县区"),
-    ("start_date", None, "开始和结束日期"),
+    ("start_date", None, "开始日期"),
+    ("end_date", None, "结束日期"),
 ])
 def test_missing_required_fields_are_refused(member, organisation, open_round, field, value,
                                              message):
@@ -450,7 +451,7 @@ def test_the_lifecycle_table_lists_the_next_actions(member, organisation, open_r
                                                     organizer):
     application = make_application(open_round, organisation, status=ApplicationStatus.SUBMITTED)
     assert [t.action for t in APPLICATION.next_actions(member, application, now=utcnow())] == [
-        "application.withdraw"]
+        "application.withdraw", "application.take_back"]
     # The organizer's: the return, and the move into review (made for the whole round by
     # start_review, so no page offers it one by one).
     assert [t.action for t in APPLICATION.next_actions(organizer, application, now=utcnow())

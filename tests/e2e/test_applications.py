@@ -63,8 +63,8 @@ def test_group_applies_and_bids_and_organizer_exports(live_server, e2e_db, phone
     pdf = tmp_path / "项目方案.pdf"
     pdf.write_bytes(PDF)
     page.set_input_files("input[name=file]", str(pdf))
-    page.get_by_role("button", name="上传").click()
-    expect(page.get_by_text("附件已上传。")).to_be_visible()
+    page.get_by_role("button", name="上传附件").click()
+    expect(page.get_by_text("附件已上传，草稿已保存。")).to_be_visible()
     expect(page.locator("[data-testid=attachments]")).to_contain_text("项目方案.pdf")
     screenshot(page, "applications-edit-with-attachment-phone")
     page.get_by_role("button", name="提交申报").click()

@@ -38,6 +38,7 @@ def test_newcomer_registers_confirms_logs_in_and_registers_an_organisation(
     page.get_by_label("邮箱").fill("  XiaoMing@Example.org ")
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_label("再次输入密码").fill(PASSWORD)
+    page.get_by_label("我已阅读并同意").check()
     screenshot(page, "foundation-01-register")
     page.get_by_role("button", name="注册").click()
     expect(page.get_by_role("heading", name="请查收确认邮件")).to_be_visible()

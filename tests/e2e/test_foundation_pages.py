@@ -129,12 +129,13 @@ def test_every_foundation_page_renders(lang, width, request, live_server, e2e_db
     walk.check("register", t("注册账号", "Create an account"))
     assert walk.submit(t("注册", "Register")) == 422  # the form again, refused
     # Error wording may be shared with other catalogs; the count of field messages is ours.
-    expect(page.locator("main .invalid-feedback")).to_have_count(4)
+    expect(page.locator("main .invalid-feedback")).to_have_count(5)
     walk.check("register-errors", t("注册账号", "Create an account"))
     page.get_by_label(t("姓名", "Name")).fill(t("新用户", "Nora Newcomer"))
     page.get_by_label(t("邮箱", "E-mail")).fill("newcomer@example.org")
     page.get_by_label(t("密码", "Password"), exact=True).fill(PASSWORD)
     page.get_by_label(t("再次输入密码", "Repeat password")).fill(PASSWORD)
+    page.locator("#agree").check()
     assert walk.submit(t("注册", "Register")) == 200
     walk.check("check-email", "newcomer@example.org")
     walk.goto("/login")

@@ -27,7 +27,7 @@ def test_organizer_creates_and_publishes_a_round(live_server, e2e_db, phone_page
     login(page, organizer)
     page.goto(f"{live_server.url}/rounds/new")
     page.fill("#title", "2026年志愿服务集市创投项目")
-    page.fill("#introduction", "<p>面向全市志愿服务组织<strong>征集项目</strong></p>")
+    page.fill("#introduction", "面向全市志愿服务组织**征集项目**")
     page.fill("#total_budget", "579000")
     page.fill("#max_amount_per_project", "50000")
     page.fill("#opens_at", _local(-1))

@@ -11,6 +11,8 @@ from marketplace.applications.models import (
     ApplicationStatus,
     Attachment,
     BudgetLine,
+    PlanRow,
+    TeamMember,
 )
 from marketplace.applications.proposal import (
     PROPOSAL_FIELDS,
@@ -18,7 +20,8 @@ from marketplace.applications.proposal import (
     BudgetLineData,
     line_amount,
 )
-from marketplace.applications.services import build_snapshot, pool_for
+from marketplace.applications.routing import routed_pool
+from marketplace.applications.services import build_snapshot
 from marketplace.applications.workflow import APPLICATION
 from marketplace.core.money import to_fen
 from marketplace.core.timeutil import utcnow
@@ -106,7 +109,7 @@ def make_application(round_=None, organisation=None, *, status: ApplicationStatu
     for step in steps:
         rule = APPLICATION.rule(application.status, step)
         if step == S.SUBMITTED:
-            chosen = pool if pool is not None else pool_for(application)
+            chosen = pool if pool is not None else routed_pool(application)
             application.pool_id = chosen.id if chosen is not None else None
             application.submitted_at = utcnow()
             application.snapshot = build_snapshot(application)
@@ -129,3 +132,8 @@ def _fill(application: Application, data: ApplicationData) -> None:
                    amount_fen=to_fen(line_amount(line.quantity, line.unit_price)))
         for i, line in enumerate(data.budget_lines)]
     application.requested_fen = sum(b.amount_fen for b in application.budget_lines)
+    application.plan_rows = [PlanRow(position=i, period=r.period, activity=r.activity,
+                                     expected_output=r.expected_output)
+                             for i, r in enumerate(data.plan_rows)]
+    application.team_members = [TeamMember(position=i, name=m.name, role=m.role, phone=m.phone)
+                                for i, m in enumerate(data.team_members)]

@@ -17,6 +17,7 @@ from marketplace.core.timeutil import to_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import OrganisationStatus
 from marketplace.review import decisions, publicity
+from marketplace.review import publicity as publicity_services
 from marketplace.review.publicity import ObjectionData
 from marketplace.rounds.models import RoundStatus
 from tests.factories import (
@@ -30,6 +31,7 @@ from tests.factories import (
     make_submitted_review,
     make_user,
 )
+from tests.review.test_publicity import _round_in_publicity
 
 SCORES = [18, 17, 20, 15, 12]
 
@@ -324,3 +326,24 @@ def test_the_home_page_runs_a_fixed_number_of_statements(app, login_as, count_qu
     if person in ("member", "reviewer", "organizer"):
         section = {"member": "member", "reviewer": "reviewer", "organizer": "organizer"}[person]
         assert _items(html, section)  # the rows are there
+
+
+def _section(html: str, testid: str) -> str:
+    return html.split(f'data-testid="{testid}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_home_page_shows_the_years_figures_only_once_projects_are_awarded(app, client):
+    organizer, round_, publicity, _approved, _, _ = _round_in_publicity()
+    assert "year-figures" not in client.get("/").get_data(as_text=True)  # nothing promised
+    publicity_services.finalise_round(organizer, round_,
+                                    now=publicity.ends_at + timedelta(minutes=1))
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    figures = _section(html, "year-figures")
+    assert f"{round_.year} 年度资助情况" in figures
+    assert "立项项目" in figures and "¥30,000.00" in figures
+
+
+def test_home_page_promises_only_what_the_platform_does(client, app):
+    html = client.get("/").get_data(as_text=True)
+    assert "分期拨付" not in html and "验收结项" not in html

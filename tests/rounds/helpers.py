@@ -17,7 +17,7 @@ def organizer(**kw):
 def round_data(**overrides) -> RoundData:
     """Valid settings for a round that could be published now."""
     now = utcnow().replace(second=0, microsecond=0)
-    fields = dict(year=2026, title="2026年志愿服务集市创投项目", introduction="<p>介绍</p>",
+    fields = dict(year=2026, title="2026年志愿服务集市创投项目", introduction="介绍",
                   total_budget=Decimal("579000.00"), opens_at=now - timedelta(hours=1),
                   deadline_at=now + timedelta(days=30),
                   review_ends_at=now + timedelta(days=45), publicity_days=7,

@@ -55,16 +55,24 @@ def test_create_round_stores_a_draft_with_fen_and_an_audit_record(app):
         AuditEntry.object_type == "round")) == "round.create"
 
 
-def test_introduction_is_sanitised_to_the_allowed_tags(app):
-    html = ('<p onclick="x()">好<script>alert(1)</script></p><h3>标题</h3><img src=x>'
-            '<a href="javascript:alert(1)">坏</a><a href="https://example.org">好链接</a>'
-            '<ul><li><strong>一</strong><em>二</em></li></ul><div>块</div>')
-    round_ = _draft(organizer(), introduction=html)
-    intro = round_.introduction
-    assert "<script" not in intro and "onclick" not in intro and "<img" not in intro
-    assert "javascript:" not in intro and "<div" not in intro
-    assert "<h3>标题</h3>" in intro and "<strong>一</strong>" in intro
-    assert 'href="https://example.org"' in intro
+def test_introduction_is_stored_as_typed_markdown(app):
+    text = "## 申报须知\r\n\r\n- **公开申报**\r\n- 主办方命题  "
+    round_ = _draft(organizer(), introduction=text)
+    assert round_.introduction == "## 申报须知\n\n- **公开申报**\n- 主办方命题"
+
+
+def test_introduction_renders_markdown_and_never_markup_typed_into_it(app):
+    from marketplace.core.markdown import render_markdown
+
+    html = str(render_markdown(
+        '## 标题\n\n**一** *二*\n\n- 列表\n\n[好链接](https://example.org) '
+        '[坏](javascript:alert(1))\n\n<p onclick="x()">好<script>alert(1)</script></p>'
+        '<img src=x>'))
+    assert "<h2>标题</h2>" in html and "<strong>一</strong>" in html and "<li>列表</li>" in html
+    assert 'href="https://example.org"' in html
+    # Typed tags show as text: "&lt;script&gt;", never a tag.
+    assert "<script" not in html and "<img" not in html and "<p onclick" not in html
+    assert 'href="javascript' not in html
 
 
 def test_default_categories_and_tranche_template_are_50_30_20(app):
