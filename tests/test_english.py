@@ -22,9 +22,11 @@ from sqlalchemy import String, Text, func, select
 from sqlalchemy.types import JSON
 
 from marketplace.accounts.models import User
+from marketplace.accounts.sitepages import SLUGS
 from marketplace.accounts.tokens import make_token
 from marketplace.applications.models import Application, Attachment
 from marketplace.extensions import db
+from marketplace.funds.models import Award
 from marketplace.funds.spending_models import Expense, FundingSource, Variation
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.review.models import ReviewAssignment
@@ -99,6 +101,9 @@ def _strings(value) -> list[str]:
 def data_pattern(app) -> re.Pattern:
     """Every stored text value that holds Chinese, longest first, as one pattern."""
     found: set[str] = set(app.config["REGIONS"])
+    # The built-in privacy policy and terms: documents in one wording, data until the admin
+    # stores the organisation's own (accounts/sitepages.py).
+    found.update(s for title, body in SLUGS.values() for s in (title, body))
     for table in db.metadata.sorted_tables:
         if table.name in RENDERED:
             continue
@@ -165,6 +170,8 @@ def path_values(app) -> dict[str, list]:
         "expense_id": _first_per(db.session.scalars(select(Expense)).all(), lambda e: e.status),
         "variation_id": _first_per(db.session.scalars(select(Variation)).all(),
                                    lambda v: v.status),
+        "award_id": _first_per(db.session.scalars(select(Award)).all(), lambda a: a.status),
+        "slug": sorted(SLUGS),
         "number": [1],
         "fmt": ["csv"],
         "kind": ["csv"],

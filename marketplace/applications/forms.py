@@ -319,7 +319,7 @@ class CopyForm(FlaskForm):
 class PoolMoveForm(FlaskForm):
     """The organizer moves an application to another pool of its round, with a reason."""
     pool_id = SelectField(_l("调整到资金池"), coerce=int, validate_choice=False)
-    reason = TextAreaField(_l("调整理由"), validators=[Length(max=2000)],
+    reason = TextAreaField(_l("调整原因"), validators=[Length(max=2000)],
                            description=_l("记入审计日志。"))
 
     def __init__(self, *args, pools=(), **kwargs):

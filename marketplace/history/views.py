@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from flask import Blueprint, Response, flash, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import case, select
 
 from marketplace.applications.models import Application
@@ -23,6 +26,7 @@ from marketplace.history.forms import MAX_BYTES, ImportForm
 from marketplace.history.rows import (
     BLANK_ROWS_END_TABLE,
     CHINESE_COLUMNS,
+    CHINESE_STATUSES,
     COLUMN_HELP,
     COLUMNS,
     MAX_ROWS,
@@ -61,8 +65,23 @@ def upload():
             # (the file has to be chosen again anyway).
             form.dry_run.data = False
     return render_template("history/import.html", form=form, report=report,
-                           columns=[(c, CHINESE_COLUMNS[c], COLUMN_HELP[c]) for c in COLUMNS],
+                           columns=[(c, CHINESE_COLUMNS[c], _help(c)) for c in COLUMNS],
                            max_rows=MAX_ROWS, blank_rows=BLANK_ROWS_END_TABLE), status
+
+
+# The Chinese words a file may contain (立项, 未入选 …) stay Chinese in the English help: they
+# are what the file says, marked as Chinese so readers and screen readers know.
+_FILE_WORDS = re.compile("|".join(re.escape(w) for w in sorted(CHINESE_STATUSES, key=len,
+                                                                   reverse=True)))
+
+
+def _help(column: str):
+    text = COLUMN_HELP[column]
+    if column != "status" or get_locale().language == "zh":
+        return text
+    marked = Markup('<span lang="zh-CN">{}</span>')
+    pieces = re.split(f"({_FILE_WORDS.pattern})", str(text))
+    return Markup("").join(marked.format(p) if i % 2 else escape(p) for i, p in enumerate(pieces))
 
 
 @bp.route("/template.csv")

@@ -95,7 +95,7 @@ def test_organizer_moves_an_application_to_another_pool_on_a_phone(live_server, 
     form.get_by_label("调整到资金池").select_option(label="综合资金池（综合资金池）")
     form.get_by_role("button", name="调整").click()
     expect(page.get_by_text("请填写调整资金池的理由")).to_be_visible()
-    page.get_by_test_id("pool-move-form").get_by_label("调整理由").fill("定向资金已分配完毕")
+    page.get_by_test_id("pool-move-form").get_by_label("调整原因").fill("定向资金已分配完毕")
     page.get_by_test_id("pool-move-form").get_by_role("button", name="调整").click()
     expect(page.get_by_text("已调整到资金池“综合资金池”")).to_be_visible()
     expect(page.get_by_test_id("application-pool")).to_contain_text("由团市委调整：定向资金已分配完毕")

@@ -53,7 +53,7 @@ def test_a_missing_column_is_named_in_both_languages(app):
     try:
         read_table(data)
     except HistoryFileError as error:
-        assert "organization_uscc（统一社会信用代码）" in str(error)
+        assert "organization_uscc / 统一社会信用代码" in str(error)
     else:
         raise AssertionError("a file without the columns was read")
 

@@ -67,7 +67,7 @@ def test_mail_to_an_address_without_an_account_stays_mail_only(app):
 
 
 def test_account_mails_with_a_secret_link_stay_mail_only(app):
-    account_services.register("new@example.org", "a-long-enough-passw0rd", "新人")
+    account_services.register("new@example.org", "a-long-enough-passw0rd", "新人", agreed=True)
     db.session.commit()
     user = account_services.find_user_by_email("new@example.org")
     user.email_confirmed_at = utcnow()
