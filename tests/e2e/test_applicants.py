@@ -17,6 +17,7 @@ from tests.factories import make_application, make_organisation, make_pool, make
 def test_island_group_files_takes_back_and_copies_on_a_phone(live_server, e2e_db, phone_page,
                                                              login, screenshot, tmp_path):
     page = phone_page
+    page.on("dialog", lambda dialog: dialog.accept())  # 提交申报 and 取回修改 ask first
     member = make_user(name="嵊泗 周社长")
     make_organisation(member, name="嵊泗县海岛公益服务社", region="嵊泗县")
     round_ = make_round(title="2026年志愿服务集市创投项目")
