@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -24,7 +23,6 @@ SAMPLE = Path(__file__).resolve().parents[2] / "marketplace" / "history" / "data
     "history_sample.csv"
 EMPTY_ROWS = 600_000
 # Generous: each of these files is read in about 0.02 s; before the limits, in 6 to 30 s.
-QUICKLY = 2.0
 
 
 def sample_rows() -> list[list[str]]:
@@ -112,24 +110,14 @@ def csv_lines_read(monkeypatch) -> dict:
     return count
 
 
-def timed(read, data: bytes):
-    started = time.perf_counter()
-    try:
-        result = read(data)
-    finally:
-        elapsed = time.perf_counter() - started
-    return result, elapsed
-
-
 def test_empty_rows_after_the_data_are_not_read(rows_read):
     data = xlsx(sample_rows(), empty_rows(8, EMPTY_ROWS))
     assert len(data) < 2 * 1024 * 1024  # small on disk
 
-    table, elapsed = timed(read_table, data)
+    table = read_table(data)
 
     assert [line for line, _ in table] == [2, 3, 4, 5, 6, 7]
     assert rows_read["rows"] <= 2 * (1 + 6 + BLANK_ROWS_END_TABLE), rows_read
-    assert elapsed < QUICKLY
 
 
 def test_rows_past_the_size_a_sheet_states_are_read():
@@ -143,7 +131,7 @@ def test_a_file_with_more_data_rows_than_the_limit_is_refused_at_the_first_row_t
     assert len(data) < 1024 * 1024
 
     with pytest.raises(reader.HistoryFileError) as refused:
-        timed(read_table, data)
+        read_table(data)
 
     assert f"第 {MAX_ROWS + 2} 行超出上限" in str(refused.value)
     assert f"最多 {MAX_ROWS} 行数据" in str(refused.value)
@@ -159,7 +147,7 @@ def test_blank_rows_between_data_rows_are_bounded_too(rows_read):
     data = xlsx([], spaced)
 
     with pytest.raises(reader.HistoryFileError, match=f"数据行之间最多 {MAX_ROWS} 个空行"):
-        timed(read_table, data)
+        read_table(data)
 
     assert rows_read["rows"] <= 2 * (1 + 2 * MAX_ROWS + BLANK_ROWS_END_TABLE), rows_read
 
@@ -174,9 +162,8 @@ def test_the_header_is_checked_before_any_data_row_is_read(rows_read):
 
 def test_a_csv_with_trailing_empty_lines_reads_only_its_data(csv_lines_read):
     text = SAMPLE.read_text(encoding="utf-8") + ",,,,,,,,,,\n" * EMPTY_ROWS
-    table, elapsed = timed(read_table, text.encode())
+    table = read_table(text.encode())
     assert len(table) == 6 and csv_lines_read["lines"] == 1 + 6 + BLANK_ROWS_END_TABLE
-    assert elapsed < QUICKLY
 
 
 def test_a_csv_with_more_data_rows_than_the_limit_is_refused_without_reading_it_all(
@@ -202,23 +189,23 @@ def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_it_is_opened():
     assert len(data) < 1024 * 1024
 
     with pytest.raises(reader.HistoryFileError, match="XLSX 文件解压后超过 20 MB"):
-        timed(read_table, data)
+        read_table(data)
 
 
-def test_the_upload_page_answers_a_too_long_file_quickly_with_the_limit(app, login_as):
+def test_the_upload_page_answers_a_too_long_file_with_the_limit_reading_only_that_far(
+        app, login_as, rows_read):
+    """Bounded by rows read, not by seconds: a timed test fails on a busy machine."""
     client = login_as(make_user(roles=[Role.ORGANIZER]))
     html = client.get("/history/import").get_data(as_text=True)
     assert f"最多 {MAX_ROWS} 行数据" in html
 
     data = xlsx([], filled_rows(20 * MAX_ROWS))
-    started = time.perf_counter()
     page = client.post("/history/import", data={"file": (io.BytesIO(data), "h.xlsx")},
                        content_type="multipart/form-data")
-    elapsed = time.perf_counter() - started
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and 'data-testid="import-problems"' in html
     assert f"最多 {MAX_ROWS} 行数据" in html
-    assert elapsed < QUICKLY
+    assert rows_read["rows"] <= 2 * (1 + MAX_ROWS + 1), rows_read
 
 
 def test_a_file_with_empty_rows_after_its_data_imports(app):
