@@ -3,8 +3,8 @@
 The funds domain withdraws an approval (DECOMMIT, money back to the pool) and, before the
 公示, commits it again when the organizer changes the decision back to an approval (the
 award's row is the application's one award: it comes back with a new COMMIT entry); the
-review domain adds 立项 (approved → awarded) at the end of the 公示. Payments, termination and acceptance
-bring their moves with later issues.
+review domain adds 立项 (approved → awarded) at the end of the 公示. Payments, termination
+and acceptance bring their moves with later issues.
 """
 from __future__ import annotations
 
