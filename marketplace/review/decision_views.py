@@ -256,7 +256,14 @@ def ranking_pdf(round_id: int):
 @bp.route("/review/rounds/<int:round_id>/objections")
 @login_required
 def objections(round_id: int):
-    round_ = organizer_round(round_id)
+    return _objections_page(organizer_round(round_id))
+
+
+def _objections_page(round_: Round, answer_form: AnswerForm | None = None,
+                     answering: int | None = None):
+    """The round's objections; `answer_form` is the one just refused, shown again with its
+    messages and what was typed under the objection `answering`."""
+    round_id = round_.id
     items = db.session.scalars(select(Objection).where(Objection.round_id == round_id)
                                .order_by(Objection.status != ObjectionStatus.OPEN,
                                          Objection.id)).all()
@@ -265,10 +272,12 @@ def objections(round_id: int):
     # Which objections this user may answer now: the moves the objection's table offers them.
     answerable = {o.id for o in items if OBJECTION.next_actions(current_user, o)}
     return render_template("review/objections.html", round=round_, objections=items,
-                           answer_form=AnswerForm(), publicity=publicity, answerable=answerable,
+                           answer_form=AnswerForm(formdata=None), refused_form=answer_form,
+                           answering=answering, publicity=publicity, answerable=answerable,
                            objections_end=review_publicity.objections_end(round_, publicity)
                            if publicity else None,
-                           waitlisted=waitlisted, own=policy.member_organisation_ids(current_user))
+                           waitlisted=waitlisted,
+                           own=policy.member_organisation_ids(current_user)), form_status()
 
 
 @bp.route("/review/objections/<int:objection_id>/answer", methods=["POST"])
@@ -279,7 +288,8 @@ def answer_objection(objection_id: int):
     if form.validate_on_submit():
         answer = (decisions.uphold_objection if form.outcome.data == "uphold"
                   else decisions.dismiss_objection)
-        perform(lambda: answer(current_user, objection, form.reply.data), _("异议已答复。"))
-    else:
-        flash(_("请填写答复内容。"), "danger")
-    return redirect(url_for(".objections", round_id=objection.round_id))
+        if perform(lambda: answer(current_user, objection, form.reply.data),
+                   _("异议已答复。"), form):
+            return redirect(url_for(".objections", round_id=objection.round_id))
+    # Refused: the page again, the messages beside the fields, the reply as typed.
+    return _objections_page(organizer_round(objection.round_id), form, objection.id)

@@ -153,8 +153,15 @@ class ObjectionForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    outcome = SelectField(_l("答复结果"), choices=[
-        SelectChoice("dismiss", _l("异议不成立")),
-        SelectChoice("uphold", _l("异议成立，撤销立项"))])
+    """The answer to an objection: no outcome chosen at first (a slip must not answer one
+    way by default), and the reply."""
+
+    outcome = SelectField(_l("答复结果"), validators=[DataRequired(_l("请选择答复结果。"))])
     reply = TextAreaField(_l("答复"), validators=[DataRequired(_l("请填写答复内容。")),
                                                 Length(max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [SelectChoice("", _l("请选择")),
+                                SelectChoice("dismiss", _l("异议不成立")),
+                                SelectChoice("uphold", _l("异议成立，撤销立项"))]

@@ -246,3 +246,54 @@ def test_ledger_matches_live_awards_after_changes(app):
     assert live == 850_025
     assert balance(Pool, round_.pools[0].id).committed == Decimal("8500.25")
     assert balance(Round, round_.id).remaining == Decimal("991499.75")  # 1,000,000 − 8,500.25
+
+
+# --- the decide page ------------------------------------------------------------------------
+
+def test_decide_page_offers_change_and_withdrawal_until_the_publicity(app, login_as):
+    organizer, application, award = _approved("10000")
+    client = login_as(make_organizer())
+    html = client.get(f"/review/decisions/{application.id}").get_data(as_text=True)
+    assert 'data-testid="change-decision-form"' in html and "更改决定" in html
+    assert 'data-testid="withdraw-decision-form"' in html and "撤回决定" in html
+    assert 'data-testid="decision-form"' not in html
+    # No outcome chosen at first: the organizer picks the new one.
+    outcome = html.split('name="change-outcome"')[1].split("</select>")[0]
+    assert '<option value="">' in outcome and "selected" not in outcome
+    publicity.publish_publicity(organizer, application.round)
+    db.session.commit()
+    html = client.get(f"/review/decisions/{application.id}").get_data(as_text=True)
+    assert "change-decision-form" not in html and "withdraw-decision-form" not in html
+    assert 'data-testid="decision-locked"' in html
+
+
+def test_change_form_refuses_without_reason_and_keeps_what_was_typed(app, login_as):
+    _, application, award = _approved("10000")
+    client = login_as(make_organizer())
+    page = client.post(f"/review/decisions/{application.id}/change", data={
+        "change-outcome": "approve", "change-amount": "9,000.50",
+        "change-pool_id": str(application.pool_id), "change-reason": ""})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "请填写更改或撤回决定的理由" in html and 'value="9,000.50"' in html
+    page = client.post(f"/review/decisions/{application.id}/change", data={
+        "change-outcome": "", "change-reason": "理由"})
+    assert page.status_code == 422 and "请选择新的决定" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert award.amount_fen == 1_000_000
+
+
+def test_change_and_withdraw_through_the_page(app, login_as):
+    _, application, award = _approved("10000")
+    client = login_as(make_organizer())
+    page = client.post(f"/review/decisions/{application.id}/change", data={
+        "change-outcome": "approve", "change-amount": "8000",
+        "change-pool_id": str(application.pool_id), "change-reason": "压减预算"})
+    assert page.status_code == 302
+    db.session.expire_all()
+    assert award.amount_fen == 800_000
+    page = client.post(f"/review/decisions/{application.id}/withdraw",
+                       data={"withdraw-reason": "重新评审"})
+    assert page.status_code == 302
+    db.session.expire_all()
+    assert application.status == S.IN_REVIEW and award.status == AwardStatus.WITHDRAWN
