@@ -36,7 +36,7 @@ def test_a_missing_outcome_is_refused_beside_the_field_keeping_the_reply(app, lo
                                            data={"outcome": "", "reply": "经核实后答复。"})
     html = page.get_data(as_text=True)
     assert page.status_code == 422
-    assert "请选择答复结果" in html and 'id="outcome-%d-error"' % objection.id in html
+    assert "请选择答复结果" in html and f'id="outcome-{objection.id}-error"' in html
     assert "经核实后答复。</textarea>" in html
     db.session.expire_all()
     assert db.session.get(Objection, objection.id).status == ObjectionStatus.OPEN
