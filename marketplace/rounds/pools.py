@@ -101,9 +101,9 @@ contributions.in_use_while_referenced(
 def deletable_pools(user, round_) -> set[int]:
     """The round's pools whose 删除 button the page shows: the round still takes changes
     and nothing depends on the pool (delete_pool asks both again)."""
-    if not policy.can_delete_from_round(user, round_):
+    if not policy.can_delete_from_round(user, round_) or not round_.pools:
         return set()
-    return {p.id for p in round_.pools if pool_in_use(p) is None}
+    return {p.id for p in round_.pools} - contributions.in_use_ids("pool", round_.pools)
 
 
 def remove_pool(actor, pool: Pool) -> None:
