@@ -30,7 +30,7 @@ from marketplace.accounts.roles import current_roles
 from marketplace.core import nav, unit_of_work, workflow
 from marketplace.core.markdown import render_markdown
 from marketplace.core.money import format_yuan
-from marketplace.core.timeutil import to_local
+from marketplace.core.timeutil import format_local, to_local
 from marketplace.extensions import db, login_manager
 
 MAX_ID = 2**31 - 1  # the largest INTEGER key: a larger id or page number names nothing
@@ -182,6 +182,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["local"] = _format_local
+    # A time in a sentence or a mail: Shanghai with its label ("17:27（北京时间）").
+    app.jinja_env.filters["local_label"] = format_local
     app.jinja_env.globals["current_locale"] = lambda: str(select_locale())
 
     # Templates ask about roles through `roles` (accounts/roles.py), never `has_role`; the

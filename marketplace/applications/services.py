@@ -44,7 +44,7 @@ from marketplace.audit.services import record
 from marketplace.core.locks import lock_rows
 from marketplace.core.money import FEN, MAX_AMOUNT, format_yuan, from_fen, to_fen
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import to_local, utcnow
+from marketplace.core.timeutil import format_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation, OrganisationType
 from marketplace.rounds import contributions
@@ -287,7 +287,8 @@ def submission_problems(application: Application,
 
 
 def _local(value: datetime) -> str:
-    return to_local(value).strftime("%Y-%m-%d %H:%M")
+    """A time in a message: Shanghai, labelled (core.timeutil.format_local)."""
+    return format_local(value)
 
 
 def build_snapshot(application: Application) -> dict:

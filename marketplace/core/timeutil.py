@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -23,3 +25,12 @@ def local_to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=SHANGHAI)
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as people here read it, in a message or a mail: Asia/Shanghai with its
+    label ("2026-12-01 17:27（北京时间）"), never UTC. Empty for no time."""
+    local = to_local(value)
+    if local is None:
+        return ""
+    return str(_l("%(time)s（北京时间）", time=local.strftime(fmt)))

@@ -123,12 +123,15 @@ class Workflow(Generic[S]):
         return [t for t in self.leaving(self.state_of(obj)) if t.who(actor, obj, **context)]
 
     def move(self, actor, obj, target: S, *, check: bool = True, audit: dict | None = None,
-             audit_before: dict | None = None, **context) -> Transition[S]:
+             audit_before: dict | None = None, action: str | None = None,
+             **context) -> Transition[S]:
         """Move `obj` to `target`: refused (NotAllowed, nothing changed) unless the table has
         the move and, with `check`, its policy allows `actor`. Writes the status, one audit
         entry (`audit` adds to what it records after the move, `audit_before` to what it
         records before, e.g. a field the move's service changes alongside the status) and the
-        transition's mails; never commits."""
+        transition's mails; never commits. `action` names the audit entry instead of the
+        row's when the service makes the move as part of a larger change that has its own
+        name (a changed decision is `decision.change` whichever row it takes)."""
         source = self.state_of(obj)
         rule = self.rule(source, target)
         if rule is None:
@@ -139,7 +142,7 @@ class Workflow(Generic[S]):
                 raise NotAllowed(decision.reason)
         setattr(obj, self.attribute, target)
         if self.audited:
-            _recorder()(rule.action, obj, actor=actor,
+            _recorder()(action or rule.action, obj, actor=actor,
                         before={self.attribute: source, **(audit_before or {})},
                         after={self.attribute: target, **(audit or {})})
         if rule.mail is not None:

@@ -175,7 +175,10 @@ def commit_award(actor, application: Application, pool: Pool, amount: Decimal) -
         db.session.refresh(challenge)
     check_pool_funds(pool, application)
 
-    if db.session.scalar(select(Award.id).where(Award.application_id == application.id)):
+    earlier = db.session.scalar(select(Award).where(Award.application_id == application.id)
+                                .execution_options(populate_existing=True))
+    if earlier is not None and (earlier.status != AwardStatus.WITHDRAWN or earlier.imported
+                                or _moved_beyond_commitment(earlier)):
         raise NotAllowed(_l("这个项目已经有立项记录，不能重复立项。"))
     if challenge is not None:
         if challenge.cap_per_team_fen and amount_fen > challenge.cap_per_team_fen:
@@ -197,11 +200,23 @@ def commit_award(actor, application: Application, pool: Pool, amount: Decimal) -
                          field="amount")
 
     round_ = db.session.get(Round, application.round_id)
-    award = Award(application_id=application.id, round_id=application.round_id,
-                  pool_id=pool.id, amount_fen=amount_fen, status=AwardStatus.APPROVED,
-                  tranches=plan_tranches(round_.tranche_template, amount_fen),
-                  approved_at=utcnow(), approved_by_id=getattr(actor, "id", None))
-    db.session.add(award)
+    if earlier is not None:
+        # The application's one award (award.application_id is unique), withdrawn by an
+        # earlier change of decision, comes back with this decision's pool and amount.
+        award = earlier
+        before = {"pool_id": award.pool_id, "amount": award.amount}
+        _replan(award, round_, amount_fen)
+        award.pool_id, award.amount_fen = pool.id, amount_fen
+        award.withdrawn_reason = None
+        award.approved_at, award.approved_by_id = utcnow(), getattr(actor, "id", None)
+        AWARD.move(actor, award, AwardStatus.APPROVED, audit_before=before,
+                   audit={"pool_id": pool.id, "amount": from_fen(amount_fen)})
+    else:
+        award = Award(application_id=application.id, round_id=application.round_id,
+                      pool_id=pool.id, amount_fen=amount_fen, status=AwardStatus.APPROVED,
+                      tranches=plan_tranches(round_.tranche_template, amount_fen),
+                      approved_at=utcnow(), approved_by_id=getattr(actor, "id", None))
+        db.session.add(award)
     db.session.flush()
     add_entry(LedgerKind.COMMIT, round_id=award.round_id, pool_id=pool.id, award_id=award.id,
               amount_fen=amount_fen, actor=actor, note=f"立项承诺：{application.title}")
@@ -230,6 +245,87 @@ def decommit_award(actor, award: Award, reason: str) -> LedgerEntry | None:
                           award_id=award.id, amount_fen=to_fen(held), actor=actor,
                           note=f"撤销立项：{reason}")
     return entry
+
+
+def _moved_beyond_commitment(award: Award) -> bool:
+    """Whether any money of the award went further than the commitment (released, paid):
+    then its amount and pool are the finance side's history and no decision changes them."""
+    return bool(db.session.scalar(select(LedgerEntry.id).where(
+        LedgerEntry.award_id == award.id,
+        LedgerEntry.kind.not_in((LedgerKind.COMMIT, LedgerKind.DECOMMIT))).limit(1)))
+
+
+def _replan(award: Award, round_: Round, amount_fen: int) -> None:
+    """The award's tranches for a new amount, from the round's template. Rows are updated
+    in place where the plan keeps its length (a delete and an insert of the same (award,
+    index) in one flush would meet the unique constraint)."""
+    plan = plan_tranches(round_.tranche_template, amount_fen)
+    if len(plan) != len(award.tranches):
+        award.tranches.clear()
+        db.session.flush()
+        award.tranches.extend(plan)
+        return
+    for tranche, planned in zip(award.tranches, plan, strict=True):
+        tranche.label, tranche.percent = planned.label, planned.percent
+        tranche.amount_fen, tranche.gate = planned.amount_fen, planned.gate
+
+
+def change_award(actor, award: Award, pool: Pool, amount: Decimal, reason: str) -> Award:
+    """Another amount or another pool for an approval not yet published (a changed decision,
+    review.decisions.change_decision): a DECOMMIT entry gives what the award holds back to
+    its pool, then a COMMIT entry takes the new amount from the new pool, if it fits — the
+    pool, the round's budget and the challenge's cap per team (the award keeps its slot).
+    Locks round → both pools → challenge → award, as every money change."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NotAllowed(_l("请填写更改的理由。"), field="reason")
+    amount_fen = to_fen(amount)
+    if amount_fen <= 0:
+        raise NotAllowed(_l("立项金额必须大于零。"), field="amount")
+    application = award.application
+    if pool is None or pool.round_id != award.round_id:
+        raise NotAllowed(_l("请选择本年度项目的资金池。"), field="pool_id")
+    challenge = application.challenge if application.challenge_id else None
+    lock_in_order(award.round_id, pool_ids=[award.pool_id, pool.id],
+                  challenge_ids=[challenge.id if challenge else None], award_ids=[award.id])
+    db.session.refresh(award)
+    db.session.refresh(pool)
+    if award.status != AwardStatus.APPROVED or _moved_beyond_commitment(award):
+        raise NotAllowed(_l("只有公示前的拟立项可以更改金额或资金池。"))
+    if award.pool_id == pool.id and award.amount_fen == amount_fen:
+        raise NotAllowed(_l("金额和资金池都没有变化。"), field="amount")
+    check_pool_funds(pool, application)
+    if challenge is not None:
+        db.session.refresh(challenge)
+        if challenge.cap_per_team_fen and amount_fen > challenge.cap_per_team_fen:
+            raise NotAllowed(_l("超过命题每个团队的资助上限 %(cap)s。",
+                                cap=format_yuan(challenge.cap_per_team_fen)), field="amount")
+    before = {"pool_id": award.pool_id, "amount": award.amount}
+    held = balance(Award, award.id).committed
+    if held > 0:
+        add_entry(LedgerKind.DECOMMIT, round_id=award.round_id, pool_id=award.pool_id,
+                  award_id=award.id, amount_fen=to_fen(held), actor=actor,
+                  note=f"更改决定：{reason}")
+    # What is free now includes what this award just gave back (same transaction, flushed).
+    amount = from_fen(amount_fen)
+    remaining = balance(Pool, pool.id).remaining
+    if amount > remaining:
+        raise NotAllowed(_l("资金池“%(pool)s”余额不足：尚余 %(left)s，本次需要 %(need)s。",
+                            pool=pool.name, left=format_yuan(remaining),
+                            need=format_yuan(amount)), field="amount")
+    round_remaining = balance(Round, award.round_id).remaining
+    if amount > round_remaining:
+        raise NotAllowed(_l("超出年度总预算：尚余 %(left)s，本次需要 %(need)s。",
+                            left=format_yuan(round_remaining), need=format_yuan(amount)),
+                         field="amount")
+    _replan(award, db.session.get(Round, award.round_id), amount_fen)
+    award.pool_id, award.amount_fen = pool.id, amount_fen
+    db.session.flush()
+    add_entry(LedgerKind.COMMIT, round_id=award.round_id, pool_id=pool.id, award_id=award.id,
+              amount_fen=amount_fen, actor=actor, note=f"更改决定：{application.title}")
+    record("award.change", award, actor=actor, before=before,
+           after={"pool_id": pool.id, "amount": amount, "reason": reason})
+    return award
 
 
 # --- what the rounds domain asks (rounds/contributions.py) ----------------------------------

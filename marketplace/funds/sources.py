@@ -250,11 +250,12 @@ def _slices_allow_amount(pool: Pool, amount: Decimal):
 # --- which source an entry is from ---------------------------------------------------------
 
 def award_source(award_id: int) -> int | None:
-    """The source of the award's (first) COMMIT entry."""
+    """The source of the award's latest COMMIT entry (a decision changed before the 公示
+    may have committed it again, from another pool: its later entries follow that one)."""
     return db.session.scalar(
         select(LedgerEntry.source_id).where(LedgerEntry.award_id == award_id,
                                             LedgerEntry.kind == LedgerKind.COMMIT)
-        .order_by(LedgerEntry.id).limit(1))
+        .order_by(LedgerEntry.id.desc()).limit(1))
 
 
 def source_for_entry(kind: LedgerKind, pool_id: int | None, award_id: int | None,

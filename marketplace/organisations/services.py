@@ -17,7 +17,7 @@ from marketplace.accounts.tokens import make_token, read_token
 from marketplace.audit.services import record, snapshot
 from marketplace.core.locks import lock_rows, named_lock
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import to_local, utcnow
+from marketplace.core.timeutil import format_local, utcnow
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.notify.services import queue_mail
@@ -181,7 +181,7 @@ def invite_member(actor: User, organisation: Organisation, email: str,
         Invitation.organisation_id == organisation.id, Invitation.email == email,
         Invitation.status == InvitationStatus.PENDING))
     if invitation is not None and invitation.sent_at > since:
-        sent = to_local(invitation.sent_at).strftime("%Y-%m-%d %H:%M")
+        sent = format_local(invitation.sent_at)
         raise NotAllowed(_l("已向这个邮箱发出邀请（%(time)s），邀请仍然有效；"
                             "24 小时内不再重复发送。", time=sent), field="email")
     if _invitations_sent_since(since, Invitation.invited_by_id == actor.id) \

@@ -5,7 +5,8 @@
 - 评审中 (reviewing): "“文明实践”专项创投", not blind; each reviewer has submitted some
   scores, saved one as a draft and not started others; reviewer2 recused from one proposal,
   and the two reviewers disagree on another, so the organizer sees progress and a partial
-  ranking.
+  ranking (the projects not fully reviewed listed apart); the best-reviewed project is
+  approved and its decision changed (a lower amount, with the reason), before the 公示.
 - 实施中 (delivery): "海岛志愿服务专项创投", reviewed, decided (targeted island pool,
   general pool and a challenge's bid; one rejection), 公示 with one objection answered, then
   finalised: awards 立项.
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.applications import proposal
 from marketplace.applications import services as applications
-from marketplace.applications.models import Application
+from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import MemberRole, Organisation
@@ -320,6 +321,16 @@ def seed_reviewing_round(context: dict) -> dict:
             else:
                 _score(application, reviewer, item[1], item[2], submit=item[0] == "submit")
     db.session.flush()
+    # One decision made and then changed before the 公示 (更改决定, audited with its reason):
+    # the best-reviewed project approved in full, then cut back to what the panel advised.
+    if made:
+        first = made[0][0]
+        decisions.approve_application(organizer, first, first.requested,
+                                      feedback="请按计划实施，评选奖品从简。")
+        decisions.change_decision(
+            organizer, first, ApplicationStatus.APPROVED,
+            "评审意见建议压缩评选奖品，核减 4,000 元。",
+            amount=first.requested - Decimal("4000"), pool=first.pool)
     _count(context, "reviewing rounds", 1)
     return {"reviewing_round": round_}
 

@@ -104,6 +104,39 @@ class DecisionForm(FlaskForm):
         return valid
 
 
+class ChangeDecisionForm(FlaskForm):
+    """更改决定 before the 公示: the new outcome (none chosen at first), its money for an
+    approval, and the reason, which the audit log keeps."""
+
+    outcome = SelectField(_l("新的决定"), validators=[DataRequired(_l("请选择新的决定。"))])
+    amount = MoneyField(_l("拟资助金额（元）"), validators=[Optional()])
+    pool_id = SelectField(_l("资金池"), coerce=int, validators=[Optional()])
+    feedback = TextAreaField(_l("给申报团队的反馈"), validators=[Optional(), Length(max=5000)])
+    reason = TextAreaField(_l("更改理由"), validators=[
+        DataRequired(_l("请填写更改或撤回决定的理由。")), Length(max=2000)],
+        description=_l("记入操作日志，申报团队看不到。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [SelectChoice("", _l("请选择")),
+                                SelectChoice("approve", _l("同意立项")),
+                                SelectChoice("waitlist", _l("列入候补")),
+                                SelectChoice("reject", _l("不予立项"))]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.outcome.data != "approve" and self.amount.errors:
+            self.amount.errors = []  # only read for an approval (as DecisionForm)
+            valid = not any(field.errors for field in self)
+        return valid
+
+
+class WithdrawDecisionForm(FlaskForm):
+    reason = TextAreaField(_l("撤回理由"), validators=[
+        DataRequired(_l("请填写更改或撤回决定的理由。")), Length(max=2000)],
+        description=_l("记入操作日志，申报团队看不到。"))
+
+
 class PublishForm(FlaskForm):
     starts_on = DateField(_l("公示开始日期"), validators=[Optional(), DateInRange()])
 
@@ -120,8 +153,15 @@ class ObjectionForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    outcome = SelectField(_l("答复结果"), choices=[
-        SelectChoice("dismiss", _l("异议不成立")),
-        SelectChoice("uphold", _l("异议成立，撤销立项"))])
+    """The answer to an objection: no outcome chosen at first (a slip must not answer one
+    way by default), and the reply."""
+
+    outcome = SelectField(_l("答复结果"), validators=[DataRequired(_l("请选择答复结果。"))])
     reply = TextAreaField(_l("答复"), validators=[DataRequired(_l("请填写答复内容。")),
                                                 Length(max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [SelectChoice("", _l("请选择")),
+                                SelectChoice("dismiss", _l("异议不成立")),
+                                SelectChoice("uphold", _l("异议成立，撤销立项"))]

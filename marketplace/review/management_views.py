@@ -18,7 +18,7 @@ from marketplace.core.actions import form_status, perform
 from marketplace.core.policy import visible_or_404
 from marketplace.core.timeutil import local_to_utc, to_local, utcnow
 from marketplace.extensions import db
-from marketplace.review import assigning, decisions, policy, rules
+from marketplace.review import assigning, decisions, policy, rules, stages
 from marketplace.review import conflicts as review_conflicts
 from marketplace.review import publicity as review_publicity
 from marketplace.review.blueprint import bp, organizer_round, organizer_row
@@ -85,17 +85,24 @@ def manage_round(round_id: int):
     # Who reviews the organizer's own group's projects is not theirs to see.
     conflicted = [(a, declared) for a, declared in review_conflicts.conflicted_assignments(round_id)
                   if a.application.organisation_id not in own]
+    now = utcnow()
+    open_objections = review_publicity.open_objection_count(round_) \
+        if round_.status == RoundStatus.PUBLICITY else 0
+    objections_end = review_publicity.objections_end(round_, publicity) if publicity else None
+    stage = stages.round_stage(
+        current_user, round_, progress=stages.review_progress(applications, by_application),
+        open_objections=open_objections, now=now, publicity_ends=objections_end)
     return render_template(
-        "review/manage_round.html", round=round_, settings=settings,
+        "review/manage_round.html", round=round_, settings=settings, stage=stage,
         settings_form=_settings_form(round_), settings_frozen=rules.settings_frozen(round_),
         applications=applications, own=own, conflicted=conflicted,
-        objections_end=review_publicity.objections_end(round_, publicity) if publicity else None,
+        objections_end=objections_end,
         deadline_form=ReviewDeadlineForm(
             review_ends_at=to_local(round_.review_ends_at).replace(tzinfo=None)
             if round_.review_ends_at else None),
         by_application=by_application, assign_form=assign_form, action_form=ActionForm(),
         publish_form=PublishForm(), reviewers=assigning.reviewers(), loads=loads,
-        publicity=publicity, pools=round_.pools, now=utcnow(),
+        publicity=publicity, pools=round_.pools, now=now,
         rubric=rubric)
 
 

@@ -15,7 +15,7 @@ from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.applications.workflow import APPLICATION
 from marketplace.audit.services import record
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import to_local, utcnow
+from marketplace.core.timeutil import format_local, utcnow
 from marketplace.core.urls import mail_link
 from marketplace.extensions import db
 from marketplace.funds import services as funds
@@ -168,6 +168,12 @@ def _mail_receipt(objection: Objection, round_: Round) -> None:
                link=mail_link("review.publicity", round_id=round_.id))
 
 
+def open_objection_count(round_: Round) -> int:
+    """Objections to the round's 公示 not yet answered (one statement)."""
+    return int(db.session.scalar(select(func.count(Objection.id)).where(
+        Objection.round_id == round_.id, Objection.status == ObjectionStatus.OPEN)) or 0)
+
+
 def objections_end(round_: Round, publicity: Publicity) -> datetime:
     """When the last listed project's objection period ends (late approvals run longer)."""
     ends = [listing.objections_until for listing in db.session.scalars(
@@ -198,9 +204,8 @@ def finalise_round(actor: User, round_: Round, now: datetime | None = None) -> i
     end = objections_end(round_, publicity)
     if now <= end:
         raise NotAllowed(_l("公示期到 %(end)s 结束，之后才能确认立项。",
-                            end=to_local(end).strftime("%Y-%m-%d %H:%M")))
-    open_objections = db.session.scalar(select(func.count(Objection.id)).where(
-        Objection.round_id == round_.id, Objection.status == ObjectionStatus.OPEN))
+                            end=format_local(end)))
+    open_objections = open_objection_count(round_)
     if open_objections:
         raise NotAllowed(ngettext("还有 %(n)d 条异议没有答复。", "还有 %(n)d 条异议没有答复。",
                                   open_objections, n=open_objections))

@@ -1,6 +1,11 @@
 """Results: each application's score by the round's method, and the ranking table
 (评审汇总表) per pool, with the running total of what would be committed: the pool's
-committed money (from the ledger) and, down the ranking, the requests still open."""
+committed money (from the ledger) and, down the ranking, the requests still open.
+
+Only a fully reviewed project is ranked (every active assignment has its submitted review):
+a score from some of its experts is not comparable with one from all of them. The others
+come after the ranking, unranked, with how many reviews they still miss. Equal scores share
+a rank (并列: 1, 2, 2, 4)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -33,8 +38,20 @@ class RankingRow:
     disagreement: bool = False
     award: Award | None = None
     rank: int | None = None
-    running_total: Decimal = Decimal("0.00")
-    remainder: Decimal = Decimal("0.00")
+    tied: bool = False  # 并列: another ranked row has the same score (and rank)
+    running_total: Decimal | None = Decimal("0.00")  # None for a row that is not ranked
+    remainder: Decimal | None = Decimal("0.00")
+
+    @property
+    def fully_reviewed(self) -> bool:
+        """Every expert assigned (and not recused or removed) has submitted a score."""
+        return self.assigned > 0 and self.done >= self.assigned and self.score is not None
+
+    @property
+    def missing(self) -> int:
+        """Reviews still missing: assigned but not submitted (0 when nobody is assigned:
+        `assigned` says so)."""
+        return max(self.assigned - self.done, 0)
 
     @property
     def would_commit(self) -> Decimal:
@@ -81,20 +98,31 @@ def _ranked(round_: Round, pool: Pool) -> list[RankingRow]:
                                                       settings.disagreement_points),
                        award=awards.get(a.id))
             for a in applications]
-    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.application.id))
-    for position, row in enumerate(rows, start=1):
-        row.rank = position if row.score is not None else None
+    rows.sort(key=lambda r: (not r.fully_reviewed, r.score is None, -(r.score or 0),
+                             r.application.id))
+    ranked = [row for row in rows if row.fully_reviewed]
+    for position, row in enumerate(ranked, start=1):
+        previous = ranked[position - 2] if position > 1 else None
+        if previous is not None and previous.score == row.score:
+            row.rank = previous.rank
+            row.tied = previous.tied = True
+        else:
+            row.rank = position
     return rows
 
 
 def ranking(round_: Round, pool: Pool) -> list[RankingRow]:
-    """The ranking with money: each row's running total is the pool's committed money (the
-    ledger's) plus the open requests down to it, its remainder what the pool would have left
-    if those were approved."""
+    """The ranking with money: each ranked row's running total is the pool's committed money
+    (the ledger's) plus the open requests down to it, its remainder what the pool would have
+    left if those were approved. The rows that are not ranked (not fully reviewed) follow,
+    without running total."""
     rows = _ranked(round_, pool)
     pool_balance = balance(Pool, pool.id)
     running = pool_balance.committed
     for row in rows:
+        if row.rank is None:  # not ranked: shown apart, not counted down the ranking
+            row.running_total = row.remainder = None
+            continue
         running += row.would_commit
         row.running_total = running
         row.remainder = pool_balance.amount - running

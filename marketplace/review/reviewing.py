@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import to_local, utcnow
+from marketplace.core.timeutil import format_local, utcnow
 from marketplace.extensions import db
 from marketplace.review import policy
 from marketplace.review.assigning import require_reviewing, review_closed
@@ -61,7 +61,7 @@ def save_review(actor: User, assignment: ReviewAssignment, scores: list[ScoreDat
         raise NotAllowed(_l("你没有被分配评审这个项目。"))
     require_reviewing(application.round)
     if review_closed(application.round, now):
-        when = to_local(application.round.review_ends_at).strftime("%Y-%m-%d %H:%M")
+        when = format_local(application.round.review_ends_at)
         raise NotAllowed(_l("评审已于 %(when)s 截止，不能再保存或提交评分；"
                             "如需延长请联系团市委工作人员。", when=when))
     review = _draft_review(assignment)

@@ -130,6 +130,8 @@ S = ApplicationStatus
 _approve = dict(action="application.approve", who=_decides, label=_l("同意立项"))
 _waitlist = dict(action="application.waitlist", who=_decides, label=_l("列入候补"))
 _reject = dict(action="application.reject", who=_decides, label=_l("不予立项"))
+_withdraw_decision = dict(action="decision.withdraw", who=_decides, label=_l("撤回决定"),
+                          confirm=_l("撤回后项目回到评审中、尚未决定，拟立项的资金退回资金池。确定撤回吗？"))
 
 APPLICATION.add(
     Transition(S.SUBMITTED, S.IN_REVIEW, "application.start_review", _manages_its_round,
@@ -147,6 +149,13 @@ APPLICATION.add(
     Transition(S.REJECTED, S.REJECTED, **_reject),
     Transition(S.APPROVED, S.REJECTED, "application.withdraw_approval", _decides,
                label=_l("异议成立，撤销立项")),
+    # 更改决定 / 撤回决定 before the 公示 (decisions.change_decision, withdraw_decision: the
+    # service names the audit entry decision.change or decision.withdraw whichever row it
+    # takes); once the 公示 is published only objections change an approval.
+    Transition(S.APPROVED, S.WAITLISTED, "decision.change", _decides, label=_l("更改决定")),
+    Transition(S.APPROVED, S.IN_REVIEW, **_withdraw_decision),
+    Transition(S.WAITLISTED, S.IN_REVIEW, **_withdraw_decision),
+    Transition(S.REJECTED, S.IN_REVIEW, **_withdraw_decision),
     Transition(S.APPROVED, S.AWARDED, "application.award", _lists_approval),
 )
 

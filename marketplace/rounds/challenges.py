@@ -131,6 +131,13 @@ def update_challenge(actor, challenge: Challenge, data: ChallengeData) -> Challe
     return challenge
 
 
+def challenge_deletable(user, challenge: Challenge) -> bool:
+    """Whether the challenge page shows 删除: the round still takes changes and nothing
+    depends on the challenge (delete_challenge asks both again)."""
+    return bool(policy.can_delete_from_round(user, challenge.round)) and \
+        challenge_in_use(challenge) is None
+
+
 def challenge_in_use(challenge: Challenge) -> str | None:
     """Why the challenge cannot be deleted, or None. Bids and answered invitations are
     another party's work; a draft round has neither."""
@@ -153,6 +160,7 @@ def delete_challenge(actor, challenge: Challenge) -> None:
     round_ = lock_round(challenge.round_id)
     if deleted_meanwhile(Challenge, challenge):
         return  # a double click: the first one deleted it
+    require(policy.can_delete_from_round(actor, round_))
     reason = challenge_in_use(challenge)
     if reason:
         raise NotAllowed(reason)

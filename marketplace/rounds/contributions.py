@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
@@ -138,6 +138,33 @@ def in_use_while_referenced(kind: str, column, message: Callable[[int], object],
         return message(n) if n else None
 
     _IN_USE[kind][f"{column.class_.__name__}.{column.key}"] = (order, check)
+    _REFERENCES[kind][f"{column.class_.__name__}.{column.key}"] = column
+
+
+# kind -> {key: column}: the "rows still point at it" checks, asked for many objects at once.
+_REFERENCES: dict[str, dict[str, Any]] = {"pool": {}, "challenge": {}}
+
+
+def in_use_ids(kind: str, objects: Iterable[Pool | Challenge]) -> set[int]:
+    """The ids among `objects` that something uses (what `in_use` would refuse): one
+    statement for every "rows point at it" check together, so a page listing pools asks
+    once whatever their number; checks of another kind (`@in_use_check`) one by one."""
+    objects = list(objects)
+    ids = [o.id for o in objects]
+    if not ids:
+        return set()
+    columns = list(_REFERENCES[kind].values())
+    used: set[int] = set()
+    if columns:
+        queries = [select(column.label("id")).where(column.in_(ids)) for column in columns]
+        used = set(db.session.scalars(union(*queries))) if len(queries) > 1 else \
+            set(db.session.scalars(queries[0]))
+    others = [check for key, (_order, check) in _IN_USE[kind].items()
+              if key not in _REFERENCES[kind]]
+    for obj in objects:
+        if obj.id not in used and any(check(obj) for check in others):
+            used.add(obj.id)
+    return used
 
 
 def in_use(kind: str, obj: Pool | Challenge) -> object | None:

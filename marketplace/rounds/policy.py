@@ -49,6 +49,17 @@ def can_edit_round(user, round_: Round) -> Decision:
     return ALLOW
 
 
+def can_delete_from_round(user, round_: Round) -> Decision:
+    """Deleting a pool or a challenge made by mistake: while the round's settings may change
+    (draft, or open for applications); once review starts its pools and challenges are what
+    the review, the decisions and the 公示 stand on."""
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以管理创投集市。"))
+    if round_.status not in EDITABLE:
+        return deny(_l("评审开始后不能再删除资金池或命题。"))
+    return ALLOW
+
+
 def can_edit_publicity_details(user, round_: Round) -> Decision:
     """The 公示's document number and supervision phone: until the 公示 ends (立项)."""
     if not is_organizer(user):

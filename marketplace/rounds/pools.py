@@ -98,6 +98,14 @@ contributions.in_use_while_referenced(
                        "有 %(n)d 个命题使用这个资金池，不能删除。", n, n=n), order=10)
 
 
+def deletable_pools(user, round_) -> set[int]:
+    """The round's pools whose 删除 button the page shows: the round still takes changes
+    and nothing depends on the pool (delete_pool asks both again)."""
+    if not policy.can_delete_from_round(user, round_) or not round_.pools:
+        return set()
+    return {p.id for p in round_.pools} - contributions.in_use_ids("pool", round_.pools)
+
+
 def remove_pool(actor, pool: Pool) -> None:
     """Delete the pool, audited: its round is locked and nothing uses it (delete_pool, or a
     challenge's own pool deleted with its challenge)."""
@@ -120,9 +128,10 @@ def delete_pool(actor, pool: Pool) -> None:
     """A pool made by mistake goes, as long as no challenge, application, ledger entry or
     award refers to it."""
     require(policy.can_manage_rounds(actor))
-    lock_round(pool.round_id)
+    round_ = lock_round(pool.round_id)
     if deleted_meanwhile(Pool, pool):
         return  # a double click: the first one deleted it
+    require(policy.can_delete_from_round(actor, round_))
     reason = pool_in_use(pool)
     if reason:
         raise NotAllowed(reason)

@@ -22,7 +22,7 @@ from marketplace.audit.services import record, snapshot
 from marketplace.core.locks import lock_rows
 from marketplace.core.money import format_yuan, to_fen
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import to_local, utcnow
+from marketplace.core.timeutil import format_local, utcnow
 from marketplace.extensions import db
 from marketplace.notify.services import queue_mail
 from marketplace.organisations.models import Organisation
@@ -344,7 +344,8 @@ def notify_deadline_extended(round_: Round, before: datetime, reason: str) -> in
 
 
 def _local(value: datetime) -> str:
-    return to_local(value).strftime("%Y-%m-%d %H:%M")
+    """A time in a message: Shanghai, labelled (core.timeutil.format_local)."""
+    return format_local(value)
 
 
 def round_phase(round_: Round, now: datetime) -> RoundStatus:

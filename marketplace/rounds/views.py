@@ -146,6 +146,8 @@ def detail(round_id: int):
         publish_problems=services.publish_problems(round_, now)
         if round_.status == RoundStatus.DRAFT else [],
         action_form=ActionForm(),
+        # 删除 only where it would be allowed: nothing depends on the pool, review not started.
+        deletable_pools=pools.deletable_pools(current_user, round_),
         # What the domains above add: staff figures and links, money (rounds/contributions.py).
         panels=contributions.round_panels(current_user, round_),
         links=contributions.round_links(current_user, round_),
@@ -176,7 +178,8 @@ def challenge(challenge_id: int):
         "rounds/challenge.html", challenge=challenge, round=round_,
         accepting=round_.accepts_applications_at(now), my_organisations=my_organisations,
         is_organizer=is_organizer, can_edit=policy.can_edit_round(current_user, round_),
-        invitations=invited, invite_form=invite_form, action_form=ActionForm())
+        invitations=invited, invite_form=invite_form, action_form=ActionForm(),
+        deletable=is_organizer and challenges.challenge_deletable(current_user, challenge))
 
 
 def _invite_form(challenge: Challenge, already: set[int], formdata=None) -> InviteForm:

@@ -171,9 +171,10 @@ def test_only_organizers_delete_challenges(app):
 def test_delete_buttons_ask_for_confirmation(app, login_as):
     round_ = make_round(status=RoundStatus.DRAFT)
     challenge = make_challenge(round_)
+    spare = make_pool(round_)
     client = login_as(organizer())
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
-    assert f'action="/rounds/pools/{challenge.pool_id}/delete"' in page
+    assert f'action="/rounds/pools/{spare.id}/delete"' in page
     assert "data-confirm=" in page
     page = client.get(f"/rounds/challenges/{challenge.id}").get_data(as_text=True)
     assert f'action="/rounds/challenges/{challenge.id}/delete"' in page
@@ -217,3 +218,55 @@ def test_deleting_is_404_for_non_organizers(app, login_as):
     db.session.expire_all()
     assert db.session.get(Pool, pool.id) is not None
     assert db.session.get(Challenge, challenge.id) is not None
+
+
+# --- the 删除 button only where deleting is allowed (issue 11, point 7) ---------------------
+
+def _pool_buttons(client, round_) -> str:
+    return client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+
+
+def test_pool_delete_button_disappears_once_something_depends_on_it(app, login_as):
+    round_ = make_round()
+    spare, filed, by_challenge = make_pool(round_), make_pool(round_), make_pool(round_)
+    make_application(round_, pool=filed, status=ApplicationStatus.SUBMITTED)
+    make_challenge(round_, pool=by_challenge)
+    page = _pool_buttons(login_as(organizer()), round_)
+    assert f'action="/rounds/pools/{spare.id}/delete"' in page
+    assert f'action="/rounds/pools/{filed.id}/delete"' not in page
+    assert f'action="/rounds/pools/{by_challenge.id}/delete"' not in page
+
+
+def test_pool_with_ledger_entries_shows_no_delete_button(app, login_as):
+    round_ = make_round()
+    pool = make_pool(round_)
+    db.session.add(LedgerEntry(kind=LedgerKind.COMMIT, round_id=round_.id, pool_id=pool.id,
+                               amount_fen=100, imported=True))
+    db.session.commit()
+    assert f'action="/rounds/pools/{pool.id}/delete"' not in _pool_buttons(
+        login_as(organizer()), round_)
+
+
+def test_no_delete_buttons_once_review_has_started_and_the_service_refuses(app, login_as):
+    round_ = make_round(status=RoundStatus.REVIEWING)
+    pool = make_pool(round_)
+    challenge = make_challenge(round_)
+    client = login_as(organizer())
+    assert "/delete" not in _pool_buttons(client, round_)
+    page = client.get(f"/rounds/challenges/{challenge.id}").get_data(as_text=True)
+    assert f'action="/rounds/challenges/{challenge.id}/delete"' not in page
+    with pytest.raises(NotAllowed, match="评审开始后"):
+        pools.delete_pool(organizer(), pool)
+    db.session.rollback()
+    with pytest.raises(NotAllowed, match="评审开始后"):
+        challenges.delete_challenge(organizer(), challenge)
+
+
+def test_challenge_delete_button_disappears_once_a_bid_is_filed(app, login_as):
+    round_ = make_round()
+    challenge = make_challenge(round_)
+    client = login_as(organizer())
+    url = f"/rounds/challenges/{challenge.id}"
+    assert f'action="{url}/delete"' in client.get(url).get_data(as_text=True)
+    make_application(round_, challenge=challenge, status=ApplicationStatus.SUBMITTED)
+    assert f'action="{url}/delete"' not in client.get(url).get_data(as_text=True)
