@@ -50,13 +50,13 @@ def can_edit_round(user, round_: Round) -> Decision:
 
 
 def can_delete_from_round(user, round_: Round) -> Decision:
-    """Deleting a pool or a challenge made by mistake: while the round's settings may change
-    (draft, or open for applications); once review starts its pools and challenges are what
-    the review, the decisions and the 公示 stand on."""
+    """Deleting a pool or a challenge made by mistake: only before the round is published.
+    Once it is open, groups have read its pools and challenges and may be writing to them; from
+    review on they are what the decisions and the 公示 stand on."""
     if not is_organizer(user):
         return deny(_l("只有团市委工作人员可以管理创投集市。"))
-    if round_.status not in EDITABLE:
-        return deny(_l("评审开始后不能再删除资金池或命题。"))
+    if round_.status != RoundStatus.DRAFT:
+        return deny(_l("创投集市发布后不能再删除资金池或命题。"))
     return ALLOW
 
 

@@ -38,7 +38,7 @@ def _audit(action: str) -> AuditEntry:
 
 def test_an_unused_pool_is_deleted_and_audited_with_its_values(app):
     staff = organizer()
-    pool = make_pool(make_round(), name="多建的资金池", amount_fen=123_400)
+    pool = make_pool(make_round(status=RoundStatus.DRAFT), name="多建的资金池", amount_fen=123_400)
     pool_id = pool.id
     pools.delete_pool(staff, pool)
     db.session.commit()
@@ -49,7 +49,7 @@ def test_an_unused_pool_is_deleted_and_audited_with_its_values(app):
 
 
 def test_a_pool_used_by_a_challenge_is_not_deleted(app):
-    round_ = make_round()
+    round_ = make_round(status=RoundStatus.DRAFT)
     challenge = make_challenge(round_)
     with pytest.raises(NotAllowed) as refusal:
         pools.delete_pool(organizer(), challenge.pool)
@@ -58,7 +58,7 @@ def test_a_pool_used_by_a_challenge_is_not_deleted(app):
 
 
 def test_a_pool_an_application_is_filed_under_is_not_deleted(app):
-    round_ = make_round()
+    round_ = make_round(status=RoundStatus.DRAFT)
     pool = make_pool(round_)
     make_application(round_, pool=pool, status=ApplicationStatus.SUBMITTED)
     with pytest.raises(NotAllowed) as refusal:
@@ -67,7 +67,7 @@ def test_a_pool_an_application_is_filed_under_is_not_deleted(app):
 
 
 def test_a_pool_with_ledger_entries_is_not_deleted(app):
-    round_ = make_round()
+    round_ = make_round(status=RoundStatus.DRAFT)
     pool = make_pool(round_)
     db.session.add(LedgerEntry(round_id=round_.id, pool_id=pool.id, kind=LedgerKind.COMMIT,
                                amount_fen=100))
@@ -78,7 +78,7 @@ def test_a_pool_with_ledger_entries_is_not_deleted(app):
 
 
 def test_only_organizers_delete_pools(app):
-    pool = make_pool(make_round())
+    pool = make_pool(make_round(status=RoundStatus.DRAFT))
     with pytest.raises(NotAllowed):
         pools.delete_pool(make_user(), pool)
 
@@ -117,20 +117,17 @@ def test_deleting_a_challenge_keeps_a_general_pool(app):
     assert db.session.get(Pool, general.id) is not None
 
 
-def test_an_open_challenge_with_only_pending_invitations_is_deleted(app):
+def test_a_challenge_of_a_published_round_is_not_deleted_even_with_only_pending_invitations(app):
     staff = organizer()
-    challenge = make_challenge(make_round())
+    challenge = make_challenge(make_round(status=RoundStatus.OPEN))
     invitations.invite_organisations(staff, challenge, [make_organisation()])
     db.session.commit()
-    challenge_id = challenge.id
-    challenges.delete_challenge(staff, challenge)
-    db.session.commit()
-    assert db.session.get(Challenge, challenge_id) is None
-    assert db.session.scalars(select(ChallengeInvitation)).all() == []
+    with pytest.raises(NotAllowed, match="发布后"):
+        challenges.delete_challenge(staff, challenge)
 
 
 def test_a_challenge_with_a_bid_is_not_deleted(app):
-    round_ = make_round()
+    round_ = make_round(status=RoundStatus.DRAFT)
     challenge = make_challenge(round_)
     make_application(round_, challenge=challenge)
     with pytest.raises(NotAllowed) as refusal:
@@ -140,10 +137,12 @@ def test_a_challenge_with_a_bid_is_not_deleted(app):
 
 def test_a_challenge_with_an_answered_invitation_is_not_deleted(app):
     staff = organizer()
-    challenge = make_challenge(make_round())
+    round_ = make_round(status=RoundStatus.OPEN)
+    challenge = make_challenge(round_)
     org = make_organisation()
     [invitation] = invitations.invite_organisations(staff, challenge, [org])
     invitations.answer_invitation(org.memberships[0].user, invitation, bid=False, reason="人手不足")
+    round_.status = RoundStatus.DRAFT  # even back in draft, an answer is something that depends
     db.session.commit()
     with pytest.raises(NotAllowed) as refusal:
         challenges.delete_challenge(staff, challenge)
@@ -198,7 +197,7 @@ def test_organizer_deletes_a_pool_and_a_challenge_through_the_pages(app, login_a
 
 
 def test_a_refused_deletion_says_why_and_changes_nothing(app, login_as):
-    round_ = make_round()
+    round_ = make_round(status=RoundStatus.DRAFT)
     challenge = make_challenge(round_)
     client = login_as(organizer())
     response = client.post(f"/rounds/pools/{challenge.pool_id}/delete", follow_redirects=True)
@@ -227,7 +226,7 @@ def _pool_buttons(client, round_) -> str:
 
 
 def test_pool_delete_button_disappears_once_something_depends_on_it(app, login_as):
-    round_ = make_round()
+    round_ = make_round(status=RoundStatus.DRAFT)
     spare, filed, by_challenge = make_pool(round_), make_pool(round_), make_pool(round_)
     make_application(round_, pool=filed, status=ApplicationStatus.SUBMITTED)
     make_challenge(round_, pool=by_challenge)
@@ -238,7 +237,7 @@ def test_pool_delete_button_disappears_once_something_depends_on_it(app, login_a
 
 
 def test_pool_with_ledger_entries_shows_no_delete_button(app, login_as):
-    round_ = make_round()
+    round_ = make_round(status=RoundStatus.DRAFT)
     pool = make_pool(round_)
     db.session.add(LedgerEntry(kind=LedgerKind.COMMIT, round_id=round_.id, pool_id=pool.id,
                                amount_fen=100, imported=True))
@@ -247,23 +246,25 @@ def test_pool_with_ledger_entries_shows_no_delete_button(app, login_as):
         login_as(organizer()), round_)
 
 
-def test_no_delete_buttons_once_review_has_started_and_the_service_refuses(app, login_as):
-    round_ = make_round(status=RoundStatus.REVIEWING)
+@pytest.mark.parametrize("status", [RoundStatus.OPEN, RoundStatus.REVIEWING])
+def test_no_delete_buttons_once_the_round_is_published_and_the_service_refuses(app, login_as,
+                                                                                status):
+    round_ = make_round(status=status)
     pool = make_pool(round_)
     challenge = make_challenge(round_)
     client = login_as(organizer())
     assert "/delete" not in _pool_buttons(client, round_)
     page = client.get(f"/rounds/challenges/{challenge.id}").get_data(as_text=True)
     assert f'action="/rounds/challenges/{challenge.id}/delete"' not in page
-    with pytest.raises(NotAllowed, match="评审开始后"):
+    with pytest.raises(NotAllowed, match="发布后"):
         pools.delete_pool(organizer(), pool)
     db.session.rollback()
-    with pytest.raises(NotAllowed, match="评审开始后"):
+    with pytest.raises(NotAllowed, match="发布后"):
         challenges.delete_challenge(organizer(), challenge)
 
 
 def test_challenge_delete_button_disappears_once_a_bid_is_filed(app, login_as):
-    round_ = make_round()
+    round_ = make_round(status=RoundStatus.DRAFT)
     challenge = make_challenge(round_)
     client = login_as(organizer())
     url = f"/rounds/challenges/{challenge.id}"
