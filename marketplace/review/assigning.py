@@ -15,7 +15,7 @@ from marketplace.applications.models import Application, ApplicationStatus
 from marketplace.applications.workflow import APPLICATION
 from marketplace.audit.services import record
 from marketplace.core.policy import NotAllowed, require
-from marketplace.core.timeutil import utcnow
+from marketplace.core.timeutil import format_local, utcnow
 from marketplace.core.urls import mail_link
 from marketplace.extensions import db
 from marketplace.funds import services as funds
@@ -38,8 +38,11 @@ def start_review(actor: User, round_: Round, now: datetime | None = None) -> int
     db.session.refresh(round_)
     if round_.status != RoundStatus.OPEN:
         raise NotAllowed(_l("只有征集中的年度项目可以开始评审。"))
-    if round_.deadline_at is None or now <= round_.deadline_at:
-        raise NotAllowed(_l("申报截止之后才能开始评审。"))
+    if round_.deadline_at is None:
+        raise NotAllowed(_l("还没有设置申报截止时间：请先在年度项目页设置，截止后再开始评审。"))
+    if now <= round_.deadline_at:
+        raise NotAllowed(_l("申报尚未截止（截止时间 %(at)s），还不能开始评审。可以等到截止，"
+                            "或先点击“截止申报”立即截止。", at=format_local(round_.deadline_at)))
     applications = db.session.scalars(select(Application).where(
         Application.round_id == round_.id,
         Application.status == ApplicationStatus.SUBMITTED).order_by(Application.id)).all()

@@ -36,6 +36,8 @@ from marketplace.review.models import (
     ReviewAssignment,
     ScoringMethod,
 )
+from marketplace.rounds import policy as round_policy
+from marketplace.rounds import services as round_services
 from marketplace.rounds.models import Round, RoundStatus
 
 
@@ -103,6 +105,7 @@ def manage_round(round_id: int):
         by_application=by_application, assign_form=assign_form, action_form=ActionForm(),
         publish_form=PublishForm(), reviewers=assigning.reviewers(), loads=loads,
         publicity=publicity, pools=round_.pools, now=now,
+        can_close_intake=round_policy.can_close_intake(current_user, round_, now),
         rubric=rubric)
 
 
@@ -180,6 +183,13 @@ def _post_action(round_id: int, action, success):
     if ActionForm().validate_on_submit():
         perform(lambda: action(round_), success)
     return redirect(url_for(".manage_round", round_id=round_id))
+
+
+@bp.route("/review/rounds/<int:round_id>/close-intake", methods=["POST"])
+@login_required
+def close_intake(round_id: int):
+    return _post_action(round_id, lambda r: round_services.close_intake(current_user, r),
+                        lambda _at: _("已截止申报，现在可以开始评审。"))
 
 
 @bp.route("/review/rounds/<int:round_id>/start", methods=["POST"])

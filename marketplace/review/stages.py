@@ -57,7 +57,8 @@ def _next_step(round_: Round, progress: dict[str, int], open_objections: int,
         return str(_l("下一步：在年度项目页完善设置并发布征集。"))
     if status == R.OPEN:
         if round_.deadline_at is None or now <= round_.deadline_at:
-            return str(_l("下一步：申报截止（%(at)s）后开始评审，已提交的申报书随之进入评审。",
+            return str(_l("下一步：申报截止（%(at)s）后开始评审，已提交的申报书随之进入评审；"
+                          "申报已齐时也可以点击“截止申报”立即截止。",
                           at=format_local(round_.deadline_at)))
         return str(_l("下一步：申报已截止，点击“开始评审”，已提交的申报书进入评审。"))
     if status == R.REVIEWING:

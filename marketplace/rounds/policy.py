@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 
 from marketplace.accounts.roles import is_organizer
 from marketplace.core.policy import ALLOW, Decision, deny
+from marketplace.core.timeutil import format_local
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from marketplace.organisations.policy import can_edit as can_edit_organisation
 from marketplace.organisations.policy import eligibility_region, membership_of
@@ -84,6 +85,18 @@ def can_extend_deadline(user, round_: Round) -> Decision:
         return deny(_l("只有团市委工作人员可以延长申报截止时间。"))
     if round_.status != RoundStatus.OPEN or round_.deadline_at is None:
         return deny(_l("只有已发布、尚未开始评审的创投集市可以延长申报截止时间。"))
+    return ALLOW
+
+
+def can_close_intake(user, round_: Round, now: datetime) -> Decision:
+    """截止申报: close the call now instead of waiting for the deadline (a round whose
+    applications are all in, or one that must start review early)."""
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以截止申报。"))
+    if round_.status != RoundStatus.OPEN or round_.deadline_at is None:
+        return deny(_l("只有征集中的创投集市可以截止申报。"))
+    if round_.deadline_at <= now:
+        return deny(_l("申报已于 %(at)s 截止。", at=format_local(round_.deadline_at)))
     return ALLOW
 
 

@@ -316,6 +316,20 @@ def extend_deadline(actor, round_: Round, deadline_at: datetime | None, reason: 
     return told
 
 
+def close_intake(actor, round_: Round, now: datetime | None = None) -> datetime:
+    """截止申报: the deadline becomes now, so review can start at once; audited with the
+    deadline it replaces. Drafts stay drafts; nothing more can be submitted or changed."""
+    now = (now or utcnow()).replace(microsecond=0)
+    require(policy.can_close_intake(actor, round_, now))
+    round_ = lock_round(round_.id)
+    require(policy.can_close_intake(actor, round_, now))  # a double click closes once
+    before = round_.deadline_at
+    round_.deadline_at = now
+    record("round.close_intake", round_, actor=actor, before={"deadline_at": before},
+           after={"deadline_at": now})
+    return now
+
+
 def _extended_to(round_: Round, deadline_at: datetime) -> int | None:
     """When the round's last extension already moved it to `deadline_at`: how many
     organisations were told then. None otherwise."""
