@@ -41,7 +41,7 @@ def start_review(actor: User, round_: Round, now: datetime | None = None) -> int
     if round_.deadline_at is None:
         raise NotAllowed(_l("还没有设置申报截止时间：请先在年度项目页设置，截止后再开始评审。"))
     if now <= round_.deadline_at:
-        raise NotAllowed(_l("申报尚未截止（截止时间 %(at)s），还不能开始评审。可以等到截止，"
+        raise NotAllowed(_l("申报到 %(at)s 才截止，现在还不能开始评审。可以等到截止，"
                             "或先点击“截止申报”立即截止。", at=format_local(round_.deadline_at)))
     applications = db.session.scalars(select(Application).where(
         Application.round_id == round_.id,

@@ -183,11 +183,21 @@ def test_an_organizer_cancels_and_confirms_deletions_publishing_and_starting_rev
     dialogs.confirm(publish, _question("round", "draft", "open"))
     assert _fresh(e2e_db, Round, draft.id).status == RoundStatus.OPEN
 
-    # 开始评审 a round whose intake has closed.
+    # 截止申报 the round whose deadline is still ahead, then 开始评审 at once.
     closed = make_round(title="2026年志愿服务集市创投项目", opens_at=now - timedelta(days=20),
-                        deadline_at=now - timedelta(hours=1))
+                        deadline_at=now + timedelta(days=3))
     make_application(closed, status=ApplicationStatus.SUBMITTED)
     page.goto(f"{live_server.url}/review/rounds/{closed.id}")
+    close = main.get_by_role("button", name="截止申报")
+    question = ("现在截止申报？截止后申报组织不能再提交或修改申报书"
+                "（如需重新开放，可以延长截止时间）。")
+    dialogs.cancel(close, question)
+    assert _fresh(e2e_db, Round, closed.id).deadline_at > now
+    dialogs.confirm(close, question)
+    main.get_by_text("已截止申报，现在可以开始评审。").wait_for()
+    assert _fresh(e2e_db, Round, closed.id).deadline_at <= utcnow()
+    screenshot(page, "close-intake-phone")
+    page.wait_for_timeout(1100)  # the deadline second itself still counts as before it
     start = main.get_by_role("button", name="开始评审")
     dialogs.cancel(start, _question("round", "open", "reviewing"))
     assert _fresh(e2e_db, Round, closed.id).status == RoundStatus.OPEN

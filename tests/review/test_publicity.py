@@ -35,7 +35,7 @@ def test_review_starts_only_after_the_deadline(app):
     organizer = make_organizer()
     round_ = make_round()  # open, deadline in ten days
     submitted = make_application(round_, status=ApplicationStatus.SUBMITTED)
-    with pytest.raises(NotAllowed, match="截止之后"):
+    with pytest.raises(NotAllowed, match="才截止"):
         assigning.start_review(organizer, round_)
     assert assigning.start_review(organizer, round_,
                                  now=round_.deadline_at + timedelta(seconds=1)) == 1

@@ -13,7 +13,6 @@ from marketplace.review.models import Rubric
 from marketplace.rounds import challenges, invitations, pools
 from marketplace.rounds.models import (
     Challenge,
-    ChallengeInvitation,
     Pool,
     PoolKind,
     RoundStatus,
