@@ -320,7 +320,7 @@ def round_money(round_id: int):
     round_ = _round(round_id)
     county, state = _filters()
     money = money_view.round_money(round_, county, state)
-    return render_template("funds/round_money.html", money=money, round=round_,
+    return render_template("funds/round_money.html", view=money, round=round_,
                            county=county, state=state, states=list(TrancheState),
                            shown=money_view.totals(money.awards), tones=tranches.TONES,
                            action_form=MoneyActionForm(formdata=None))
