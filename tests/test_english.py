@@ -25,6 +25,8 @@ from marketplace.accounts.models import User
 from marketplace.accounts.tokens import make_token
 from marketplace.applications.models import Application, Attachment
 from marketplace.extensions import db
+from marketplace.funds.models import Tranche
+from marketplace.funds.payment_models import Payment
 from marketplace.funds.spending_models import Expense, FundingSource, Variation
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.review.models import ReviewAssignment
@@ -165,6 +167,8 @@ def path_values(app) -> dict[str, list]:
         "expense_id": _first_per(db.session.scalars(select(Expense)).all(), lambda e: e.status),
         "variation_id": _first_per(db.session.scalars(select(Variation)).all(),
                                    lambda v: v.status),
+        "tranche_id": _first_per(db.session.scalars(select(Tranche)).all(), lambda t: t.state),
+        "payment_id": db.session.scalars(select(Payment.id).order_by(Payment.id)).all()[:1] or [1],
         "number": [1],
         "fmt": ["csv"],
         "kind": ["csv"],
