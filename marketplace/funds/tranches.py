@@ -15,8 +15,8 @@ refuse with a reason, write one ledger entry, move the tranche along its table
   payments reach its amount.
 - `request_return` / `record_return` (收回): money the group is asked to pay back, and money
   paid back (RETURN: paid − returned never below zero).
-- `cut_award` (the organizer's termination or cut): what is not with the group goes back to
-  the pool (DECOMMIT), every tranche not yet paid is closed.
+- `cut_award` (the organizer's termination or cut): the unreleased rest of the commitment
+  goes back to the pool (DECOMMIT), every tranche not yet released is cancelled.
 """
 from __future__ import annotations
 
@@ -420,46 +420,37 @@ def record_return(actor, award: Award, data: ReturnData) -> MoneyReturn:
 # --- cut, termination ----------------------------------------------------------------------------
 
 def cancel_unreleased(actor, award: Award) -> list[int]:
-    """Close every tranche not yet paid: one never released is cancelled; a released one is
-    cancelled when nothing was paid on it, else it stands paid at what was paid. Returns the
-    indexes cancelled. The caller has locked the award."""
+    """Cancel every tranche not yet released; returns their indexes. The caller has locked
+    the award and decided."""
     cancelled = []
     for tranche in award.tranches:
         if tranche.state in OPEN_STATES:
             TRANCHE.move(actor, tranche, T.CANCELLED, check=False)  # the caller decided
             cancelled.append(tranche.index)
-        elif tranche.state == T.RELEASED:
-            if tranche_paid_fen(tranche.id) == 0:
-                TRANCHE.move(actor, tranche, T.CANCELLED, check=False)
-                cancelled.append(tranche.index)
-            else:
-                TRANCHE.move(actor, tranche, T.PAID, check=False, audit={"closed": True})
     return cancelled
 
 
 def cut_award(actor, award: Award, reason: str):
-    """The organizer terminates or cuts the award to what the group already holds: the rest
-    of its commitment (committed − paid) goes back to the pool (DECOMMIT) and every tranche not
-    yet paid is closed. Money the group holds and should give back is a return request."""
+    """The organizer terminates or cuts the award to what has been released: the unreleased
+    rest of its commitment (committed − released) goes back to the pool (DECOMMIT) and every
+    tranche not yet released is cancelled. Released tranches may still be paid; money the
+    group should give back is a return request."""
     _lock(award)
     require(policy.can_cut_award(actor, award))
     text = _reason(reason)
     figures = balance(Award, award.id)
-    freed = figures.committed - max(figures.paid, Decimal("0.00"))
+    freed = figures.committed - figures.released
+    if freed <= 0:
+        raise NotAllowed(_l("这项资助已经全部下达，没有可以核减的金额。"))
     cancelled = cancel_unreleased(actor, award)
-    if freed <= 0 and not cancelled:
-        raise NotAllowed(_l("这项资助已经全部拨付，没有可以核减的金额。"))
-    entry = None
-    if freed > 0:
-        entry = add_entry(LedgerKind.DECOMMIT, round_id=award.round_id, pool_id=award.pool_id,
-                          award_id=award.id, amount_fen=to_fen(freed), actor=actor,
-                          note=f"核减资助：{text}")
+    entry = add_entry(LedgerKind.DECOMMIT, round_id=award.round_id, pool_id=award.pool_id,
+                      award_id=award.id, amount_fen=to_fen(freed), actor=actor,
+                      note=f"核减资助：{text}")
     record("award.cut", award, actor=actor,
            before={"committed": figures.committed, "released": figures.released,
                    "paid": figures.paid},
-           after={"committed": figures.committed - max(freed, Decimal("0.00")),
-                  "freed": max(freed, Decimal("0.00")), "cancelled_tranches": cancelled,
-                  "reason": text})
+           after={"committed": figures.committed - freed, "freed": freed,
+                  "cancelled_tranches": cancelled, "reason": text})
     return entry
 
 

@@ -325,19 +325,26 @@ def test_closing_asks_the_unspent_money_back_as_a_return_request(app, payee):
 
 # --- cut, termination, withdrawal ----------------------------------------------------------
 
-def test_a_cut_frees_what_the_group_does_not_hold_and_closes_open_tranches(app, payee):
+def test_a_cut_frees_the_unreleased_rest_and_cancels_unreleased_tranches(app, payee):
     award = make_awarded()
     pool_before = balance(Pool, award.pool_id).remaining
     release(award.tranches[0])
     pay_tranche(award.tranches[0], amount="1000.00")
+    ask_release_second = award.tranches[1]
+    with hook(hooks.GATE_CHECKS, "after_report", lambda a: None):
+        ask_release(ask_release_second)
     tranches.cut_award(make_organizer(), award, "团队解散，终止资助")
     db.session.commit()
-    assert [t.state for t in award.tranches] == [S.PAID, S.CANCELLED, S.CANCELLED]
+    assert [t.state for t in award.tranches] == [S.RELEASED, S.CANCELLED, S.CANCELLED]
     b = balance(Award, award.id)
-    assert (b.committed, b.released, b.paid) == (D("1000.00"), D("1500.00"), D("1000.00"))
-    assert balance(Pool, award.pool_id).remaining == pool_before + D("2000.00")
-    assert _ledger(award)[-1] == (LedgerKind.DECOMMIT, 200_000, None)
+    assert (b.committed, b.released, b.paid) == (D("1500.00"), D("1500.00"), D("1000.00"))
+    assert balance(Pool, award.pool_id).remaining == pool_before + D("1500.00")
+    assert _ledger(award)[-1] == (LedgerKind.DECOMMIT, 150_000, None)
     assert "award.cut" in _actions()
+    pay_tranche(award.tranches[0], amount="500.00")  # what was released may still be paid
+    assert award.tranches[0].state == S.PAID
+    with pytest.raises(NotAllowed, match="全部下达"):
+        tranches.cut_award(make_organizer(), award, "再核减")
 
 
 def test_a_withdrawn_award_cancels_its_tranches(app):
