@@ -260,3 +260,12 @@ def test_funds_check_passes_on_a_sound_ledger_and_fails_on_a_corrupt_one(app, pa
     assert result.exit_code == 1
     assert f"award={award.id}" in result.output and "paid - returned > released" in result.output
     assert f"round={award.round_id}" in result.output
+
+
+def test_the_organizer_is_told_of_tranches_to_request(app, client, login_as):
+    award = make_awarded()
+    organizer = make_organizer()
+    html = login_as(organizer).get("/").get_data(as_text=True)
+    assert "可申请下达的资金" in html and f"/rounds/{award.round_id}/money" in html
+    ask_release(award.tranches[0], organizer)
+    assert "可申请下达的资金" not in client.get("/").get_data(as_text=True)
