@@ -85,3 +85,12 @@ def test_organizer_requests_finance_approves_and_pays_the_group_sees_it_on_a_pho
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, width
         screenshot(page, "payments-phone-05-group")
+
+        page.context.clear_cookies()
+        login(page, finance)
+        page.goto(f"{live_server.url}/rounds/{award.round_id}/money")
+        expect(page.get_by_test_id("award-money")).to_contain_text("海岛老人陪伴计划")
+        expect(page.get_by_test_id("round-total")).to_contain_text("¥1,500.00")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, width
+        screenshot(page, "payments-phone-06-round-money")
