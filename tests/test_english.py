@@ -26,7 +26,8 @@ from marketplace.accounts.sitepages import SLUGS
 from marketplace.accounts.tokens import make_token
 from marketplace.applications.models import Application, Attachment
 from marketplace.extensions import db
-from marketplace.funds.models import Award
+from marketplace.funds.models import Award, Tranche
+from marketplace.funds.payment_models import Payment
 from marketplace.funds.spending_models import Expense, FundingSource, Variation
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.review.models import ReviewAssignment
@@ -172,6 +173,8 @@ def path_values(app) -> dict[str, list]:
                                    lambda v: v.status),
         "award_id": _first_per(db.session.scalars(select(Award)).all(), lambda a: a.status),
         "slug": sorted(SLUGS),
+        "tranche_id": _first_per(db.session.scalars(select(Tranche)).all(), lambda t: t.state),
+        "payment_id": db.session.scalars(select(Payment.id).order_by(Payment.id)).all()[:1] or [1],
         "number": [1],
         "fmt": ["csv"],
         "kind": ["csv"],

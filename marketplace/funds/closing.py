@@ -2,7 +2,7 @@
 `request_unspent_return`), what was paid and not spent — paid (payments − returns) minus the
 accepted expenses — becomes a return request: the group is asked to pay it back, finance sees
 it among the returns expected, and what comes back goes to the pool (the payments side's
-`request_return` and return services)."""
+`funds.tranches.request_return` and `record_return`)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -15,6 +15,7 @@ from marketplace.funds import spending_policy as policy
 from marketplace.funds.balances import balance
 from marketplace.funds.models import Award
 from marketplace.funds.services import lock_for_money
+from marketplace.funds.tranches import request_return
 
 CLOSING_REASON = "结项结余退回：已拨付资金扣除认可的支出后的结余。"
 
@@ -23,14 +24,6 @@ def unspent(award: Award) -> Decimal:
     """Paid (payments − returns) minus accepted expenses; negative when the group spent more
     than it was paid."""
     return balance(Award, award.id).paid - expenses.accepted_total(award.id)
-
-
-def request_return(actor, award: Award, amount: Decimal, reason: str):
-    """STAND-IN for the payments side's `funds.tranches.request_return(actor, award, amount,
-    reason) -> ReturnRequest` (issue 12 part A, another branch): at the merge this function
-    is replaced by that import. Until then it only records the request in the audit log."""
-    record("return_request.create", award, actor=actor,
-           after={"award_id": award.id, "amount": amount, "reason": reason})
 
 
 def request_unspent_return(actor, award: Award, reason: str = CLOSING_REASON):

@@ -44,6 +44,7 @@ from marketplace.funds.models import (
     Tranche,
     TrancheState,
 )
+from marketplace.funds.tranche_workflow import TRANCHE
 from marketplace.funds.workflow import AWARD
 from marketplace.rounds import contributions
 from marketplace.rounds.models import Challenge, Pool, Round, TrancheGate
@@ -239,6 +240,11 @@ def decommit_award(actor, award: Award, reason: str) -> LedgerEntry | None:
     held = balance(Award, award.id).committed
     AWARD.move(actor, award, AwardStatus.WITHDRAWN, audit={"reason": reason, "returned": held})
     award.withdrawn_reason = reason
+    for tranche in award.tranches:
+        if tranche.state in (TrancheState.SCHEDULED, TrancheState.RELEASABLE,
+                             TrancheState.RELEASE_REQUESTED):
+            # The award's withdrawal decided: its tranches will never be released.
+            TRANCHE.move(actor, tranche, TrancheState.CANCELLED, check=False)
     entry = None
     if held > 0:
         entry = add_entry(LedgerKind.DECOMMIT, round_id=award.round_id, pool_id=award.pool_id,

@@ -26,7 +26,7 @@ SEEN = {
     "member": (PUBLIC + ["我的组织", "我的申报"], [], []),
     "signed in, no group yet": (PUBLIC + ["我的组织", "我的申报"], [], []),
     "reviewer": (PUBLIC + ["我的评审任务"], [], []),
-    "finance": (PUBLIC, [], []),
+    "finance": (PUBLIC, ["财务工作台"], []),
     "organizer": (PUBLIC, STAFF + ["组织审核"], []),
     "organizer in a group": (PUBLIC + ["我的组织", "我的申报"], STAFF + ["组织审核"], []),
     # An admin may do everything an organizer may; 组织审核 sits in the admin's own menu.

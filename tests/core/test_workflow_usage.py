@@ -16,7 +16,9 @@ from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.core.workflow import REGISTRY
 from marketplace.extensions import db
-from marketplace.funds.models import AwardStatus
+from marketplace.funds import services, tranches
+from marketplace.funds.models import AwardStatus, LedgerKind, TrancheState
+from marketplace.funds.payment_models import ReturnStatus
 from marketplace.funds.spending_models import (
     ExpenseStatus,
     VariationStatus,
@@ -209,6 +211,23 @@ def _expense():
     return make_expense(make_awarded()), make_user(), ExpenseStatus.VOIDED, ExpenseStatus.RECORDED
 
 
+def _tranche():
+    award = make_awarded()
+    tranches.refresh_releasable(make_organizer(), award)
+    db.session.commit()
+    return (award.tranches[0], make_user(), TrancheState.RELEASE_REQUESTED,
+            TrancheState.PAID)
+
+
+def _return_request():
+    award = make_awarded()
+    services.add_entry(LedgerKind.PAYMENT, round_id=award.round_id, pool_id=award.pool_id,
+                       award_id=award.id, amount_fen=10_000)
+    request = tranches.request_return(make_organizer(), award, Decimal("50.00"), "结余")
+    db.session.commit()
+    return request, make_user(), ReturnStatus.RECEIVED, ReturnStatus.EXPECTED
+
+
 # workflow name -> builder: (object, actor refused by the policy, target in the table,
 # target not in the table)
 REFUSALS = {
@@ -224,6 +243,8 @@ REFUSALS = {
     "outbox_message": _delivery,
     "variation": _variation,
     "expense": _expense,
+    "tranche": _tranche,
+    "return_request": _return_request,
 }
 
 
