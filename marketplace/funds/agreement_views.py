@@ -260,4 +260,4 @@ def agreement_scans():
     """Stamped scans waiting for the organizer, oldest first."""
     visible_or_404(policy.can_see_scans_to_confirm(current_user))
     waiting = agreements.scans_waiting()
-    return render_template("funds/agreement_scans.html", waiting=waiting)
+    return render_template("funds/agreement_scans.html", scans=waiting)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.audit.services import record
 from marketplace.core.locks import lock_rows
@@ -130,9 +131,12 @@ class Change:
 
 
 def pending_changes(limit: int | None = None) -> list[Change]:
-    """Versions waiting for finance, oldest first, each with the account it replaces (two
-    statements, whatever the number)."""
+    """Versions waiting for finance, oldest first, each with the account it replaces (a fixed
+    number of statements, whatever the number)."""
     stmt = (select(PayeeAccount).where(PayeeAccount.status == PayeeStatus.PENDING)
+            .options(selectinload(PayeeAccount.organisation)
+                     .selectinload(Organisation.memberships),
+                     selectinload(PayeeAccount.created_by))
             .order_by(PayeeAccount.created_at, PayeeAccount.id))
     if limit is not None:
         stmt = stmt.limit(limit)
