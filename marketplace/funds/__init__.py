@@ -14,6 +14,7 @@ from marketplace.funds import (  # noqa: F401 - its parts (create_app)
     expenses,
     models,
     pages,
+    payee_demo,
     payee_models,
     payee_todo,
     payee_views,

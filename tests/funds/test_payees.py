@@ -298,3 +298,15 @@ def test_the_finance_to_do_counts_changes_to_confirm(app, client, login_as):
         built = panel.build(make_finance())
     assert built["count"] == 2 and len(built["changes"]) == 2
     assert panel.build(make_organizer()) is None
+
+
+def test_the_demo_has_payees_agreements_and_a_change_waiting(demo):
+    accounts = db.session.scalars(select(PayeeAccount)).all()
+    assert any(a.via_host_unit and a.status == PayeeStatus.CONFIRMED for a in accounts)
+    assert any(a.status == PayeeStatus.PENDING for a in accounts)
+    from marketplace.funds.agreement_models import Agreement, AgreementStatus
+    states = set(db.session.scalars(select(Agreement.status)))
+    assert {AgreementStatus.SIGNED, AgreementStatus.SCAN_UPLOADED} <= states
+    signed = db.session.scalars(select(Agreement).where(
+        Agreement.status == AgreementStatus.SIGNED)).all()
+    assert all(a.pdf and a.pdf_sha256 for a in signed)
