@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from marketplace.accounts import roles
-from marketplace.core import nav
 from marketplace.core.actions import form_status, perform
 from marketplace.core.policy import visible_or_404
 from marketplace.extensions import db
@@ -112,7 +109,7 @@ def reject_payee(account_id: int):
     return _changes_page(form, account.id, form_status())
 
 
-# --- the finance workbench's panel, the nav -------------------------------------------------
+# --- the finance workbench's panel ------------------------------------------------------------
 
 PANEL_ROWS = 5
 
@@ -126,6 +123,5 @@ def _workbench_panel(user) -> dict | None:
 
 hooks.WORKBENCH_PANELS["payee_changes"] = hooks.WorkbenchPanel(
     "payee_changes", "funds/_payee_changes_panel.html", _workbench_panel, order=30)
-
-nav.register("staff", _l("收款账户变更"), "funds.payee_changes",
-             visible=roles.is_finance, badge=payees.pending_count, order=75)
+# No nav link of its own: finance reaches the page from its home page's to-do list
+# (payee_todo.py) and from the workbench panel, which carries the count.

@@ -16,7 +16,10 @@ from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.core.workflow import REGISTRY
 from marketplace.extensions import db
+from marketplace.funds import agreements
+from marketplace.funds.agreement_models import AgreementStatus
 from marketplace.funds.models import AwardStatus
+from marketplace.funds.payee_models import PayeeStatus
 from marketplace.funds.spending_models import (
     ExpenseStatus,
     VariationStatus,
@@ -30,6 +33,7 @@ from marketplace.review.models import AssignmentStatus, ObjectionStatus, ReviewS
 from marketplace.rounds import invitations
 from marketplace.rounds.models import InvitationAnswer, RoundStatus
 from tests.factories import (
+    PDF,
     make_application,
     make_assignment,
     make_awarded,
@@ -37,6 +41,7 @@ from tests.factories import (
     make_expense,
     make_organisation,
     make_organizer,
+    make_payee,
     make_review_round,
     make_reviewer,
     make_round,
@@ -209,6 +214,20 @@ def _expense():
     return make_expense(make_awarded()), make_user(), ExpenseStatus.VOIDED, ExpenseStatus.RECORDED
 
 
+def _payee_account():
+    account = make_payee(make_organisation(), confirmed=False)
+    return account, make_user(), PayeeStatus.CONFIRMED, PayeeStatus.PENDING
+
+
+def _agreement():
+    award = make_awarded()
+    make_payee(award.application.organisation)
+    owner = award.application.organisation.memberships[0].user
+    agreement = agreements.upload_scan(owner, award, "盖章.pdf", PDF)
+    db.session.commit()
+    return agreement, make_user(), AgreementStatus.SIGNED, AgreementStatus.SCAN_UPLOADED
+
+
 # workflow name -> builder: (object, actor refused by the policy, target in the table,
 # target not in the table)
 REFUSALS = {
@@ -224,6 +243,8 @@ REFUSALS = {
     "outbox_message": _delivery,
     "variation": _variation,
     "expense": _expense,
+    "payee_account": _payee_account,
+    "agreement": _agreement,
 }
 
 

@@ -45,7 +45,8 @@ def test_the_group_signs_its_agreement_on_a_phone(live_server, e2e_db, phone_pag
     expect(page.get_by_test_id("project-title")).to_have_text("海岛老人陪伴计划")
     expect(page.get_by_test_id("agreement-status")).to_have_text("待签署")
     expect(page.get_by_test_id("payee-masked")).to_have_text("6228 **** **** 2101")
-    expect(page.get_by_test_id("payee-host-unit")).to_contain_text("经依托单位 普陀区东港街道团工委")
+    expect(page.get_by_test_id("payee-host-unit")).to_contain_text(
+        "经依托单位 普陀区东港街道团工委")
     expect(page.get_by_test_id("next-steps")).to_contain_text("签署项目协议书")
     _no_sideways_scroll(page)
     screenshot(page, "agreement-phone-01-project")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from marketplace.audit.models import AuditEntry
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
-from marketplace.funds import agreements, hooks
+from marketplace.funds import agreements, hooks, variations
 from marketplace.funds.agreement_models import Agreement, AgreementStatus, SigningMethod
 from marketplace.notify.models import OutboxMessage
 from marketplace.organisations.models import Membership
@@ -30,7 +30,6 @@ from tests.factories import (
     member_of,
     sign,
 )
-from marketplace.funds import variations
 
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdffonts"),
                                    reason="poppler-utils (pdftotext, pdffonts) not installed")

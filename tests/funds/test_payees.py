@@ -8,10 +8,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEntry
 from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.funds import hooks, payees
+from marketplace.funds.agreement_models import Agreement, AgreementStatus
 from marketplace.funds.payee_models import AwardPayee, PayeeAccount, PayeeStatus
 from marketplace.notify.models import OutboxMessage
 from marketplace.organisations.models import MemberRole, Membership
@@ -184,7 +186,6 @@ def test_a_rejected_change_keeps_payments_waiting(app):
 def test_only_finance_outside_the_organisation_confirms(app, who):
     organisation = make_organisation()
     change = make_payee(organisation, confirmed=False)
-    from marketplace.accounts.models import Role
     actor = {"owner": lambda: _owner(organisation),
              "organizer": make_organizer,
              "admin": lambda: make_user(roles=[Role.ADMIN]),
@@ -304,7 +305,6 @@ def test_the_demo_has_payees_agreements_and_a_change_waiting(demo):
     accounts = db.session.scalars(select(PayeeAccount)).all()
     assert any(a.via_host_unit and a.status == PayeeStatus.CONFIRMED for a in accounts)
     assert any(a.status == PayeeStatus.PENDING for a in accounts)
-    from marketplace.funds.agreement_models import Agreement, AgreementStatus
     states = set(db.session.scalars(select(Agreement.status)))
     assert {AgreementStatus.SIGNED, AgreementStatus.SCAN_UPLOADED} <= states
     signed = db.session.scalars(select(Agreement).where(
