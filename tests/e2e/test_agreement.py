@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from marketplace.funds import agreements
+from marketplace.extensions import db
+from marketplace.funds import agreements, payees
 from tests.factories import (
     make_awarded,
+    make_finance,
     make_organisation,
     make_organizer,
     make_payee,
@@ -72,9 +74,9 @@ def test_the_group_signs_its_agreement_on_a_phone(live_server, e2e_db, phone_pag
     _no_sideways_scroll(page)
     screenshot(page, "agreement-phone-03-signed")
 
-    with e2e_db.session():
-        found = agreements.agreement_of(award)
-        assert found.signer_name == "张海韵" and found.pdf_sha256 and found.signed_ip
+    e2e_db.fresh()
+    found = agreements.agreement_of(award)
+    assert found.signer_name == "张海韵" and found.pdf_sha256 and found.signed_ip
     page.goto(f"{live_server.url}/projects/{award.application_id}/agreement")
     expect(page.get_by_test_id("signer")).to_have_text("张海韵")
     expect(page.get_by_test_id("sign-form")).to_have_count(0)
@@ -94,4 +96,30 @@ def test_the_organizer_s_agreement_text_page_in_english_at_both_widths(
         expect(p.get_by_test_id("agreement-fields")).to_contain_text("{organisation}")
         _no_sideways_scroll(p)
         screenshot(p, f"agreement-{name}-05-text-en")
+    e2e_db.fresh()
+
+
+def test_finance_confirms_a_changed_account_on_a_phone_in_english(
+        live_server, e2e_db, phone_page, login, screenshot):
+    page = phone_page
+    organisation = make_organisation(name="定海区红帆青年志愿者协会")
+    make_payee(organisation, "6222021207001234567")
+    owner = organisation.memberships[0].user
+    payees.record_payee(owner, organisation, payees.PayeeData(
+        account_name="定海区红帆青年志愿者协会", bank="中国建设银行舟山分行营业部",
+        account_number="6217001540009876543"))
+    db.session.commit()
+    finance = make_finance(name="财务 赵会计")
+    page.on("dialog", lambda dialog: dialog.accept())
+    login(page, finance)
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Payee account changes to confirm").click()
+    expect(page.get_by_test_id("old-number")).to_have_text("6222 0212 0700 1234 567")
+    expect(page.get_by_test_id("new-number")).to_have_text("6217 0015 4000 9876 543")
+    _no_sideways_scroll(page)
+    screenshot(page, "agreement-phone-06-payee-change-en")
+    page.get_by_role("button", name="Confirm the new account").click()
+    expect(page.get_by_test_id("no-payee-changes")).to_be_visible()
+    screenshot(page, "agreement-phone-07-payee-confirmed-en")
     e2e_db.fresh()
