@@ -185,6 +185,50 @@ def is_signed(award: Award) -> bool:
     return found is not None and found.status == AgreementStatus.SIGNED
 
 
+DIGITS = "零壹贰叁肆伍陆柒捌玖"
+
+
+def _four(n: int) -> str:
+    """0 < n < 10000 in capital numerals, with 零 for the gaps (1005: 壹仟零伍)."""
+    out, zero = "", False
+    for value, unit in ((1000, "仟"), (100, "佰"), (10, "拾"), (1, "")):
+        digit = n // value % 10
+        if digit:
+            out += ("零" if zero and out else "") + DIGITS[digit] + unit
+            zero = False
+        else:
+            zero = True
+    return out
+
+
+def amount_in_words(fen: int) -> str:
+    """An amount in the capital numerals of Chinese contracts (大写): 2_500_050 fen is
+    人民币贰万伍仟元伍角整. Pure."""
+    yuan, rest = divmod(int(fen), 100)
+    jiao, cents = divmod(rest, 10)
+    groups = []
+    while yuan:
+        yuan, group = divmod(yuan, 10000)
+        groups.append(group)
+    words, gap = "", False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if not group:
+            gap = True
+            continue
+        if words and (gap or group < 1000):
+            words += "零"
+        words += _four(group) + ("", "万", "亿")[index]
+        gap = False
+    words = (words or "零") + "元"
+    if jiao:
+        words += DIGITS[jiao] + "角"
+    elif cents and words != "零元":
+        words += "零"
+    words += DIGITS[cents] + "分" if cents else "整"
+    return "人民币" + words
+
+
 def number_of(award: Award) -> str:
     return f"{award.round.year}-{award.round_id:03d}-{award.id:04d}"
 
@@ -215,7 +259,7 @@ def fields_for(award: Award, text: AgreementText) -> dict[str, str]:
         "organisation": application.organisation.name,
         "project": application.title,
         "round": award.round.title,
-        "amount": format_yuan(award.amount_fen),
+        "amount": f"{format_yuan(award.amount_fen)}（{amount_in_words(award.amount_fen)}）",
         "tranches": _tranche_lines(award),
         "duties": text.duties,
         "rules_version": text.rules_version,

@@ -303,3 +303,14 @@ def test_the_organizer_edits_the_text_on_its_page(app, client, login_as):
         "rules_version": "2026 版"})
     assert done.status_code == 302
     assert agreements.text_for(award.round_id).version == 1
+
+
+@pytest.mark.parametrize("fen,words", [
+    (0, "人民币零元整"), (1000, "人民币壹拾元整"), (2_500_000, "人民币贰万伍仟元整"),
+    (2_500_050, "人民币贰万伍仟元伍角整"), (2_500_005, "人民币贰万伍仟元零伍分"),
+    (1_000_500, "人民币壹万零伍元整"), (10_001_000, "人民币壹拾万零壹拾元整"),
+    (10_000_000_000, "人民币壹亿元整"),
+    (99_999_999_999, "人民币玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+])
+def test_the_amount_is_written_in_capital_numerals(fen, words):
+    assert agreements.amount_in_words(fen) == words
