@@ -21,7 +21,7 @@ from marketplace.extensions import db
 from marketplace.funds import agreements, budgets, hooks, payees
 from marketplace.funds.agreement_models import AgreementText
 from marketplace.funds.models import Award, AwardStatus
-from marketplace.organisations.models import Organisation
+from marketplace.organisations.models import MemberRole, Organisation
 from marketplace.rounds.models import Round
 
 ORGANIZER = "organizer@demo.example.org"
@@ -61,7 +61,8 @@ def _organisations(names) -> dict[str, Organisation]:
 
 
 def _owner(organisation: Organisation):
-    return organisation.memberships[0].user
+    return next(m.user for m in sorted(organisation.memberships, key=lambda m: m.id)
+                if m.role == MemberRole.OWNER)
 
 
 def _accounts(context: dict, finance) -> None:

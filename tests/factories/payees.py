@@ -8,11 +8,18 @@ import itertools
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.funds import agreements, payees
+from marketplace.organisations.models import MemberRole
 from tests.factories.accounts import make_user, valid_uscc
 
-__all__ = ["make_finance", "make_payee", "payee_data", "sign"]
+__all__ = ["make_finance", "make_payee", "owner_of", "payee_data", "sign"]
 
 _seq = itertools.count(1)
+
+
+def owner_of(organisation):
+    """An owner of the organisation (memberships come in no set order)."""
+    return next(m.user for m in sorted(organisation.memberships, key=lambda m: m.id)
+                if m.role == MemberRole.OWNER)
 
 
 def make_finance(**kw):
@@ -32,7 +39,7 @@ def payee_data(number: str = "6222021234567890123", *, host_unit: str | None = N
 def make_payee(organisation, number: str = "6222021234567890123", *, confirmed: bool = True,
                host_unit: str | None = None, finance=None, commit: bool = True, **overrides):
     """The organisation's owner records an account; finance confirms it (unless not)."""
-    owner = organisation.memberships[0].user
+    owner = owner_of(organisation)
     account = payees.record_payee(owner, organisation,
                                   payee_data(number, host_unit=host_unit, **overrides))
     if confirmed:
@@ -45,7 +52,7 @@ def make_payee(organisation, number: str = "6222021234567890123", *, confirmed: 
 
 def sign(award, *, signer: str = "张三", ip: str = "203.0.113.9", commit: bool = True):
     """The owner signs the award's agreement in the app, on the document as now drawn."""
-    owner = award.application.organisation.memberships[0].user
+    owner = owner_of(award.application.organisation)
     digest = agreements.sha256(agreements.render(award))
     agreement = agreements.sign_agreement(owner, award, signer, digest, ip)
     if commit:

@@ -25,6 +25,7 @@ from tests.factories import (
     make_payee,
     make_user,
     member_of,
+    owner_of,
     payee_data,
     sign,
     valid_uscc,
@@ -35,7 +36,7 @@ NEW_NUMBER = "6228480011223344556"
 
 
 def _owner(organisation):
-    return organisation.memberships[0].user
+    return owner_of(organisation)
 
 
 def _second_owner(organisation):
