@@ -271,7 +271,9 @@ def test_every_page_reads_in_english_outside_data(demo):
     # The walk reached the pages themselves, not only their refusals.
     for endpoint in ("review.proposal", "review.manage_round", "review.ranking",
                      "applications.detail", "applications.mine", "admin.audit_log",
-                     "rounds.detail", "review.publicity", "stats.dashboard"):
+                     "rounds.detail", "review.publicity", "stats.dashboard", "funds.project",
+                     "funds.agreement", "funds.payee", "funds.payee_changes",
+                     "funds.agreement_text"):
         assert endpoint in seen_ok, endpoint
 
 

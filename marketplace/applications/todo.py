@@ -66,7 +66,10 @@ def _to_do(user) -> list[todo.Todo]:
         editable = a.status in EDITABLE
         rows.append(todo.Todo(
             f"applications.{a.id}", a.title or _("未命名申报书"),
-            url_for("applications.edit" if editable else "applications.detail", app_id=a.id),
+            # An awarded project's page is the funds domain's (funds.project): the agreement,
+            # the payee, the money; named by endpoint, not imported (funds is above).
+            url_for("applications.edit" if editable else "funds.project"
+                    if a.status == S.AWARDED else "applications.detail", app_id=a.id),
             detail=f"{a.organisation.name} · {a.round.title} · {_next_step(a)}",
             due_at=a.round.deadline_at if editable else None, due_label=_("申报截止"),
             status=a.status))

@@ -11,6 +11,9 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 
 
@@ -23,3 +26,27 @@ def pdf_text(value: object) -> str:
 def paragraph(value: object, style: ParagraphStyle) -> Paragraph:
     """A Paragraph showing `value` exactly as typed."""
     return Paragraph(pdf_text(value), style)
+
+
+# Moved here from review/pdf.py so that funds (below review) renders the agreement with the
+# same embedded font as the ranking.
+_registered: dict[str, str] = {}
+
+
+def cjk_font(path: str | None) -> str:
+    """Register the TrueType CJK font (wqy-zenhei.ttc, first face); fall back to the
+    STSong-Light CID font when the file is missing."""
+    key = path or ""
+    if key in _registered:
+        return _registered[key]
+    name = "STSong-Light"
+    if path:
+        try:
+            pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
+            name = "CJK"
+        except Exception:  # missing or unreadable font file
+            name = "STSong-Light"
+    if name == "STSong-Light":
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    _registered[key] = name
+    return name

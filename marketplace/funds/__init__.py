@@ -1,6 +1,12 @@
 """Awards, their tranches and the append-only ledger; balances are sums of its entries. After
-立项, the spending: funding sources, budget versions, variations, expenses (spending_models)."""
+立项, the spending: funding sources, budget versions, variations, expenses (spending_models);
+payee accounts and the project agreement (payee_models, agreement_models) and the project
+page (agreement_views)."""
 from marketplace.funds import (  # noqa: F401 - its parts (create_app)
+    agreement_models,
+    agreement_views,
+    agreement_workflow,
+    agreements,
     budgets,
     cli,
     closing,
@@ -9,6 +15,12 @@ from marketplace.funds import (  # noqa: F401 - its parts (create_app)
     expenses,
     models,
     pages,
+    payee_demo,
+    payee_models,
+    payee_todo,
+    payee_views,
+    payee_workflow,
+    payees,
     payment_models,
     payment_views,
     payments_demo,

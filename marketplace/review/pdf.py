@@ -10,33 +10,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
-from marketplace.core.pdf import paragraph
+from marketplace.core.pdf import cjk_font, paragraph
 
-_registered: dict[str, str] = {}
-
-
-def cjk_font(path: str | None) -> str:
-    """Register the TrueType CJK font (wqy-zenhei.ttc, first face); fall back to the
-    STSong-Light CID font when the file is missing."""
-    key = path or ""
-    if key in _registered:
-        return _registered[key]
-    name = "STSong-Light"
-    if path:
-        try:
-            pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
-            name = "CJK"
-        except Exception:  # missing or unreadable font file
-            name = "STSong-Light"
-    if name == "STSong-Light":
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    _registered[key] = name
-    return name
+__all__ = ["cjk_font", "render_ranking"]  # cjk_font: its home is core/pdf.py
 
 
 def render_ranking(title: str, subtitle: str, header: Sequence[str],

@@ -16,8 +16,10 @@ from marketplace.core.policy import NotAllowed
 from marketplace.core.timeutil import utcnow
 from marketplace.core.workflow import REGISTRY
 from marketplace.extensions import db
-from marketplace.funds import services, tranches
+from marketplace.funds import agreements, services, tranches
+from marketplace.funds.agreement_models import AgreementStatus
 from marketplace.funds.models import AwardStatus, LedgerKind, TrancheState
+from marketplace.funds.payee_models import PayeeStatus
 from marketplace.funds.payment_models import ReturnStatus
 from marketplace.funds.spending_models import (
     ExpenseStatus,
@@ -32,6 +34,7 @@ from marketplace.review.models import AssignmentStatus, ObjectionStatus, ReviewS
 from marketplace.rounds import invitations
 from marketplace.rounds.models import InvitationAnswer, RoundStatus
 from tests.factories import (
+    PDF,
     make_application,
     make_assignment,
     make_awarded,
@@ -39,6 +42,7 @@ from tests.factories import (
     make_expense,
     make_organisation,
     make_organizer,
+    make_payee,
     make_review_round,
     make_reviewer,
     make_round,
@@ -226,6 +230,18 @@ def _return_request():
     request = tranches.request_return(make_organizer(), award, Decimal("50.00"), "结余")
     db.session.commit()
     return request, make_user(), ReturnStatus.RECEIVED, ReturnStatus.EXPECTED
+def _payee_account():
+    account = make_payee(make_organisation(), confirmed=False)
+    return account, make_user(), PayeeStatus.CONFIRMED, PayeeStatus.PENDING
+
+
+def _agreement():
+    award = make_awarded()
+    make_payee(award.application.organisation)
+    owner = award.application.organisation.memberships[0].user
+    agreement = agreements.upload_scan(owner, award, "盖章.pdf", PDF)
+    db.session.commit()
+    return agreement, make_user(), AgreementStatus.SIGNED, AgreementStatus.SCAN_UPLOADED
 
 
 # workflow name -> builder: (object, actor refused by the policy, target in the table,
@@ -245,6 +261,8 @@ REFUSALS = {
     "expense": _expense,
     "tranche": _tranche,
     "return_request": _return_request,
+    "payee_account": _payee_account,
+    "agreement": _agreement,
 }
 
 
