@@ -35,8 +35,24 @@ def hook(registry: dict, key: str, value):
         registry.pop(key, None)
 
 
+@contextmanager
 def payee_registered(payee: hooks.PayeeInfo | None = PAYEE):
-    return hook(hooks.AWARD_PAYEE, "test", lambda award: payee)
+    """The payments side alone, against the hooks' contract: for the block the award's payee
+    is `payee` and the payee/agreement side's own rules (no payee recorded, an unconfirmed
+    change, no signed agreement) stand aside — tests/funds/test_payees.py and
+    test_agreements.py test those, and test_payments_with_agreements.py the two together."""
+    saved = dict(hooks.AWARD_PAYEE), dict(hooks.PAYMENT_BLOCKERS)
+    hooks.AWARD_PAYEE.clear()
+    hooks.AWARD_PAYEE["test"] = lambda award: payee
+    for key in ("payee", "agreement"):
+        hooks.PAYMENT_BLOCKERS.pop(key, None)
+    try:
+        yield hooks.AWARD_PAYEE["test"]
+    finally:
+        hooks.AWARD_PAYEE.clear()
+        hooks.AWARD_PAYEE.update(saved[0])
+        hooks.PAYMENT_BLOCKERS.clear()
+        hooks.PAYMENT_BLOCKERS.update(saved[1])
 
 
 def ask_release(tranche, organizer=None, commit: bool = True):

@@ -68,11 +68,13 @@ def test_every_round_of_the_demo_balances_with_its_awards(app):
     rounds = db.session.scalars(select(Round).order_by(Round.year, Round.id)).all()
     awards = db.session.scalars(select(Award)).all()
     by_award = balances(Award)
-    # A cut (funds.tranches.cut_award) hands the unreleased rest of a live award back.
+    # A cut (funds.tranches.cut_award) hands the unreleased rest of a live award back; a
+    # changed decision de-commits the old amount and commits the new one (award.amount).
     cut = dict(db.session.execute(
         select(LedgerEntry.award_id, func.sum(LedgerEntry.amount_fen))
         .join(Award, Award.id == LedgerEntry.award_id)
-        .where(LedgerEntry.kind == LedgerKind.DECOMMIT, Award.status.in_(LIVE_AWARD_STATUSES))
+        .where(LedgerEntry.kind == LedgerKind.DECOMMIT, Award.status.in_(LIVE_AWARD_STATUSES),
+               LedgerEntry.note.startswith("核减资助"))
         .group_by(LedgerEntry.award_id)).all())
     # The demo has history and rounds decided on the platform, with and without money.
     assert any(r.imported for r in rounds) and any(not r.imported for r in rounds)
