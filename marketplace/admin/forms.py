@@ -5,13 +5,20 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
-    StringField,
     widgets,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.models import Role
@@ -31,12 +38,16 @@ class RoleForm(FlaskForm):
 
 
 class AuditFilterForm(FlaskForm):
+    """Filters chosen from lists: the person, the action, the kind of object (and its id, which
+    a row's object link fills in), and dates. The choices are set per request by the view."""
+
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    actor = StringField(_l("操作人邮箱"), validators=[Optional()])
-    action = StringField(_l("操作"), validators=[Optional()])
-    object_type = StringField(_l("对象类型"), validators=[Optional()])
+    actor = SelectField(_l("操作人"), validate_choice=False)
+    action = SelectField(_l("操作"), validate_choice=False)
+    object_type = SelectField(_l("对象类型"), validate_choice=False)
+    object_id = IntegerField(_l("对象编号"), validators=[Optional(), NumberRange(1, 2**31 - 1)])
     date_from = DateField(_l("起始日期"), validators=[Optional(), DateInRange()])
     date_to = DateField(_l("截止日期"), validators=[Optional(), DateInRange()])
 
