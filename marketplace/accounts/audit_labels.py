@@ -45,7 +45,7 @@ labels.actions({
     "demo.create_user": _l("创建了演示账号"),
 })
 labels.object_kind("user", _l("用户"), names=_users)
-labels.object_kind("role_invitation", _l("邀请"), names=_invitations,
+labels.object_kind("role_invitation", _l("角色邀请"), names=_invitations,
                    states=RoleInvitationState)
 labels.object_kind("site_page", _l("页面"), names=_pages)
 labels.fields({
@@ -59,7 +59,7 @@ labels.fields({
     "expires_at": _l("有效期至"),
     "state": _l("状态"),
     "user_id": _l("用户"),
-    "invitation_id": _l("邀请"),
+    "invitation_id": _l("角色邀请"),
     "status": _l("状态"),
     "version": _l("版本"),
     "title": _l("标题"),

@@ -51,7 +51,7 @@ labels.actions({
     # Being written by the decisions work (issue 11, point 5); declared ahead.
     "decision.change": _l("改变了立项决定"),
 })
-labels.object_kind("review", _l("评分"), names=_by_application(Review))
+labels.object_kind("review", _l("专家评分"), names=_by_application(Review))
 labels.object_kind("review_assignment", _l("评审分配"), names=_by_application(ReviewAssignment))
 labels.object_kind("objection", _l("异议"), names=_by_application(Objection))
 labels.fields({
