@@ -102,9 +102,12 @@ def local_time(value: Any) -> str:
 
 
 def choice(labels: dict[str, Any]) -> Format:
-    """A stored code shown by its label (an unknown code as it is)."""
-    return lambda value: str(labels.get(value, value)) if not isinstance(value, list) \
-        else _("、").join(str(labels.get(v, v)) for v in value)
+    """A stored code (or a list of them) shown by its label (an unknown code as it is)."""
+    def _format(value: Any) -> str:
+        if isinstance(value, list):
+            return _("、").join(str(labels.get(v, v)) for v in value) if value else "—"
+        return str(labels.get(value, value)) if value not in (None, "") else "—"
+    return _format
 
 
 def enum_labels(states: type[enum.Enum]) -> Format:
