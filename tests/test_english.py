@@ -261,7 +261,8 @@ def test_every_page_reads_in_english_outside_data(demo):
     # The walk reached the pages themselves, not only their refusals.
     for endpoint in ("review.proposal", "review.manage_round", "review.ranking",
                      "applications.detail", "applications.mine", "admin.audit_log",
-                     "rounds.detail", "review.publicity", "stats.dashboard"):
+                     "rounds.detail", "review.publicity", "stats.dashboard",
+                     "admin.invitations"):
         assert endpoint in seen_ok, endpoint
 
 

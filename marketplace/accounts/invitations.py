@@ -45,15 +45,20 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _new_link(invitation: RoleInvitation, now: datetime) -> str:
-    """A fresh secret for the invitation (the previous link dies) and the link carrying it."""
+def new_token(invitation: RoleInvitation, now: datetime) -> str:
+    """A fresh secret for the invitation, valid from `now` (the previous link dies), and the
+    token carrying it."""
     secret = secrets.token_urlsafe(32)
     invitation.token_hash = _hash(secret)
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_VALID_FOR
     db.session.flush()  # the id the token names
-    token = make_token(PURPOSE, {"id": invitation.id, "s": secret})
-    return public_url(url_for("accounts.accept_invitation", token=token))
+    return make_token(PURPOSE, {"id": invitation.id, "s": secret})
+
+
+def _new_link(invitation: RoleInvitation, now: datetime) -> str:
+    return public_url(url_for("accounts.accept_invitation",
+                              token=new_token(invitation, now)))
 
 
 def _mail(invitation: RoleInvitation, link: str, inviter: User) -> None:

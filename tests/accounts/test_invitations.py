@@ -19,6 +19,7 @@ from marketplace.extensions import db
 from marketplace.notify.models import Notification, OutboxMessage
 from tests.accounts.test_accounts import GOOD_PASSWORD
 from tests.factories import make_user
+from tests.test_english import data_pattern, leftovers
 
 LINK = re.compile(r"https://volunteer\.example\.org(/invitation/\S+)")
 
@@ -236,3 +237,28 @@ def test_the_service_refuses_without_consent(admin_client):
     token = _link().rsplit("/", 1)[1]
     with pytest.raises(NotAllowed, match="同意"):
         invitations.accept_as_new_account(token, "某人", GOOD_PASSWORD, agreed=False)
+
+
+def test_the_invitation_pages_read_in_english(admin_client, app):
+    make_user("known@example.org")
+    _invite(admin_client)
+    _invite(admin_client, email="known@example.org", roles=("finance",))
+    admin_client.get("/admin/invitations")  # the flashed confirmations, shown in Chinese
+    domain = app.config["SERVER_NAME"].split(":")[0]
+    admin_client.set_cookie("lang", "en", domain=domain)
+    visitor = app.test_client()
+    visitor.set_cookie("lang", "en", domain=domain)
+    pages = {
+        "admin": admin_client.get("/admin/invitations"),
+        "new account": visitor.get(_link()),
+        "existing account": visitor.get(_link("known@example.org")),
+        "refused": visitor.get("/invitation/not-a-token"),
+        "bad input": _accept(visitor, _link(), password2="other-password-9", agree=""),
+    }
+    data = data_pattern(app)
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert '<html lang="en"' in html, name
+        assert not leftovers(html, data), (name, leftovers(html, data))
+    assert "Choose at least one role." not in pages["admin"].get_data(as_text=True)
+    assert "Reviewer" in pages["new account"].get_data(as_text=True)
