@@ -81,7 +81,9 @@ def lines(entries: list[AuditEntry]) -> list[Line]:
     for entry in entries:
         label = labels.action_label(entry.action)
         name = None
-        if entry.object_id is not None:
+        # "王芳 登录了", not "王芳 登录了 王芳": a person acting on their own account.
+        own_account = entry.object_type == "user" and entry.object_id == entry.actor_id
+        if entry.object_id is not None and not own_account:
             name = names.get((entry.object_type, entry.object_id)) or _snapshot_name(entry) \
                 or f"#{entry.object_id}"
         result.append(Line(
@@ -89,7 +91,8 @@ def lines(entries: list[AuditEntry]) -> list[Line]:
             actor=entry.actor.name if entry.actor else None,
             actor_email=entry.actor.email if entry.actor else None,
             action=label or entry.action, labelled=label is not None,
-            kind=labels.kind_label(entry.object_type) if entry.object_type != "-" else None,
+            kind=labels.kind_label(entry.object_type)
+            if entry.object_type != "-" and not own_account else None,
             name=name, changes=_changes(entry, names)))
     return result
 
