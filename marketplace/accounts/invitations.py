@@ -204,15 +204,16 @@ def accept_as_new_account(token: str, name: str, password: str, *, agreed: bool,
     return user
 
 
-def accept_as_signed_in(user: User, token: str, now: datetime | None = None) -> RoleInvitation:
+def accept_as_signed_in(actor: User, token: str, now: datetime | None = None
+                        ) -> RoleInvitation:
     """The invitee already has an account and is signed in as it: it gets the roles."""
     now = now or utcnow()
     invitation = _locked(invitation_for_token(token, now))
     invitation_for_token(token, now)
-    if user.email != invitation.email:
+    if actor.email != invitation.email:
         raise NotAllowed(_l("这份邀请是发给 %(email)s 的，请用那个账号登录后再接受。",
                             email=invitation.email))
-    if not user.is_active:
+    if not actor.is_active:
         raise NotAllowed(_l("该账号已停用，请联系系统管理员。"))
-    _grant(invitation, user, now)
+    _grant(invitation, actor, now)
     return invitation
