@@ -18,6 +18,7 @@ from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.notify.models import Notification, OutboxMessage
 from tests.accounts.test_accounts import GOOD_PASSWORD
+from tests.concurrency import race
 from tests.factories import make_user
 from tests.test_english import data_pattern, leftovers
 
@@ -262,3 +263,34 @@ def test_the_invitation_pages_read_in_english(admin_client, app):
         assert not leftovers(html, data), (name, leftovers(html, data))
     assert "Choose at least one role." not in pages["admin"].get_data(as_text=True)
     assert "Reviewer" in pages["new account"].get_data(as_text=True)
+
+
+def test_two_clicks_on_one_link_at_once_make_one_account(app):
+    """Real threads (as two requests): the invitation row is locked and read again, so the
+    second finds it used and is refused; nothing is half-made."""
+    admin = make_user(roles=[Role.ADMIN])
+    invitations.invite(admin, "expert@example.org", [Role.REVIEWER])
+    db.session.commit()
+    token = _link().rsplit("/", 1)[1]
+
+    def accept(i, start):
+        start()
+        invitations.accept_as_new_account(token, f"专家{i}", GOOD_PASSWORD, agreed=True)
+
+    assert race(app, 3, accept) == ["ok", "refused", "refused"]
+    assert db.session.scalar(select(func.count(User.id)).where(
+        User.email == "expert@example.org")) == 1
+    assert _actions() == ["invitation.create", "invitation.accept"]
+
+
+def test_two_invitations_to_one_address_at_once_make_one(app):
+    admin = make_user(roles=[Role.ADMIN])
+    admin_id = admin.id
+
+    def invite(i, start):
+        actor = db.session.get(User, admin_id)
+        start()
+        invitations.invite(actor, "expert@example.org", [Role.REVIEWER])
+
+    assert race(app, 3, invite) == ["ok", "refused", "refused"]
+    assert db.session.scalar(select(func.count(RoleInvitation.id))) == 1
