@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -15,14 +14,13 @@ from wtforms.validators import (
     DataRequired,
     Email,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.models import Role
-from marketplace.core.forms import DateInRange
+from marketplace.core.forms import CountField, DateInRange
 
 ROLE_LABELS = {
     Role.ORGANIZER: _l("组织方（团市委）"),
@@ -47,7 +45,7 @@ class AuditFilterForm(FlaskForm):
     actor = SelectField(_l("操作人"), validate_choice=False)
     action = SelectField(_l("操作"), validate_choice=False)
     object_type = SelectField(_l("对象类型"), validate_choice=False)
-    object_id = IntegerField(_l("对象编号"), validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    object_id = CountField(_l("对象编号"), validators=[Optional()], minimum=1)
     date_from = DateField(_l("起始日期"), validators=[Optional(), DateInRange()])
     date_to = DateField(_l("截止日期"), validators=[Optional(), DateInRange()])
 

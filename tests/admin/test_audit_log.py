@@ -149,3 +149,12 @@ def test_times_are_beijing_time(login_as, app):
     db.session.commit()
     html = login_as(admin).get("/admin/audit").get_data(as_text=True)
     assert "2026-04-01 00:05:00" in html and "时间均为北京时间" in html
+
+
+def test_a_bad_object_number_is_refused_next_to_the_filter(login_as, app):
+    admin = make_user(roles=[Role.ADMIN])
+    record("user.login", admin, actor=admin)
+    db.session.commit()
+    html = login_as(admin).get("/admin/audit?object_id=abc").get_data(as_text=True)
+    assert "请填写整数" in html and 'value="abc"' in html
+    assert len(_rows(html)) == 1  # the filter it could not read is left out
