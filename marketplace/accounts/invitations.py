@@ -63,9 +63,10 @@ def _new_link(invitation: RoleInvitation, now: datetime) -> str:
 
 def _mail(invitation: RoleInvitation, link: str, inviter: User) -> None:
     """Mail only (in_app=False): a secret link has no place in a list shown after login. The
-    address gets a few a day at most, like the other account mails."""
+    address gets a few a day at most, like the other account mails. In the account's
+    language, else the site's (Chinese), whatever language the admin reads."""
     existing = find_user_by_email(invitation.email)
-    queued = queue_mail(invitation.email, MAIL, existing.locale if existing else inviter.locale,
+    queued = queue_mail(invitation.email, MAIL, existing.locale if existing else None,
                         in_app=False, daily_cap=ACCOUNT_MAILS_PER_ADDRESS_PER_DAY, link=link,
                         roles=invitation.role_list, inviter=inviter.name,
                         days=INVITATION_VALID_FOR.days, has_account=existing is not None)

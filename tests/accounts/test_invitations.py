@@ -294,3 +294,28 @@ def test_two_invitations_to_one_address_at_once_make_one(app):
 
     assert race(app, 3, invite) == ["ok", "refused", "refused"]
     assert db.session.scalar(select(func.count(RoleInvitation.id))) == 1
+
+
+def test_an_expired_invitation_can_be_sent_again_with_a_fresh_link(admin_client, visitor):
+    _invite(admin_client)
+    invitation = db.session.scalar(select(RoleInvitation))
+    invitation.created_at = utcnow() - timedelta(days=9)
+    invitation.expires_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    html = admin_client.get("/admin/invitations").get_data(as_text=True)
+    assert "已过期" in html
+    assert admin_client.post(f"/admin/invitations/{invitation.id}/resend").status_code == 302
+    assert _actions() == ["invitation.create", "invitation.resend"]
+    assert _accept(visitor, _link()).status_code == 302
+
+
+def test_the_mail_speaks_the_accounts_language_and_names_the_roles(admin_client):
+    make_user("known@example.org", locale="en")
+    _invite(admin_client, email="known@example.org", roles=("finance", "reviewer"))
+    _invite(admin_client, email="new@example.org", roles=("organizer",))
+    known, new = (db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == a))
+                  for a in ("known@example.org", "new@example.org"))
+    assert known.locale == "en" and "Reviewer, Finance" in known.body_text
+    assert "sign" in known.body_text
+    assert new.locale == "zh_CN" and "组织方（团市委）" in new.body_text
+    assert "设置姓名和密码" in new.body_text
