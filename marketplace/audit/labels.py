@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -197,6 +197,3 @@ def names_for(wanted: dict[str, set[int]]) -> dict[tuple[str, int], str]:
             found[(type_, id_)] = name
     return found
 
-
-def registered(values: Iterable[str]) -> set[str]:
-    return {v for v in values if v in ACTIONS}
