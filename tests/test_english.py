@@ -273,7 +273,7 @@ def test_every_page_reads_in_english_outside_data(demo):
                      "applications.detail", "applications.mine", "admin.audit_log",
                      "rounds.detail", "review.publicity", "stats.dashboard", "funds.project",
                      "funds.agreement", "funds.payee", "funds.payee_changes",
-                     "funds.agreement_text"):
+                     "funds.agreement_text", "admin.invitations"):
         assert endpoint in seen_ok, endpoint
 
 

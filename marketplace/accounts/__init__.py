@@ -1,2 +1,7 @@
 """Users, roles, registration, e-mail confirmation, login, password reset, language."""
-from marketplace.accounts import models, views  # noqa: F401 - its parts (create_app)
+from marketplace.accounts import (  # noqa: F401 - its parts
+    audit_labels,  # noqa: F401,E402 - what the audit log calls its actions
+    invitation_views,
+    models,
+    views,
+)

@@ -83,3 +83,20 @@ class SitePageForm(FlaskForm):
                          description=_l("Markdown 格式：空一行分段，“## ”开头为小标题，"
                                         "“- ”开头为列表。保存后成为新的版本，"
                                         "此后注册的用户同意的是新版本。"))
+
+
+class AcceptInvitationForm(FlaskForm):
+    """The invitee without an account: a name, a password and consent, as at registration
+    (the address is the invited one)."""
+
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=80)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请设置密码。"))],
+                             description=_l("至少 %(n)d 个字符，不要用常见密码。", n=MIN_LENGTH))
+    password2 = PasswordField(_l("再次输入密码"), validators=[
+        DataRequired(_l("请再次输入密码。")), EqualTo("password", _l("两次输入的密码不一致。"))])
+    agree = BooleanField(_l("我已阅读并同意隐私政策和用户协议"),
+                         validators=[DataRequired(_l("请阅读并同意隐私政策和用户协议。"))])
+
+
+class AcceptAsSignedInForm(FlaskForm):
+    pass

@@ -4,8 +4,9 @@ import enum
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.timeutil import utcnow
@@ -19,6 +20,11 @@ class Role(str, enum.Enum):
     REVIEWER = "reviewer"
     FINANCE = "finance"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str({Role.ORGANIZER: _l("组织方（团市委）"), Role.REVIEWER: _l("评审专家"),
+                    Role.FINANCE: _l("财务"), Role.ADMIN: _l("系统管理员")}[self])
 
 
 def new_session_token() -> str:
@@ -113,3 +119,70 @@ class Consent(db.Model):
     agreed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     page: Mapped[SitePage] = relationship()
+
+
+class RoleInvitationState(str, enum.Enum):
+    """Where an invitation stands, worked out from its timestamps (nothing stores it: expiry
+    is a matter of the clock, and accepting or revoking sets its own time once)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return str({RoleInvitationState.PENDING: _l("待接受"),
+                    RoleInvitationState.ACCEPTED: _l("已接受"),
+                    RoleInvitationState.REVOKED: _l("已撤销"),
+                    RoleInvitationState.EXPIRED: _l("已过期")}[self])
+
+    @property
+    def tone(self) -> str:
+        return {RoleInvitationState.PENDING: "warning", RoleInvitationState.ACCEPTED: "success",
+                RoleInvitationState.REVOKED: "secondary",
+                RoleInvitationState.EXPIRED: "dark"}[self]
+
+
+class RoleInvitation(db.Model):
+    """An admin invites a person by e-mail to take roles (an outside expert as a reviewer, a
+    finance officer, an organizer). The mailed link carries a secret whose hash is stored
+    here: sending the link again replaces the secret, so only the latest link works, and
+    accepting or revoking ends it."""
+
+    __tablename__ = "role_invitation"
+    __table_args__ = (
+        CheckConstraint("expires_at > created_at", name="expires_after_created"),
+        CheckConstraint("accepted_at IS NULL OR revoked_at IS NULL",
+                        name="accepted_or_revoked"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Normalised like an account's address, so the invitation finds the account it is for.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    revoked_at: Mapped[datetime | None]
+
+    invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id], lazy="raise")
+    accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id],
+                                                    lazy="raise")
+
+    @property
+    def role_list(self) -> list[Role]:
+        return [Role(r) for r in self.roles]
+
+    def state(self, now: datetime) -> RoleInvitationState:
+        if self.accepted_at is not None:
+            return RoleInvitationState.ACCEPTED
+        if self.revoked_at is not None:
+            return RoleInvitationState.REVOKED
+        if self.expires_at <= now:
+            return RoleInvitationState.EXPIRED
+        return RoleInvitationState.PENDING

@@ -31,3 +31,8 @@ def can_edit_site_pages(user) -> Decision:
 def sees_full_mobile(viewer, owner: User) -> bool:
     """A mobile number is shown in full to its owner and to admins, masked to everyone else."""
     return is_admin(viewer) or (viewer is not None and getattr(viewer, "id", None) == owner.id)
+
+
+def can_invite(user) -> Decision:
+    """Inviting people by e-mail with a role (an outside expert as a reviewer, …)."""
+    return ALLOW if is_admin(user) else deny(_l("只有系统管理员可以邀请用户。"))

@@ -1,2 +1,2 @@
 """System administration: users and roles, organisation verification queue, audit log."""
-from marketplace.admin import todo, views  # noqa: F401 - its parts (create_app)
+from marketplace.admin import demo, invitation_views, todo, views  # noqa: F401 - its parts

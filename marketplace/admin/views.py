@@ -15,6 +15,8 @@ from marketplace.accounts import roles
 from marketplace.accounts import services as account_services
 from marketplace.accounts.models import Role, User
 from marketplace.admin.forms import ROLE_LABELS, AuditFilterForm, RoleForm
+from marketplace.audit import labels as audit_labels
+from marketplace.audit import present
 from marketplace.audit.models import AuditEntry
 from marketplace.core import nav
 from marketplace.core.actions import perform
@@ -111,16 +113,29 @@ def organisations():
 def audit_log():
     visible_or_404(account_policy.can_view_audit_log(current_user))
     form = AuditFilterForm(request.args)
+    actors = db.session.execute(
+        select(User.id, User.name, User.email)
+        .where(User.id.in_(select(AuditEntry.actor_id).distinct()))
+        .order_by(User.name, User.id)).all()
+    types = list(db.session.scalars(select(AuditEntry.object_type).distinct()))
+    everyone = [("", _("全部"))]
+    form.actor.choices = everyone + [("system", _("系统"))] + [
+        (str(a.id), f"{a.name} <{a.email}>") for a in actors]
+    form.action.choices = everyone + audit_labels.all_actions()
+    form.object_type.choices = everyone + present.object_type_choices(types)
     form.validate()
     stmt = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(
         AuditEntry.id.desc())
-    if form.actor.data:
-        stmt = stmt.join(User, AuditEntry.actor_id == User.id).where(
-            User.email.contains(form.actor.data.strip().casefold()))
+    if form.actor.data == "system":
+        stmt = stmt.where(AuditEntry.actor_id.is_(None))
+    elif (form.actor.data or "").isdigit():
+        stmt = stmt.where(AuditEntry.actor_id == int(form.actor.data))
     if form.action.data:
-        stmt = stmt.where(AuditEntry.action.contains(form.action.data.strip()))
+        stmt = stmt.where(AuditEntry.action == form.action.data)
     if form.object_type.data:
-        stmt = stmt.where(AuditEntry.object_type == form.object_type.data.strip())
+        stmt = stmt.where(AuditEntry.object_type == form.object_type.data)
+    if form.object_id.data and not form.object_id.errors:
+        stmt = stmt.where(AuditEntry.object_id == form.object_id.data)
     if form.date_from.data and not form.date_from.errors:
         stmt = stmt.where(AuditEntry.created_at >= local_to_utc(
             datetime.combine(form.date_from.data, time.min)))
@@ -129,4 +144,5 @@ def audit_log():
             datetime.combine(form.date_to.data + timedelta(days=1), time.min)))
     page = db.paginate(stmt, per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", page=page, form=form, args=args)
+    return render_template("admin/audit.html", page=page, lines=present.lines(page.items),
+                           form=form, args=args)

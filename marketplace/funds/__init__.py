@@ -7,6 +7,7 @@ from marketplace.funds import (  # noqa: F401 - its parts (create_app)
     agreement_views,
     agreement_workflow,
     agreements,
+    audit_labels,
     budgets,
     cli,
     closing,

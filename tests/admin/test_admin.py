@@ -54,9 +54,11 @@ def test_audit_log_shows_who_what_before_after_and_ip(client, login_as, app):
     c = login_as(admin)
     c.post(f"/admin/users/{target.id}/roles", data={"role": "finance", "op": "grant"},
            environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    html = c.get("/admin/audit?action=grant_role").get_data(as_text=True)
-    assert "root@example.org" in html and "user.grant_role" in html
-    assert "203.0.113.9" in html and "finance" in html
+    html = c.get("/admin/audit?action=user.grant_role").get_data(as_text=True)
+    # The person by name (the address beside it), the action by its label (the code beside it).
+    assert admin.name in html and 'title="root@example.org"' in html
+    assert "授予了角色" in html and 'title="user.grant_role"' in html
+    assert "203.0.113.9" in html and "财务" in html
 
 
 def test_audit_log_filters_and_paginates(client, login_as, app):

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PUBLIC = ["首页", "创投集市", "立项公示", "数据总览"]
 STAFF = ["新建创投集市", "评审与立项", "申报管理", "历史数据"]
-ADMIN = ["组织审核", "用户与角色", "审计日志", "隐私政策与用户协议"]
+ADMIN = ["组织审核", "用户与角色", "邀请用户", "审计日志", "隐私政策与用户协议"]
 
 # person -> (links in the bar, the 工作台 menu, the 系统管理 menu), in drawing order. 我的组织 and
 # 我的申报 are the group side's: staff see them only when they belong to a group (issue 11).

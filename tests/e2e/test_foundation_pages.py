@@ -187,7 +187,7 @@ def test_every_foundation_page_renders(lang, width, request, live_server, e2e_db
     expect(page).to_have_url(live_server.url + "/admin/users")
     walk.check("admin-users", t("邮箱未确认", "E-mail not confirmed"))
     walk.goto("/admin/audit")
-    walk.check("audit-log", "organisation.verify")
+    walk.check("audit-log", t("审核通过了组织", "verified the organisation"))
 
     # Too many failed logins for one account: 429.
     page.context.clear_cookies()
