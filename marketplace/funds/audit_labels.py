@@ -8,8 +8,12 @@ from sqlalchemy import select
 from marketplace.applications.models import Application
 from marketplace.audit import labels
 from marketplace.extensions import db
-from marketplace.funds.models import Award
+from marketplace.funds.agreement_models import Agreement, SigningMethod
+from marketplace.funds.models import Award, Tranche
+from marketplace.funds.payee_models import PayeeAccount
+from marketplace.funds.payment_models import MoneyReturn, Payment, ReturnRequest
 from marketplace.funds.spending_models import Expense, FundingSource, Variation
+from marketplace.organisations.models import Organisation
 
 
 def _awards(ids: set[int]) -> dict[int, str]:
@@ -57,7 +61,7 @@ labels.actions({
     # Being written by the payee/agreement and payments work (issue 12); declared ahead.
     "payee.change": _l("修改了收款信息"),
     "agreement.sign": _l("确认了项目协议书"),
-    "tranche.release": _l("申请拨付一期资金"),
+    "tranche.release": _l("批准下达了一期资金"),
     "payment.record": _l("登记了付款"),
     "return.record": _l("登记了退款"),
 })
@@ -89,3 +93,81 @@ for _kind in ("award", "expense", "variation", "application", "return_request"):
     labels.fields({"amount": labels.Field(_l("金额"), labels.money),
                    "total": labels.Field(_l("合计"), labels.money),
                    "moved": labels.Field(_l("调整金额"), labels.money)}, object_type=_kind)
+
+
+# --- payments, payees and agreements (issue 12) ------------------------------------------------
+
+def _tranches(ids: set[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        select(Tranche.id, Tranche.index, Application.title)
+        .join(Award, Tranche.award_id == Award.id)
+        .join(Application, Award.application_id == Application.id)
+        .where(Tranche.id.in_(ids))).all()
+    return {id_: str(_l("%(title)s · 第 %(n)d 期", title=title, n=index))
+            for id_, index, title in rows}
+
+
+def _payee_accounts(ids: set[int]) -> dict[int, str]:
+    return dict(db.session.execute(
+        select(PayeeAccount.id, Organisation.name)
+        .join(Organisation, PayeeAccount.organisation_id == Organisation.id)
+        .where(PayeeAccount.id.in_(ids))).all())
+
+
+labels.actions({
+    "agreement.upload_scan": _l("上传了盖章的项目协议书"),
+    "agreement.confirm_scan": _l("确认了盖章的项目协议书"),
+    "agreement.reject_scan": _l("退回了盖章的项目协议书"),
+    "agreement_text.update": _l("修改了项目协议书文本"),
+    "award.change": _l("更改了立项金额或资金池"),
+    "award.recommit": _l("重新承诺了立项资金"),
+    "award.cut": _l("核减了资助"),
+    "export.payments": _l("导出了资金拨付明细"),
+    "export.bank_batch": _l("导出了批量代发文件"),
+    "export.statement": _l("导出了项目资金对账单"),
+    "payee.confirm": _l("确认了收款账户"),
+    "payee.reject": _l("退回了收款账户变更"),
+    "payee.supersede": _l("以新的变更取代了收款账户变更"),
+    "return.request": _l("要求退回资金"),
+    "return.settle": _l("收齐了退回资金"),
+    "tranche.releasable": _l("确认一期资金可以下达"),
+    "tranche.request_release": _l("申请下达一期资金"),
+    "tranche.paid": _l("付清了一期资金"),
+    "tranche.cancel": _l("取消了一期资金"),
+})
+labels.object_kind("agreement", _l("项目协议书"), names=_by_award(Agreement))
+labels.object_kind("payment", _l("拨付"), names=_by_award(Payment))
+labels.object_kind("return_request", _l("退回要求"), names=_by_award(ReturnRequest))
+labels.object_kind("money_return", _l("退回款"), names=_by_award(MoneyReturn))
+labels.object_kind("tranche", _l("分期"), names=_tranches)
+labels.object_kind("payee_account", _l("收款账户"), names=_payee_accounts)
+labels.fields({
+    "ip": _l("IP 地址"),
+    "method": labels.Field(_l("签署方式"), labels.enum_labels(SigningMethod)),
+    "scan_sha256": _l("扫描件校验值"),
+    "signed_at": labels.Field(_l("签署时间"), labels.local_time),
+    "signer_name": _l("签署人"),
+    "size": _l("文件大小（字节）"),
+    "cancelled_tranches": _l("取消的分期"),
+    "committed": labels.Field(_l("已承诺"), labels.money),
+    "freed": labels.Field(_l("释放回资金池"), labels.money),
+    "paid": labels.Field(_l("已拨付"), labels.money),
+    "released": labels.Field(_l("已下达"), labels.money),
+    "award_released": labels.Field(_l("项目已下达合计"), labels.money),
+    "tranche_paid": labels.Field(_l("本期已拨付"), labels.money),
+    "return_request_id": _l("退回要求"),
+    "account_name": _l("户名"),
+    "account_number": _l("账号"),
+    "bank": _l("开户行"),
+    "host_unit": _l("依托单位"),
+    "host_unit_uscc": _l("依托单位统一社会信用代码"),
+    "paid_on": _l("拨付日期"),
+    "tranche": _l("分期"),
+    "voucher_number": _l("凭证号"),
+    "body": _l("协议文本"),
+    "duties": _l("项目责任"),
+    "rules_version": _l("管理办法版本"),
+    "requested_by": _l("申请人"),
+})
+for _kind in ("payment", "money_return", "tranche"):
+    labels.fields({"amount": labels.Field(_l("金额"), labels.money)}, object_type=_kind)

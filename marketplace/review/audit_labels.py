@@ -50,6 +50,7 @@ labels.actions({
     "objection.dismiss": _l("认定异议不成立"),
     # Being written by the decisions work (issue 11, point 5); declared ahead.
     "decision.change": _l("改变了立项决定"),
+    "decision.withdraw": _l("撤回了立项决定"),
 })
 labels.object_kind("review", _l("专家评分"), names=_by_application(Review))
 labels.object_kind("review_assignment", _l("评审分配"), names=_by_application(ReviewAssignment))

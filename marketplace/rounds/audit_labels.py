@@ -32,6 +32,7 @@ def _challenge_invitations(ids: set[int]) -> dict[int, str]:
 
 labels.actions({
     "round.create": _l("创建了年度项目"),
+    "round.close_intake": _l("截止了申报"),
     "round.update": _l("修改了年度项目设置"),
     "round.publish": _l("发布了年度项目"),
     "round.extend_deadline": _l("延长了申报截止时间"),
