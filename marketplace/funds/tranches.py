@@ -16,7 +16,8 @@ refuse with a reason, write one ledger entry, move the tranche along its table
 - `request_return` / `record_return` (收回): money the group is asked to pay back, and money
   paid back (RETURN: paid − returned never below zero).
 - `cut_award` (the organizer's termination or cut): the unreleased rest of the commitment
-  goes back to the pool (DECOMMIT), every tranche not yet released is cancelled.
+  and what was paid back go back to the pool (DECOMMIT), every tranche not yet released is
+  cancelled.
 """
 from __future__ import annotations
 
@@ -431,15 +432,17 @@ def cancel_unreleased(actor, award: Award) -> list[int]:
 
 
 def cut_award(actor, award: Award, reason: str):
-    """The organizer terminates or cuts the award to what has been released: the unreleased
-    rest of its commitment (committed − released) goes back to the pool (DECOMMIT) and every
-    tranche not yet released is cancelled. Released tranches may still be paid; money the
-    group should give back is a return request."""
+    """The organizer terminates or cuts the award to what has gone out and stayed out: the
+    unreleased rest of its commitment and the money paid back (committed − (released −
+    returned)) go back to the pool (DECOMMIT), and every tranche not yet released is
+    cancelled. Released tranches may still be paid (net payments never pass the commitment
+    that remains); money the group should still give back is a return request, and once it
+    comes back another cut frees it too."""
     _lock(award)
     require(policy.can_cut_award(actor, award))
     text = _reason(reason)
     figures = balance(Award, award.id)
-    freed = figures.committed - figures.released
+    freed = figures.committed - (figures.released - figures.returned)
     if freed <= 0:
         raise NotAllowed(_l("这项资助已经全部下达，没有可以核减的金额。"))
     cancelled = cancel_unreleased(actor, award)

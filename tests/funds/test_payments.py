@@ -17,6 +17,7 @@ from marketplace.core.policy import NotAllowed
 from marketplace.extensions import db
 from marketplace.funds import closing, hooks, services, tranches
 from marketplace.funds.balances import balance
+from marketplace.funds.invariants import violations
 from marketplace.funds.models import Award, LedgerEntry, LedgerKind, TrancheState
 from marketplace.funds.payment_models import (
     Payment,
@@ -345,6 +346,23 @@ def test_a_cut_frees_the_unreleased_rest_and_cancels_unreleased_tranches(app, pa
     assert award.tranches[0].state == S.PAID
     with pytest.raises(NotAllowed, match="全部下达"):
         tranches.cut_award(make_organizer(), award, "再核减")
+
+
+def test_a_cut_after_a_return_frees_the_money_paid_back_too(app, payee):
+    award = make_awarded()  # ¥1,500 / ¥900 / ¥600
+    pool_before = balance(Pool, award.pool_id).remaining
+    release(award.tranches[0])
+    pay_tranche(award.tranches[0])
+    tranches.record_return(make_finance(), award, tranches.ReturnData(
+        D("400.00"), date(2026, 2, 1), "团队解散，结余退回", None, "return-1"))
+    tranches.cut_award(make_organizer(), award, "团队解散，终止资助")
+    db.session.commit()
+    b = balance(Award, award.id)
+    # ¥3,000 committed; ¥1,500 went out and ¥400 came back: ¥1,100 stays committed.
+    assert (b.committed, b.released, b.paid, b.returned) == (
+        D("1100.00"), D("1500.00"), D("1100.00"), D("400.00"))
+    assert balance(Pool, award.pool_id).remaining == pool_before + D("1900.00")
+    assert violations() == []
 
 
 def test_a_withdrawn_award_cancels_its_tranches(app):

@@ -162,7 +162,7 @@ class Money(RuleBasedStateMachine):
         if award is None:
             return
         m = self.model[award.id]
-        freed = m["committed"] - m["released"]
+        freed = m["committed"] - (m["released"] - m["returned"])
         if self._try("cut", lambda: tranches.cut_award(self.organizer, award, "核减")):
             m["committed"] -= freed
 
@@ -174,7 +174,8 @@ class Money(RuleBasedStateMachine):
             b = balance(Award, award_id)
             assert (b.committed, b.released, b.paid, b.returned) == (
                 m["committed"], m["released"], m["paid"] - m["returned"], m["returned"])
-            assert b.released <= b.committed <= b.amount
+            # What went out and stayed out never passes what remains committed.
+            assert b.released - b.returned <= b.committed <= b.amount
             assert 0 <= b.paid <= b.released
         pool = self.round.pools[0]
         assert 0 <= balance(Pool, pool.id).committed <= pool.amount
