@@ -46,3 +46,9 @@ def test_return_mail_names_the_deadline_in_shanghai_time(app):
         OutboxMessage.template == "applications/returned")).all()
     assert mail and all("2039-12-30 17:27（北京时间）" in m.body_text for m in mail)
     assert not any("09:27" in m.body_text for m in mail)
+
+
+def test_every_page_says_its_times_are_beijing_time_in_both_languages(app, client):
+    assert "页面上的时间均为北京时间" in client.get("/").get_data(as_text=True)
+    client.set_cookie("lang", "en", domain=app.config["SERVER_NAME"].split(":")[0])
+    assert "Times are Beijing time (UTC+8)" in client.get("/rounds/").get_data(as_text=True)
