@@ -120,6 +120,7 @@ def test_review_decision_publicity_objection_and_finalisation(live_server, e2e_d
 
     # --- the organizer dismisses it and, after the period, finalises ------------------------
     page.goto(f"{live_server.url}/review/rounds/{round_.id}/objections")
+    page.select_option("select[name=outcome]", "dismiss")  # nothing is chosen at first
     page.fill("textarea[name=reply]", "经核实，两个项目服务对象和内容不同，异议不成立。")
     page.get_by_role("button", name="提交答复").click()
     expect(page.get_by_text("异议已答复。")).to_be_visible()
