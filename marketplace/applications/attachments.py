@@ -66,6 +66,26 @@ def clean_filename(name: str) -> str:
     return name[:255] or "file"
 
 
+# A scan of a paper (an invoice, a payment voucher): a PDF or a picture.
+SCAN_KINDS = ("pdf", "jpg", "png")
+
+
+def checked_scan(filename: str, data: bytes, missing, field: str = "scan") -> tuple[str, str]:
+    """A scan's clean name and its real type (PDF, JPG or PNG by content, and a name that
+    says the same); `missing` is the message when no file came."""
+    name = clean_filename(filename)
+    if not data:
+        raise NotAllowed(missing, field=field)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise NotAllowed(_l("文件“%(name)s”超过 10 MB，请压缩后再上传。", name=name),
+                         field=field)
+    kind = sniff_kind(data)
+    if kind not in SCAN_KINDS or not name.lower().endswith(ATTACHMENT_KINDS[kind][0]):
+        raise NotAllowed(_l("文件“%(name)s”的内容与类型不符，或不是允许的类型（PDF、JPG、PNG）。",
+                            name=name), field=field)
+    return name, kind
+
+
 def upload_dir() -> str:
     path = os.path.join(current_app.config["UPLOAD_FOLDER"], "applications")
     os.makedirs(path, exist_ok=True)

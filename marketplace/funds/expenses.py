@@ -30,9 +30,7 @@ from sqlalchemy.orm import aliased, joinedload
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.applications.attachments import (
     ATTACHMENT_KINDS,
-    MAX_ATTACHMENT_BYTES,
-    clean_filename,
-    sniff_kind,
+    checked_scan,
 )
 from marketplace.applications.models import Application
 from marketplace.audit.services import record
@@ -61,7 +59,6 @@ from marketplace.funds.spending_workflow import EXPENSE, mail_group
 from marketplace.notify.services import queue_mail
 from marketplace.organisations.models import Membership
 
-SCAN_KINDS = ("pdf", "jpg", "png")
 PAYEE_LENGTH = Expense.payee.property.columns[0].type.length
 DESCRIPTION_LENGTH = Expense.description.property.columns[0].type.length
 INVOICE_LENGTH = Expense.invoice_number.property.columns[0].type.length
@@ -247,18 +244,7 @@ def scan_path(expense: Expense) -> str:
 
 
 def _checked_scan(filename: str, data: bytes) -> tuple[str, str]:
-    """The scan's clean name and its real type (PDF, JPG or PNG by content)."""
-    name = clean_filename(filename)
-    if not data:
-        raise NotAllowed(_l("请上传发票扫描件。"), field="scan")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise NotAllowed(_l("文件“%(name)s”超过 10 MB，请压缩后再上传。", name=name),
-                         field="scan")
-    kind = sniff_kind(data)
-    if kind not in SCAN_KINDS or not name.lower().endswith(ATTACHMENT_KINDS[kind][0]):
-        raise NotAllowed(_l("文件“%(name)s”的内容与类型不符，或不是允许的类型（PDF、JPG、PNG）。",
-                            name=name), field="scan")
-    return name, kind
+    return checked_scan(filename, data, _l("请上传发票扫描件。"))
 
 
 def _text(value: str, limit: int, field_name: str, missing) -> str:

@@ -10,35 +10,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from marketplace.core.money import format_yuan
-from marketplace.core.pdf import paragraph
+from marketplace.core.pdf import cjk_font, paragraph
 from marketplace.core.timeutil import to_local, utcnow
-
-_registered: dict[str, str] = {}
-
-
-def cjk_font(path: str | None) -> str:
-    """The TrueType CJK font (first face of wqy-zenhei.ttc), else the STSong-Light CID font
-    (as review/pdf.py does; funds stands below review, so it keeps its own copy)."""
-    key = path or ""
-    if key in _registered:
-        return _registered[key]
-    name = "STSong-Light"
-    if path:
-        try:
-            pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
-            name = "CJK"
-        except Exception:  # missing or unreadable font file
-            name = "STSong-Light"
-    if name == "STSong-Light":
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    _registered[key] = name
-    return name
 
 
 @dataclass(frozen=True)

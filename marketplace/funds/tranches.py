@@ -35,9 +35,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.applications.attachments import (
     ATTACHMENT_KINDS,
-    MAX_ATTACHMENT_BYTES,
-    clean_filename,
-    sniff_kind,
+    checked_scan,
 )
 from marketplace.audit.services import record
 from marketplace.core.files import remove_on_rollback
@@ -70,7 +68,6 @@ from marketplace.organisations.models import Membership
 from marketplace.rounds.models import TrancheGate
 
 T = TrancheState
-SCAN_KINDS = ("pdf", "jpg", "png")
 NOT_AVAILABLE = _l("尚不可用")
 OPEN_STATES = (T.SCHEDULED, T.RELEASABLE, T.RELEASE_REQUESTED)
 # A tranche state's badge colour (templates/_macros.html tones).
@@ -207,17 +204,7 @@ def scan_path(payment: Payment) -> str:
 
 
 def _checked_scan(filename: str, data: bytes) -> tuple[str, str]:
-    name = clean_filename(filename)
-    if not data:
-        raise NotAllowed(_l("请上传凭证扫描件。"), field="scan")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise NotAllowed(_l("文件“%(name)s”超过 10 MB，请压缩后再上传。", name=name),
-                         field="scan")
-    kind = sniff_kind(data)
-    if kind not in SCAN_KINDS or not name.lower().endswith(ATTACHMENT_KINDS[kind][0]):
-        raise NotAllowed(_l("文件“%(name)s”的内容与类型不符，或不是允许的类型（PDF、JPG、PNG）。",
-                            name=name), field="scan")
-    return name, kind
+    return checked_scan(filename, data, _l("请上传凭证扫描件。"))
 
 
 def _key(text: str) -> str:
