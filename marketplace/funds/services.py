@@ -155,6 +155,21 @@ def check_pool_funds(pool: Pool, application: Application) -> None:
         raise NotAllowed(admitted.reason, field="pool_id")
 
 
+def require_room(pool: Pool, round_id: int, amount_fen: int) -> None:
+    """The amount fits what the pool and the round's budget have left (under their locks)."""
+    amount = from_fen(amount_fen)
+    remaining = balance(Pool, pool.id).remaining
+    if amount > remaining:
+        raise NotAllowed(_l("资金池“%(pool)s”余额不足：尚余 %(left)s，本次需要 %(need)s。",
+                            pool=pool.name, left=format_yuan(remaining),
+                            need=format_yuan(amount)), field="amount")
+    round_remaining = balance(Round, round_id).remaining
+    if amount > round_remaining:
+        raise NotAllowed(_l("超出年度总预算：尚余 %(left)s，本次需要 %(need)s。",
+                            left=format_yuan(round_remaining), need=format_yuan(amount)),
+                         field="amount")
+
+
 def commit_award(actor, application: Application, pool: Pool, amount: Decimal) -> Award:
     """Create the Award (status approved) and its COMMIT entry, if the money fits.
 
@@ -188,17 +203,7 @@ def commit_award(actor, application: Application, pool: Pool, amount: Decimal) -
         if challenge_live_awards(challenge.id) >= challenge.slots:
             raise NotAllowed(_l("命题“%(title)s”的 %(n)d 个名额已满。", title=challenge.title,
                                 n=challenge.slots), field="amount")
-    amount = from_fen(amount_fen)
-    remaining = balance(Pool, pool.id).remaining
-    if amount > remaining:
-        raise NotAllowed(_l("资金池“%(pool)s”余额不足：尚余 %(left)s，本次需要 %(need)s。",
-                            pool=pool.name, left=format_yuan(remaining),
-                            need=format_yuan(amount)), field="amount")
-    round_remaining = balance(Round, application.round_id).remaining
-    if amount > round_remaining:
-        raise NotAllowed(_l("超出年度总预算：尚余 %(left)s，本次需要 %(need)s。",
-                            left=format_yuan(round_remaining), need=format_yuan(amount)),
-                         field="amount")
+    require_room(pool, application.round_id, amount_fen)
 
     round_ = db.session.get(Round, application.round_id)
     if earlier is not None:
@@ -313,17 +318,7 @@ def change_award(actor, award: Award, pool: Pool, amount: Decimal, reason: str) 
                   award_id=award.id, amount_fen=to_fen(held), actor=actor,
                   note=f"更改决定：{reason}")
     # What is free now includes what this award just gave back (same transaction, flushed).
-    amount = from_fen(amount_fen)
-    remaining = balance(Pool, pool.id).remaining
-    if amount > remaining:
-        raise NotAllowed(_l("资金池“%(pool)s”余额不足：尚余 %(left)s，本次需要 %(need)s。",
-                            pool=pool.name, left=format_yuan(remaining),
-                            need=format_yuan(amount)), field="amount")
-    round_remaining = balance(Round, award.round_id).remaining
-    if amount > round_remaining:
-        raise NotAllowed(_l("超出年度总预算：尚余 %(left)s，本次需要 %(need)s。",
-                            left=format_yuan(round_remaining), need=format_yuan(amount)),
-                         field="amount")
+    require_room(pool, award.round_id, amount_fen)
     _replan(award, db.session.get(Round, award.round_id), amount_fen)
     award.pool_id, award.amount_fen = pool.id, amount_fen
     db.session.flush()
