@@ -55,8 +55,11 @@ run: dev-deps translations
 lint: dev-deps
 	$(BIN)/ruff check .
 
+# The suite in two runs: everything but the browser on every core (pytest-xdist; each worker
+# makes its own PostgreSQL database), then the browser walks one at a time.
 test: dev-deps system-deps translations lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not e2e" -n auto
+	$(BIN)/python -m pytest -m e2e
 
 bench: dev-deps translations
 	$(BIN)/python bench/run.py
