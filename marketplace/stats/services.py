@@ -216,12 +216,13 @@ def _round_by_theme(round_: Round, region: str | None, had_previous: bool) -> li
             for name in names]
 
 
-def yearly_series(region: str | None = None) -> list[dict]:
+def yearly_series(region: str | None = None, with_themes: bool = False) -> list[dict]:
     """Across years: projects, money, growth, challenge share and first-time share per year.
 
-    Five queries whatever the number of rounds (one of them: money by theme per year).
-    A year with a round before 立项 is marked
-    `in_progress`; its growth, and the growth of the year after it, are null.
+    Four queries whatever the number of rounds. A year with a round before 立项 is marked
+    `in_progress`; its growth, and the growth of the year after it, are null. `with_themes`:
+    each year also gets `by_theme` (主题; one more query), projects, money and growth per
+    theme.
     """
     challenge_fen = case((Application.challenge_id.is_not(None), Award.amount_fen), else_=0)
     money = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in db.session.execute(_in_region(
@@ -234,7 +235,7 @@ def yearly_series(region: str | None = None) -> list[dict]:
         Round.status != RoundStatus.DRAFT).order_by(Round.year)).all()
     running = years_in_progress()
     themes: dict[int, dict[str, tuple[int, int]]] = {}
-    for year, theme, n, fen in _by_year_theme(None, region):
+    for year, theme, n, fen in (_by_year_theme(None, region) if with_themes else []):
         themes.setdefault(year, {})[theme] = (n, fen)
     series = []
     previous = None
@@ -244,18 +245,20 @@ def yearly_series(region: str | None = None) -> list[dict]:
         comparable = (previous is not None and previous[0] == year - 1
                       and year not in running and previous[0] not in running)
         before = themes.get(year - 1, {})
-        series.append({
+        entry = {
             "year": year, "projects": projects, "amount": amount_text(fen),
             "in_progress": year in running,
             "growth_vs_previous_pct": growth(fen, previous[1]) if comparable else None,
             "challenge_share_pct": percent(challenge, fen),
-            "first_time_share_pct": percent(first_time, orgs),
-            "by_theme": [
+            "first_time_share_pct": percent(first_time, orgs)}
+        if with_themes:
+            entry["by_theme"] = [
                 {"theme": name, "projects": n, "amount": amount_text(theme_fen),
                  "growth_vs_previous_pct": growth(theme_fen, before.get(name, (0, 0))[1])
                  if comparable else None}
                 for name, (n, theme_fen) in sorted(themes.get(year, {}).items(),
-                                                   key=lambda t: (-t[1][1], t[0]))]})
+                                                   key=lambda t: (-t[1][1], t[0]))]
+        series.append(entry)
         previous = (year, fen)
     return series
 

@@ -75,8 +75,8 @@ def test_a_round_without_themes_keeps_exactly_its_keys(client, app):
     assert "by_theme" not in stats
 
 
-def test_the_yearly_figures_gain_by_theme(themed_years):
-    series = {s["year"]: s for s in yearly_series()}
+def test_the_yearly_figures_gain_by_theme(client, themed_years):
+    series = {s["year"]: s for s in client.get("/api/v1/years").get_json()["years"]}
     assert series[2023]["by_theme"] == [
         {"theme": "文明创建", "projects": 2, "amount": "15000.00",
          "growth_vs_previous_pct": None},
@@ -89,6 +89,8 @@ def test_the_yearly_figures_gain_by_theme(themed_years):
          "growth_vs_previous_pct": None}]
     # The existing yearly keys are what they were.
     assert series[2024]["amount"] == "20000.00" and series[2024]["growth_vs_previous_pct"] == -9.1
+    # Without asking for themes the series is what it was (the home page's statements too).
+    assert all("by_theme" not in s for s in yearly_series())
 
 
 def test_the_cli_prints_by_theme(app, themed_years):
