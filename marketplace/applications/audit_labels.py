@@ -32,6 +32,7 @@ labels.fields({
     "application_id": _l("申报书"),
     "requested_fen": _l("申请金额"),
     "budget_lines": _l("预算明细行数"),
+    "themes": _l("主题"),
     "comment": _l("意见"),
     "feedback": _l("反馈"),
 })

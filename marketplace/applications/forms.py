@@ -36,6 +36,7 @@ from marketplace.applications.proposal import (
 )
 from marketplace.core.forms import CountField, DateInRange, MoneyField, QuantityField
 from marketplace.core.money import MAX_AMOUNT, format_yuan
+from marketplace.rounds.forms import MultiCheckboxField
 from marketplace.rounds.models import BUDGET_CATEGORY_LABELS, BudgetCategory
 
 BLANK_ROWS = 2  # extra empty rows offered below the filled ones
@@ -150,6 +151,8 @@ class ApplicationForm(FlaskForm):
     organisation_id = SelectField(_l("申报组织"), coerce=int, validate_choice=False)
     title = StringField(_l("项目名称"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("项目类别"), validate_choice=False)
+    themes = MultiCheckboxField(_l("主题"), description=_l(
+        "可多选，也可不选：主题跨类别，例如一个理论宣讲项目也可以与文明创建相关。"))
     summary = TextAreaField(_l("项目简介"), validators=[Optional(), Length(max=5000)])
     objectives = TextAreaField(_l("项目目标"), validators=[Optional(), Length(max=5000)])
     target_group = StringField(_l("服务对象"), validators=[Optional(), Length(max=200)])
@@ -173,6 +176,11 @@ class ApplicationForm(FlaskForm):
         categories = (round_.categories if round_ is not None else None) or []
         self.category.choices = [SelectChoice("", _l("请选择"))] + [
             SelectChoice(c) for c in categories]
+        # The round's themes, and any kept from before that the round no longer has (so the
+        # service names it instead of the box silently dropping it).
+        themes = list((round_.themes if round_ is not None else None) or [])
+        themes += [t for t in (self.themes.data or []) if t not in themes]
+        self.themes.choices = [SelectChoice(t) for t in themes]
         self.region.choices = [SelectChoice("", _l("请选择"))] + [
             SelectChoice(r) for r in current_app.config["REGIONS"]]
         self.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
@@ -231,6 +239,7 @@ class ApplicationForm(FlaskForm):
     def to_data(self) -> ApplicationData:
         return ApplicationData(
             title=self.title.data or "", category=self.category.data or "",
+            themes=list(self.themes.data or []),
             summary=self.summary.data or "", objectives=self.objectives.data or "",
             target_group=self.target_group.data or "", beneficiaries=self.beneficiaries.data,
             place=self.place.data or "", region=self.region.data or "",
@@ -264,6 +273,7 @@ class ApplicationForm(FlaskForm):
         caps existed shows only as many rows as a table may have (see too_many_rows)."""
         return {
             "title": application.title, "category": application.category,
+            "themes": list(application.themes),
             "summary": application.summary, "objectives": application.objectives,
             "target_group": application.target_group,
             "beneficiaries": application.beneficiaries, "place": application.place,

@@ -139,6 +139,14 @@ class Application(db.Model):
         cascade="all, delete-orphan")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="application", order_by="Attachment.id", cascade="all, delete-orphan")
+    theme_rows: Mapped[list[ApplicationTheme]] = relationship(
+        back_populates="application", order_by="ApplicationTheme.position",
+        cascade="all, delete-orphan")
+
+    @property
+    def themes(self) -> list[str]:
+        """Its themes (主题) in the order the round lists them."""
+        return [row.theme for row in self.theme_rows]
 
     @property
     def requested(self) -> Decimal:
@@ -146,6 +154,19 @@ class Application(db.Model):
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status.value}>"
+
+
+class ApplicationTheme(db.Model):
+    """One theme (主题) of the round that an application carries; any number per application,
+    each once. A row per theme so the statistics group by it in SQL."""
+    __tablename__ = "application_theme"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    application: Mapped[Application] = relationship(back_populates="theme_rows")
 
 
 class BudgetLine(db.Model):

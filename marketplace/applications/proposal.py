@@ -54,6 +54,8 @@ class ApplicationData:
     budget_lines: list[BudgetLineData] = field(default_factory=list)
     plan_rows: list[PlanRowData] = field(default_factory=list)
     team_members: list[TeamMemberData] = field(default_factory=list)
+    # Any of the round's themes (主题), each once; none is fine.
+    themes: list[str] = field(default_factory=list)
 
 
 PROPOSAL_FIELDS = ["title", "category", "summary", "objectives", "target_group",

@@ -25,6 +25,7 @@ from marketplace.applications import policy, routing
 from marketplace.applications.models import (
     Application,
     ApplicationStatus,
+    ApplicationTheme,
     BudgetLine,
     PlanRow,
     TeamMember,
@@ -98,6 +99,30 @@ def start_application(actor, organisation: Organisation, round_: Round,
     return application
 
 
+def theme_rows(round_: Round, themes: list[str]) -> list[str]:
+    """The chosen themes, each once, in the round's order; a theme the round does not define
+    is refused (themes are the round's, like its categories)."""
+    chosen = [clean_text(t) for t in themes or [] if clean_text(t)]
+    offered = round_.themes or []
+    unknown = [t for t in chosen if t not in offered]
+    if unknown:
+        raise NotAllowed(_l("“%(theme)s”不是本轮的主题，请从本轮的主题中选择。",
+                            theme=unknown[0]), field="themes")
+    return [t for t in offered if t in chosen]
+
+
+def _replace_themes(application: Application, themes: list[str]) -> None:
+    """Keep the rows of the themes still chosen (their primary key is (application, theme):
+    deleting and re-adding one in the same flush would collide)."""
+    kept = {row.theme: row for row in application.theme_rows}
+    rows = []
+    for i, theme in enumerate(themes):
+        row = kept.get(theme) or ApplicationTheme(theme=theme)
+        row.position = i
+        rows.append(row)
+    application.theme_rows = rows
+
+
 def save_draft(actor, application: Application, data: ApplicationData,
                now: datetime | None = None) -> Application:
     """Replace the proposal with `data`; incomplete is fine (submission checks completeness).
@@ -111,6 +136,7 @@ def save_draft(actor, application: Application, data: ApplicationData,
         raise NotAllowed(_l("请从本轮的项目类别中选择。"), field="category")
     if clean_text(data.region) and clean_text(data.region) not in current_app.config["REGIONS"]:
         raise NotAllowed(_l("请从列表中选择实施县区。"), field="region")
+    themes = theme_rows(application.round, data.themes)
     for line in data.budget_lines:
         if line.quantity <= 0 or line.quantity != line.quantity.quantize(FEN) \
                 or line.quantity > MAX_QUANTITY:
@@ -141,6 +167,7 @@ def save_draft(actor, application: Application, data: ApplicationData,
         TeamMember(position=i, name=clean_text(m.name), role=clean_text(m.role),
                    phone=clean_text(m.phone))
         for i, m in enumerate(data.team_members)]
+    _replace_themes(application, themes)
     application.requested_fen = sum(line.amount_fen for line in application.budget_lines)
     # A pool made or a county verified since the last save may route it elsewhere.
     routing.apply_routing(application)
@@ -148,7 +175,7 @@ def save_draft(actor, application: Application, data: ApplicationData,
     record("application.save", application, actor=actor,
            after={"title": application.title, "requested_fen": application.requested_fen,
                   "budget_lines": len(application.budget_lines),
-                  "pool_id": application.pool_id})
+                  "themes": list(application.themes), "pool_id": application.pool_id})
     return application
 
 
@@ -314,6 +341,7 @@ def build_snapshot(application: Application) -> dict:
                           for r in application.plan_rows],
             "team_members": [{"name": m.name, "role": m.role, "phone": m.phone}
                              for m in application.team_members],
+            "themes": list(application.themes),
             "attachments": [{"id": a.id, "name": a.original_name, "size": a.size,
                              "sha256": a.sha256} for a in application.attachments],
         },
@@ -448,6 +476,8 @@ def copy_application(actor, source: Application, round_: Round,
     application.team_members = [
         TeamMember(position=i, name=m.name, role=m.role, phone=m.phone)
         for i, m in enumerate(source.team_members)]
+    # The themes the new round also defines; the others are left off, like its category.
+    _replace_themes(application, [t for t in (round_.themes or []) if t in source.themes])
     application.requested_fen = sum(b.amount_fen for b in application.budget_lines)
     db.session.flush()
     record("application.copy", application, actor=actor,

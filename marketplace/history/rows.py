@@ -23,6 +23,9 @@ from marketplace.organisations.uscc import normalise_uscc
 COLUMNS = ("round_year", "round_title", "project_title", "organization_name",
            "organization_uscc", "region", "category", "challenge_title", "requested_amount",
            "awarded_amount", "status")
+# Columns a file may have or not: a file without them imports as before.
+OPTIONAL_COLUMNS = ("themes",)
+THEME_SEPARATOR = re.compile(r"[;；]")
 # What each column means, for the upload page (same order as COLUMNS).
 COLUMN_HELP = {
     "round_year": _l("年度，四位数字，如 2019；同一年度的行归入同一个项目库。"),
@@ -36,6 +39,7 @@ COLUMN_HELP = {
     "requested_amount": _l("申请金额（元），正数，最多两位小数。"),
     "awarded_amount": _l("立项金额（元）；awarded 必填且不大于申请金额，rejected 留空。"),
     "status": _l("awarded（立项）或 rejected（未入选）；中文表头的文件也可写 立项 或 未入选。"),
+    "themes": _l("可选列：项目的主题，多个用分号隔开，如 文明创建;建党百年；可留空。"),
 }
 # The downloadable template: the header and two example rows (one awarded, one rejected).
 TEMPLATE_ROWS = (
@@ -58,6 +62,7 @@ CHINESE_COLUMNS = {
     "requested_amount": "申请金额",
     "awarded_amount": "立项金额",
     "status": "状态",
+    "themes": "主题",
 }
 # Other Chinese names people give the same columns.
 CHINESE_ALIASES = {
@@ -78,7 +83,7 @@ def column_for(heading: str) -> str:
     """The column a header cell names: an English column name (any case), a Chinese name or
     alias (a unit in brackets ignored); the heading itself, lowercased, when it is neither."""
     text = unicodedata.normalize("NFKC", heading).strip()
-    if text.lower() in COLUMNS:
+    if text.lower() in COLUMNS or text.lower() in OPTIONAL_COLUMNS:
         return text.lower()
     bare = _BRACKETED.sub("", text).strip()
     for column, name in CHINESE_COLUMNS.items():
@@ -100,6 +105,7 @@ BLANK_ROWS_END_TABLE = 1_000
 MAX_XLSX_UNPACKED = 20 * 1024 * 1024
 MAX_TEXT = {"round_title": 200, "project_title": 200, "organization_name": 120,
             "region": 40, "category": 40, "challenge_title": 200}
+MAX_THEME = 40  # application_theme.theme is String(40)
 
 
 class HistoryFileError(ValueError):
@@ -130,6 +136,7 @@ class HistoryRow:
     requested: Decimal
     awarded: Decimal | None
     status: str  # "awarded" | "rejected"
+    themes: tuple[str, ...] = ()  # 主题, from the optional `themes` column
 
     @property
     def key(self) -> tuple[int, str, str]:
@@ -197,7 +204,7 @@ def _table(lines: Iterator[tuple[int, Sequence]]) -> list[tuple[int, dict[str, s
                 "第 %(line)d 行超出上限：一个文件最多 %(n)d 行数据，请分成几个文件导入。",
                 line=line, n=MAX_ROWS)))
         row = {name: _text(values[i]) if i < len(values) else ""
-               for i, name in enumerate(names) if name in COLUMNS}
+               for i, name in enumerate(names) if name in COLUMNS or name in OPTIONAL_COLUMNS}
         rows.append((line, row))
     return rows
 
@@ -349,6 +356,15 @@ def check_row(line: int, row: dict[str, str],
         problems.append(RowProblem(line, "awarded_amount", str(_l(
             "状态为 rejected（未入选）时不能有立项金额。"))))
 
+    themes: list[str] = []
+    for theme in THEME_SEPARATOR.split(row.get("themes", "")):
+        theme = theme.strip()
+        if len(theme) > MAX_THEME:
+            problems.append(RowProblem(line, "themes", str(_l(
+                "主题“%(value)s”太长了：每个主题最多 %(n)d 个字。", value=theme, n=MAX_THEME))))
+        elif theme and theme not in themes:
+            themes.append(theme)
+
     if problems:
         return None, problems
     return HistoryRow(
@@ -356,7 +372,7 @@ def check_row(line: int, row: dict[str, str],
         project_title=row["project_title"], organisation_name=row["organization_name"],
         uscc=uscc, region=region, category=row["category"],
         challenge_title=row.get("challenge_title", ""), requested=requested, awarded=awarded,
-        status=status), []
+        status=status, themes=tuple(themes)), []
 
 
 def check_rows(table: list[tuple[int, dict[str, str]]],

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.applications.models import Application, ApplicationStatus
+from marketplace.applications.models import Application, ApplicationStatus, ApplicationTheme
 from marketplace.audit.services import record
 from marketplace.core.locks import named_lock
 from marketplace.core.money import to_fen
@@ -196,7 +196,7 @@ class _Plan:
         for row in self.new:
             if row.year not in self.rounds:
                 round_ = Round(year=row.year, title=row.round_title, status=RoundStatus.CLOSED,
-                               imported=True, categories=[], created_by_id=actor_id,
+                               imported=True, categories=[], themes=[], created_by_id=actor_id,
                                published_at=_on(row.year))
                 db.session.add(round_)
                 self.rounds[row.year] = round_
@@ -208,6 +208,7 @@ class _Plan:
             if rid in year_of}
         budget_added: dict[int, int] = defaultdict(int)
         categories: dict[int, list[str]] = defaultdict(list)
+        themes: dict[int, list[str]] = defaultdict(list)
         for row in self.new:
             round_ = self.rounds[row.year]
             org_key = (row.uscc, row.organisation_name)
@@ -236,6 +237,10 @@ class _Plan:
             db.session.add(application)
             if row.category not in round_.categories and row.category not in categories[row.year]:
                 categories[row.year].append(row.category)
+            application.theme_rows = [ApplicationTheme(theme=t, position=i)
+                                      for i, t in enumerate(row.themes)]
+            themes[row.year].extend(t for t in row.themes
+                                    if t not in round_.themes and t not in themes[row.year])
             if row.status == "awarded":
                 amount_fen = to_fen(row.awarded)
                 award = Award(
@@ -249,4 +254,6 @@ class _Plan:
             self.rounds[year].total_budget_fen += fen
         for year, names in categories.items():
             self.rounds[year].categories = [*self.rounds[year].categories, *names]
+        for year, names in themes.items():
+            self.rounds[year].themes = [*(self.rounds[year].themes or []), *names]
         db.session.flush()

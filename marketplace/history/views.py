@@ -30,6 +30,7 @@ from marketplace.history.rows import (
     COLUMN_HELP,
     COLUMNS,
     MAX_ROWS,
+    OPTIONAL_COLUMNS,
     template_csv,
 )
 from marketplace.history.services import import_history
@@ -65,7 +66,8 @@ def upload():
             # (the file has to be chosen again anyway).
             form.dry_run.data = False
     return render_template("history/import.html", form=form, report=report,
-                           columns=[(c, CHINESE_COLUMNS[c], _help(c)) for c in COLUMNS],
+                           columns=[(c, CHINESE_COLUMNS[c], _help(c))
+                                    for c in (*COLUMNS, *OPTIONAL_COLUMNS)],
                            max_rows=MAX_ROWS, blank_rows=BLANK_ROWS_END_TABLE), status
 
 

@@ -185,6 +185,20 @@ def _owner(organisation: Organisation) -> User | None:
     return next((m.user for m in organisation.memberships if m.role == MemberRole.OWNER), None)
 
 
+# 主题 of every demo round: a project about 文明 is 文明创建-related whatever its category
+# (a 理论宣讲 project too), and 理论宣讲 projects carry 建党百年.
+DEMO_THEMES = ("文明创建", "建党百年")
+
+
+def demo_themes(project: Project, round_: Round) -> list[str]:
+    themes = []
+    if "文明" in project.title:
+        themes.append("文明创建")
+    if project.category == "理论宣讲":
+        themes.append("建党百年")
+    return [t for t in themes if t in (round_.themes or [])]
+
+
 def _make_round(organizer: User, year: int, title: str, introduction: str,
                 total_budget: str, pools: list[tuple[str, PoolKind, str, list[str]]],
                 opens_at: datetime, deadline_at: datetime, review_ends_at: datetime,
@@ -195,7 +209,8 @@ def _make_round(organizer: User, year: int, title: str, introduction: str,
         year=year, title=title, introduction=introduction, total_budget=Decimal(total_budget),
         opens_at=opens_at, deadline_at=deadline_at, review_ends_at=review_ends_at,
         publicity_days=7, delivery_ends_at=delivery_ends_at,
-        max_amount_per_project=Decimal("50000.00"), max_applications_per_org=2)
+        max_amount_per_project=Decimal("50000.00"), max_applications_per_org=2,
+        themes=list(DEMO_THEMES))
     if categories:
         data.categories = categories
     round_ = rounds.create_round(organizer, data)
@@ -220,7 +235,8 @@ def _submit(project: Project, organisation: Organisation, round_: Round,
     start = (at + timedelta(days=40)).date()
     end = (round_.delivery_ends_at - timedelta(days=15)).date()
     data = proposal.ApplicationData(
-        title=project.title, category=project.category, summary=project.summary,
+        title=project.title, category=project.category, themes=demo_themes(project, round_),
+        summary=project.summary,
         objectives=project.objectives, target_group=project.target_group,
         beneficiaries=project.beneficiaries, place=project.place,
         region=organisation.region, volunteers=project.volunteers,

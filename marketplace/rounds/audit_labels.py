@@ -68,6 +68,7 @@ labels.fields({
     "review_ends_at": _l("评审截止时间"),
     "delivery_ends_at": _l("执行截止时间"),
     "categories": _l("项目类别"),
+    "themes": _l("主题"),
     "introduction": _l("简介"),
     "max_amount_per_project_fen": _l("单个项目资助上限"),
     "max_applications_per_org": _l("每个组织申报上限"),

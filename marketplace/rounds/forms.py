@@ -95,6 +95,9 @@ class RoundForm(FlaskForm):
                                           format="%Y-%m-%dT%H:%M")
     categories = TextAreaField(_l("征集类别"), default="\n".join(DEFAULT_CATEGORIES),
                                description=_l("每行一个。"))
+    themes = TextAreaField(_l("主题"), description=_l(
+        "每行一个，如“文明创建”。主题跨类别：一个项目属于一个类别，可以带任意几个主题。"
+        "可以不填。"))
     max_amount_per_project = MoneyField(_l("单个项目资助上限（元）"), validators=[Optional()])
     max_applications_per_org = CountField(_l("每个组织最多申报数"), validators=[Optional()],
                                           minimum=1, maximum=100)
@@ -121,6 +124,7 @@ class RoundForm(FlaskForm):
             getattr(self, name).data = _local(getattr(round_, name))
         self.publicity_days.data = round_.publicity_days
         self.categories.data = "\n".join(round_.categories or [])
+        self.themes.data = "\n".join(round_.themes or [])
         self.max_amount_per_project.set_amount(round_.max_amount_per_project)
         self.max_applications_per_org.data = round_.max_applications_per_org
         for category in BudgetCategory:
@@ -161,6 +165,7 @@ class RoundForm(FlaskForm):
             review_ends_at=_utc(self.review_ends_at.data),
             publicity_days=self.publicity_days.data,
             delivery_ends_at=_utc(self.delivery_ends_at.data), categories=categories,
+            themes=[t.strip() for t in (self.themes.data or "").splitlines() if t.strip()],
             max_amount_per_project=self.max_amount_per_project.amount,
             max_applications_per_org=self.max_applications_per_org.data,
             budget_rules=rules, tranche_template=self.tranche_rows(),

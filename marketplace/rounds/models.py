@@ -114,6 +114,10 @@ class Round(db.Model):
     publicity_days: Mapped[int] = mapped_column(default=7)
     delivery_ends_at: Mapped[datetime | None]
     categories: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_CATEGORIES))
+    # 主题 (e.g. 文明创建): cross-category tags an application may carry any of; counted
+    # apart in the statistics (by_theme). An application's themes are rows of
+    # application_theme, so GROUP BY theme is one query.
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     max_amount_per_project_fen: Mapped[Fen | None]
     max_applications_per_org: Mapped[int | None]
     # {"personnel": 30, ...}: maximum share (percent) of an application's total per category.

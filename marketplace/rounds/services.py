@@ -41,10 +41,11 @@ from marketplace.rounds.workflow import ROUND
 
 ROUND_FIELDS = ["year", "title", "introduction", "status", "total_budget_fen", "opens_at",
                 "deadline_at", "review_ends_at", "publicity_days", "delivery_ends_at",
-                "categories", "max_amount_per_project_fen", "max_applications_per_org",
+                "categories", "themes", "max_amount_per_project_fen", "max_applications_per_org",
                 "budget_rules", "tranche_template", "document_number", "supervision_phone"]
 PUBLICITY_DETAIL_FIELDS = ["document_number", "supervision_phone"]
 INTRODUCTION_LENGTH = 20000
+THEME_LENGTH = 40  # application_theme.theme is String(40)
 
 
 # What the String(n) columns hold; longer names are refused rather than failing in the
@@ -92,6 +93,7 @@ class RoundData:
     publicity_days: int = 7
     delivery_ends_at: datetime | None = None
     categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    themes: list[str] = field(default_factory=list)
     max_amount_per_project: Decimal | None = None
     max_applications_per_org: int | None = None
     budget_rules: dict[str, int] = field(default_factory=dict)
@@ -163,6 +165,11 @@ def round_data_problems(data: RoundData) -> dict[str, str]:
         problems["categories"] = str(_l("项目类别不能重复。"))
     elif any(len(c) > 40 for c in categories):
         problems["categories"] = str(_l("每个项目类别不超过 40 个字。"))
+    themes = [t.strip() for t in data.themes or [] if t.strip()]
+    if len(set(themes)) != len(themes):
+        problems["themes"] = str(_l("主题不能重复。"))
+    elif any(len(t) > THEME_LENGTH for t in themes):
+        problems["themes"] = str(_l("每个主题不超过 %(n)d 个字。", n=THEME_LENGTH))
     if data.max_amount_per_project is not None:
         if data.max_amount_per_project <= 0:
             problems["max_amount_per_project"] = str(_l("单个项目资助上限应大于 0。"))
@@ -213,6 +220,7 @@ def _apply_round_data(round_: Round, data: RoundData) -> None:
     round_.publicity_days = data.publicity_days
     round_.delivery_ends_at = data.delivery_ends_at
     round_.categories = [c.strip() for c in data.categories if c.strip()]
+    round_.themes = [t.strip() for t in data.themes or [] if t.strip()]
     round_.max_amount_per_project_fen = (None if data.max_amount_per_project is None
                                          else to_fen(data.max_amount_per_project))
     round_.max_applications_per_org = data.max_applications_per_org

@@ -188,6 +188,22 @@ def _by_category(ctx: DashboardContext) -> PanelData | None:
         note=_("%(year)d 年", year=ctx.round.year))
 
 
+def _by_theme(ctx: DashboardContext) -> PanelData | None:
+    """主题 across categories; only for a round that defines themes."""
+    if not ctx.stats or "by_theme" not in ctx.stats:
+        return None
+    items = ctx.stats["by_theme"]
+    return PanelData(
+        columns=[_("主题"), _("立项项目"), _("立项金额"), _("同比增长")],
+        rows=[[t["theme"], t["projects"], _money(t["amount"]),
+               growth_text(t["growth_vs_previous_pct"], ctx.in_progress)] for t in items],
+        chart={"type": "bar", "unit": "yuan", "categories": [t["theme"] for t in items],
+               "series": [{"name": _("立项金额（元）"), "type": "bar", "axis": 0,
+                           "data": [yuan(t["amount"]) for t in items]}]},
+        note=_("%(year)d 年", year=ctx.round.year),
+        footnote=_("主题跨类别：一个项目可以带几个主题，各主题的数字不相加。"))
+
+
 def _map(ctx: DashboardContext) -> PanelData | None:
     amounts = ctx.region_amounts
     names = ctx.regions + sorted(set(amounts) - set(ctx.regions))
@@ -254,5 +270,6 @@ def _pipeline(ctx: DashboardContext) -> PanelData | None:
 register(Panel("by_year", _l("历年立项资金与项目"), _by_year, order=10, wide=True))
 register(Panel("map", _l("各县区立项资金"), _map, order=20, template="stats/_panel_map.html"))
 register(Panel("by_category", _l("按类别"), _by_category, order=30))
+register(Panel("by_theme", _l("按主题"), _by_theme, order=35))
 register(Panel("shares", _l("命题占比与首次立项占比"), _shares, order=40))
 register(Panel("pipeline", _l("本年度申报进展"), _pipeline, order=50))

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import aliased
 
-from marketplace.applications.models import Application, ApplicationStatus
+from marketplace.applications.models import Application, ApplicationStatus, ApplicationTheme
 from marketplace.core.money import from_fen
 from marketplace.extensions import db
 from marketplace.funds import sources as funds_sources
@@ -158,7 +158,7 @@ def round_stats(round_: Round, region: str | None = None) -> dict:
     first = db.session.execute(_first_time_query(region).where(Round.id == round_.id)).first()
     orgs, first_time = (int(first.orgs), int(first.first_time)) if first else (0, 0)
 
-    return {
+    figures = {
         "round": {"id": round_.id, "year": round_.year, "title": round_.title},
         "awarded_projects": projects,
         "awarded_amount": amount_text(amount_fen),
@@ -180,13 +180,49 @@ def round_stats(round_: Round, region: str | None = None) -> dict:
                        "projects": row["projects"], "amount": amount_text(row["amount_fen"])}
                       for row in funds_sources.awarded_by_source(round_.id, region)],
     }
+    # 主题: only a round that defines themes has theme figures, so the figures of every other
+    # round stay exactly what they were.
+    if round_.themes:
+        figures["by_theme"] = _round_by_theme(round_, region, had_previous)
+    return figures
 
 
-def yearly_series(region: str | None = None) -> list[dict]:
+def _by_year_theme(years: list[int] | None, region: str | None, round_id: int | None = None):
+    """(year, theme, projects, fen) of awarded projects carrying a theme (one query). A
+    project with two themes counts under each; the themes overlap and do not sum to the total."""
+    stmt = (_awarded().join(ApplicationTheme, ApplicationTheme.application_id == Application.id)
+            .add_columns(Round.year, ApplicationTheme.theme, func.count(Award.id),
+                         func.sum(Award.amount_fen))
+            .group_by(Round.year, ApplicationTheme.theme))
+    if years is not None:
+        stmt = stmt.where(Round.year.in_(years))
+    if round_id is not None:
+        stmt = stmt.where((Round.year != years[-1]) | (Award.round_id == round_id))
+    return [(r[0], r[1], int(r[2]), int(r[3]))
+            for r in db.session.execute(_in_region(stmt, region))]
+
+
+def _round_by_theme(round_: Round, region: str | None, had_previous: bool) -> list[dict]:
+    """Every theme of the round (zeros too, in the round's order), growth against the same
+    theme the year before."""
+    rows = _by_year_theme([round_.year - 1, round_.year], region, round_.id)
+    previous = {theme: fen for year, theme, _n, fen in rows if year == round_.year - 1}
+    this = {theme: (n, fen) for year, theme, n, fen in rows if year == round_.year}
+    names = [*round_.themes, *sorted(t for t in this if t not in round_.themes)]
+    return [{"theme": name, "projects": this.get(name, (0, 0))[0],
+             "amount": amount_text(this.get(name, (0, 0))[1]),
+             "growth_vs_previous_pct": growth(this.get(name, (0, 0))[1], previous.get(name))
+             if had_previous else None}
+            for name in names]
+
+
+def yearly_series(region: str | None = None, with_themes: bool = False) -> list[dict]:
     """Across years: projects, money, growth, challenge share and first-time share per year.
 
     Four queries whatever the number of rounds. A year with a round before 立项 is marked
-    `in_progress`; its growth, and the growth of the year after it, are null.
+    `in_progress`; its growth, and the growth of the year after it, are null. `with_themes`:
+    each year also gets `by_theme` (主题; one more query), projects, money and growth per
+    theme.
     """
     challenge_fen = case((Application.challenge_id.is_not(None), Award.amount_fen), else_=0)
     money = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in db.session.execute(_in_region(
@@ -198,6 +234,9 @@ def yearly_series(region: str | None = None) -> list[dict]:
     years = db.session.scalars(select(Round.year).distinct().where(
         Round.status != RoundStatus.DRAFT).order_by(Round.year)).all()
     running = years_in_progress()
+    themes: dict[int, dict[str, tuple[int, int]]] = {}
+    for year, theme, n, fen in (_by_year_theme(None, region) if with_themes else []):
+        themes.setdefault(year, {})[theme] = (n, fen)
     series = []
     previous = None
     for year in years:  # one entry per year, not per row
@@ -205,12 +244,21 @@ def yearly_series(region: str | None = None) -> list[dict]:
         orgs, first_time = first.get(year, (0, 0))
         comparable = (previous is not None and previous[0] == year - 1
                       and year not in running and previous[0] not in running)
-        series.append({
+        before = themes.get(year - 1, {})
+        entry = {
             "year": year, "projects": projects, "amount": amount_text(fen),
             "in_progress": year in running,
             "growth_vs_previous_pct": growth(fen, previous[1]) if comparable else None,
             "challenge_share_pct": percent(challenge, fen),
-            "first_time_share_pct": percent(first_time, orgs)})
+            "first_time_share_pct": percent(first_time, orgs)}
+        if with_themes:
+            entry["by_theme"] = [
+                {"theme": name, "projects": n, "amount": amount_text(theme_fen),
+                 "growth_vs_previous_pct": growth(theme_fen, before.get(name, (0, 0))[1])
+                 if comparable else None}
+                for name, (n, theme_fen) in sorted(themes.get(year, {}).items(),
+                                                   key=lambda t: (-t[1][1], t[0]))]
+        series.append(entry)
         previous = (year, fen)
     return series
 

@@ -44,6 +44,12 @@ def api_round_stats(round_id: int):
     return jsonify(services.round_stats(round_, _region_arg()))
 
 
+@bp.route("/api/v1/years")
+def api_years():
+    """The yearly figures (数据总览 across years), with money by theme per year."""
+    return jsonify({"years": services.yearly_series(_region_arg(), with_themes=True)})
+
+
 def _context() -> panels.DashboardContext:
     round_ = None
     if request.args.get("round", "").isdigit():

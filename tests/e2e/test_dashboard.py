@@ -127,7 +127,8 @@ def test_import_page_explains_the_columns_and_offers_the_template(live_server, e
 
     login(page, make_user(roles=[Role.ORGANIZER]))
     page.goto(live_server.url + "/history/import")
-    expect(page.get_by_test_id("import-columns").locator("tbody tr")).to_have_count(11)
+    # The 11 columns of the format and the optional themes (主题).
+    expect(page.get_by_test_id("import-columns").locator("tbody tr")).to_have_count(12)
     with page.expect_download() as download:
         page.get_by_test_id("template-link").click()
     assert download.value.suggested_filename == "history_template.csv"
