@@ -63,7 +63,7 @@ def departments_index():
     items = db.session.scalars(select(Department).order_by(Department.name)).all()
     return render_template("rounds/departments/index.html", departments=items, form=form,
                            counts=departments.contact_counts(),
-                           waiting=departments.waiting_drafts()), form_status()
+                           waiting_drafts=departments.waiting_drafts()), form_status()
 
 
 @bp.route("/departments/mine")

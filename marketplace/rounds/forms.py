@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import (
     DateTimeLocalField,
     FieldList,
@@ -27,8 +28,6 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-
-from sqlalchemy import select
 
 from marketplace.core.forms import CountField, DateInRange, MoneyField
 from marketplace.core.timeutil import local_to_utc, to_local
