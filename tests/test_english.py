@@ -2,13 +2,14 @@
 
 Every GET page of the app (walked from `app.url_map`, with ids from the demo data: a round in
 each stage, an application in each status, …) is rendered for each kind of visitor —
-anonymous, a group member, an organizer, a reviewer, finance, an admin, a department contact — with the English
-cookie, error pages included. What may stay Chinese is *data*: what people typed and the
-database holds (titles, names, organisation names, categories, comments; JSON values too) and
-the place names the round is configured with (REGIONS). Those strings are taken out of the
-page's text; what remains must hold no Han character and no full-width punctuation (a "："
-or "（" glued to English by a template). Text in another language on purpose carries its
-`lang` attribute (the language switch's "中文") and is left out as well.
+anonymous, a group member, an organizer, a reviewer, finance, an admin, a department
+contact — with the English cookie, error pages included. What may stay Chinese is *data*:
+what people typed and the database holds (titles, names, organisation names, categories,
+comments; JSON values too) and the place names the round is configured with (REGIONS).
+Those strings are taken out of the page's text; what remains must hold no Han character and
+no full-width punctuation (a "：" or "（" glued to English by a template). Text in another
+language on purpose carries its `lang` attribute (the language switch's "中文") and is left
+out as well.
 """
 from __future__ import annotations
 

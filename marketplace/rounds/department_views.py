@@ -156,10 +156,10 @@ def edit_draft(draft_id: int):
     draft = _draft(draft_id)
     visible_or_404(policy.can_edit_draft(current_user, draft))
     form = _draft_form(draft)
-    if form.validate_on_submit():
-        if perform(lambda: departments.update_draft(current_user, draft, _draft_data(form)),
-                   _("命题草稿已保存。"), form):
-            return redirect(url_for(".draft", draft_id=draft.id))
+    if form.validate_on_submit() and perform(
+            lambda: departments.update_draft(current_user, draft, _draft_data(form)),
+            _("命题草稿已保存。"), form):
+        return redirect(url_for(".draft", draft_id=draft.id))
     return render_template("rounds/departments/draft_form.html", form=form,
                            draft=draft), form_status()
 

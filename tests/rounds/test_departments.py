@@ -22,7 +22,13 @@ from marketplace.rounds.models import (
     Pool,
     RoundStatus,
 )
-from tests.factories import make_application, make_challenge, make_organisation, make_round, make_user
+from tests.factories import (
+    make_application,
+    make_challenge,
+    make_organisation,
+    make_round,
+    make_user,
+)
 from tests.rounds.helpers import organizer
 
 S = RoundStatus
