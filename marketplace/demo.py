@@ -34,6 +34,7 @@ DEMO_USERS = [
     ("island@demo.example.org", "嵊泗海岛公益服务社 周社长", []),
     ("daishan@demo.example.org", "蓝色港湾志愿服务中心 林主任", []),
     ("gouqi@demo.example.org", "枸杞岛青年志愿服务队 吴队长", []),
+    ("department@demo.example.org", "市公安局交警支队 何警官", []),
 ]
 
 DEMO_ORGANISATIONS = [

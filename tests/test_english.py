@@ -2,13 +2,14 @@
 
 Every GET page of the app (walked from `app.url_map`, with ids from the demo data: a round in
 each stage, an application in each status, …) is rendered for each kind of visitor —
-anonymous, a group member, an organizer, a reviewer, finance, an admin — with the English
-cookie, error pages included. What may stay Chinese is *data*: what people typed and the
-database holds (titles, names, organisation names, categories, comments; JSON values too) and
-the place names the round is configured with (REGIONS). Those strings are taken out of the
-page's text; what remains must hold no Han character and no full-width punctuation (a "："
-or "（" glued to English by a template). Text in another language on purpose carries its
-`lang` attribute (the language switch's "中文") and is left out as well.
+anonymous, a group member, an organizer, a reviewer, finance, an admin, a department
+contact — with the English cookie, error pages included. What may stay Chinese is *data*:
+what people typed and the database holds (titles, names, organisation names, categories,
+comments; JSON values too) and the place names the round is configured with (REGIONS).
+Those strings are taken out of the page's text; what remains must hold no Han character and
+no full-width punctuation (a "：" or "（" glued to English by a template). Text in another
+language on purpose carries its `lang` attribute (the language switch's "中文") and is left
+out as well.
 """
 from __future__ import annotations
 
@@ -31,7 +32,14 @@ from marketplace.funds.payment_models import Payment
 from marketplace.funds.spending_models import Expense, FundingSource, Variation
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.review.models import ReviewAssignment
-from marketplace.rounds.models import Challenge, ChallengeInvitation, Pool, Round
+from marketplace.rounds.models import (
+    Challenge,
+    ChallengeDraft,
+    ChallengeInvitation,
+    Department,
+    Pool,
+    Round,
+)
 from tests.conftest import IsolatedClient
 from tests.factories import make_project, make_stats_round
 
@@ -44,6 +52,7 @@ ROLES = {
     "reviewer": "reviewer1@demo.example.org",
     "finance": "finance@demo.example.org",
     "admin": "admin@demo.example.org",
+    "department": "department@demo.example.org",
 }
 # Tables holding text the app wrote itself (mail as sent), not what people typed.
 RENDERED = {"outbox_message"}
@@ -165,6 +174,9 @@ def path_values(app) -> dict[str, list]:
                                    lambda c: c.round_id),
         "pool_id": _first_per(db.session.scalars(select(Pool)).all(), lambda p: p.kind),
         "invitation_id": db.session.scalars(select(ChallengeInvitation.id)).all()[:3],
+        "department_id": db.session.scalars(select(Department.id)).all()[:2],
+        "draft_id": _first_per(db.session.scalars(select(ChallengeDraft)).all(),
+                               lambda d: d.status),
         "attachment_id": [first_attachment.id if first_attachment else 1],
         "source_id": db.session.scalars(select(FundingSource.id).order_by(FundingSource.id))
         .all()[:2],

@@ -68,6 +68,28 @@ def belongs_to_an_organisation(user) -> bool:
     return is_signed_in(user) and _has_a_membership(user)
 
 
+# Department contacts (命题方) are kept by the rounds domain, a layer above this one; it hands
+# its answer in through `department_contact_check`, as organisations do for membership.
+def _no_departments(user) -> bool:
+    return False
+
+
+_is_a_department_contact: Callable[[object], bool] = _no_departments
+
+
+def department_contact_check(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    """Register how to ask "is this user a contact of at least one partner department?"."""
+    global _is_a_department_contact
+    _is_a_department_contact = check
+    return check
+
+
+def is_department_contact(user) -> bool:
+    """The role `department`: a contact person of a partner department (命题方). It is held by
+    being named a contact of a department (rounds/departments.py), not granted as a Role."""
+    return is_signed_in(user) and _is_a_department_contact(user)
+
+
 def has_a_staff_role(user) -> bool:
     """Organizer, admin, reviewer or finance: someone the platform's own work is for."""
     return is_signed_in(user) and user.has_role(Role.ORGANIZER, Role.ADMIN, Role.REVIEWER,
@@ -117,6 +139,11 @@ class Roles:
     @cached_property
     def finance(self) -> bool:
         return is_finance(self._user)
+
+    @cached_property
+    def department(self) -> bool:
+        """A partner department's contact (is_department_contact): one query when asked."""
+        return is_department_contact(self._user)
 
     @cached_property
     def staff(self) -> bool:

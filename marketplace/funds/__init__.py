@@ -12,6 +12,7 @@ from marketplace.funds import (  # noqa: F401 - its parts (create_app)
     cli,
     closing,
     demo,
+    department_results,
     expense_views,
     expenses,
     models,

@@ -3,6 +3,8 @@ public round and challenge pages; what higher domains add to them (`contribution
 from marketplace.rounds import (  # noqa: F401 - its parts (create_app)
     audit_labels,  # noqa: F401,E402 - what the audit log calls its actions
     demo,
+    department_views,
+    departments,
     models,
     todo,
     views,

@@ -7,7 +7,14 @@ from sqlalchemy import select
 
 from marketplace.audit import labels
 from marketplace.extensions import db
-from marketplace.rounds.models import Challenge, ChallengeInvitation, Pool, Round
+from marketplace.rounds.models import (
+    Challenge,
+    ChallengeDraft,
+    ChallengeInvitation,
+    Department,
+    Pool,
+    Round,
+)
 
 
 def _rounds(ids: set[int]) -> dict[int, str]:
@@ -21,6 +28,16 @@ def _pools(ids: set[int]) -> dict[int, str]:
 def _challenges(ids: set[int]) -> dict[int, str]:
     return dict(db.session.execute(select(Challenge.id, Challenge.title)
                                    .where(Challenge.id.in_(ids))).all())
+
+
+def _departments(ids: set[int]) -> dict[int, str]:
+    return dict(db.session.execute(select(Department.id, Department.name)
+                                   .where(Department.id.in_(ids))).all())
+
+
+def _challenge_drafts(ids: set[int]) -> dict[int, str]:
+    return dict(db.session.execute(select(ChallengeDraft.id, ChallengeDraft.title)
+                                   .where(ChallengeDraft.id.in_(ids))).all())
 
 
 def _challenge_invitations(ids: set[int]) -> dict[int, str]:
@@ -46,10 +63,18 @@ labels.actions({
     "challenge.invite": _l("邀请组织揭榜"),
     "challenge_invitation.answer": _l("答复了揭榜邀请"),
     "matching_preference.set": _l("设置了对接偏好"),
+    "department.create": _l("新建了命题部门"),
+    "department.add_contact": _l("添加了部门联系人"),
+    "department.remove_contact": _l("移除了部门联系人"),
+    "challenge_draft.create": _l("起草了命题"),
+    "challenge_draft.update": _l("修改了命题草稿"),
+    "challenge_draft.publish": _l("发布了部门命题草稿"),
 })
 labels.object_kind("round", _l("年度项目"), names=_rounds)
 labels.object_kind("pool", _l("资金池"), names=_pools)
 labels.object_kind("challenge", _l("命题"), names=_challenges)
+labels.object_kind("department", _l("命题部门"), names=_departments)
+labels.object_kind("challenge_draft", _l("命题草稿"), names=_challenge_drafts)
 labels.object_kind("challenge_invitation", _l("揭榜邀请"), names=_challenge_invitations)
 labels.fields({
     "round_id": _l("年度项目"),
@@ -85,4 +110,5 @@ labels.fields({
     "eligible_regions": _l("限定县区"),
     "eligible_org_types": _l("限定组织类型"),
     "sources": _l("资金来源"),
+    "department_id": _l("命题方"),
 })

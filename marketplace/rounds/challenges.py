@@ -21,6 +21,7 @@ from marketplace.rounds.matching import check_regions, notify_challenge_publishe
 from marketplace.rounds.models import (
     Challenge,
     ChallengeInvitation,
+    Department,
     InvitationAnswer,
     MatchNotice,
     Pool,
@@ -33,7 +34,7 @@ from marketplace.rounds.services import lock_round
 
 CHALLENGE_FIELDS = ["title", "background", "expected_outcomes", "indicators",
                     "cap_per_team_fen", "slots", "pool_id", "eligible_regions",
-                    "eligible_org_types"]
+                    "eligible_org_types", "department_id"]
 # What the String(n) column holds: a longer title is refused, not a database error.
 CHALLENGE_TITLE_LENGTH = Challenge.title.property.columns[0].type.length
 
@@ -50,6 +51,7 @@ class ChallengeData:
     pool_amount: Decimal | None = None  # for a new pool; default cap × slots
     eligible_regions: list[str] = field(default_factory=list)
     eligible_org_types: list[str] = field(default_factory=list)
+    department_id: int | None = None   # 命题方
 
 
 def _check_challenge(round_: Round, data: ChallengeData) -> None:
@@ -74,6 +76,8 @@ def _check_challenge(round_: Round, data: ChallengeData) -> None:
         pool = db.session.get(Pool, data.pool_id)
         if pool is None or pool.round_id != round_.id:
             raise NotAllowed(_l("请选择本创投集市的资金池。"), field="pool_id")
+    if data.department_id is not None and db.session.get(Department, data.department_id) is None:
+        raise NotAllowed(_l("请选择命题方。"), field="department_id")
 
 
 def _apply_challenge_data(challenge: Challenge, data: ChallengeData) -> None:
@@ -83,6 +87,7 @@ def _apply_challenge_data(challenge: Challenge, data: ChallengeData) -> None:
     challenge.indicators = data.indicators or ""
     challenge.cap_per_team_fen = to_fen(data.cap_per_team)
     challenge.slots = data.slots
+    challenge.department_id = data.department_id
     challenge.eligible_regions = check_regions(list(data.eligible_regions),
                                                 "eligible_regions")
     challenge.eligible_org_types = [t.value for t in OrganisationType

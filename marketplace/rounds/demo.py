@@ -12,9 +12,18 @@ from sqlalchemy import select
 
 from marketplace.core.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.rounds import challenges, invitations, pools, services
+from marketplace.rounds import challenges, departments, invitations, pools, services
 from marketplace.rounds.challenges import ChallengeData
-from marketplace.rounds.models import Challenge, Pool, PoolKind, Round, RoundStatus
+from marketplace.rounds.models import (
+    Challenge,
+    ChallengeDraft,
+    Department,
+    DepartmentContact,
+    Pool,
+    PoolKind,
+    Round,
+    RoundStatus,
+)
 from marketplace.rounds.services import RoundData
 
 ORDER = 10
@@ -31,6 +40,23 @@ CHALLENGES = [
      "面向社区居民和中小学生开展垃圾分类宣讲与入户指导，提升分类准确率。"),
 ]
 TARGETED_POOL = "海岛定向扶持资金池"
+# 命题方: the partner department behind 斑马线守护, its contact, and its draft for next year.
+DEPARTMENT = "市公安局交警支队"
+DEPARTMENT_CONTACT = "department@demo.example.org"
+DEPARTMENT_CHALLENGES = {"斑马线守护"}
+DEPARTMENT_DRAFT = "文明交通场站"
+
+
+def _department(staff, contact_email: str | None, users: dict) -> Department:
+    department = db.session.scalar(select(Department).where(Department.name == DEPARTMENT))
+    if department is None:
+        department = departments.create_department(staff, DEPARTMENT)
+    contact = users.get(contact_email) if contact_email else None
+    if contact is not None and db.session.scalar(select(DepartmentContact.id).where(
+            DepartmentContact.department_id == department.id,
+            DepartmentContact.user_id == contact.id)) is None:
+        departments.add_contact(staff, department, contact.email)
+    return department
 
 
 def _find_round(year: int, title: str) -> Round | None:
@@ -43,6 +69,7 @@ def seed(context: dict) -> dict:
     now = utcnow().replace(second=0, microsecond=0)
     year = now.year
     created = 0
+    department = _department(staff, DEPARTMENT_CONTACT, context["users"])
 
     title = f"{year}年志愿服务集市创投项目"
     round_ = _find_round(year, title)
@@ -72,7 +99,8 @@ def seed(context: dict) -> dict:
                 title=c_title, cap_per_team=Decimal(cap), slots=slots, background=background,
                 expected_outcomes="形成可复制的志愿服务模式，服务对象满意度 90% 以上。",
                 indicators="开展活动不少于 12 次；参与志愿者不少于 30 人次。",
-                eligible_regions=regions))
+                eligible_regions=regions,
+                department_id=department.id if c_title in DEPARTMENT_CHALLENGES else None))
     general = db.session.scalar(select(Pool).where(Pool.round_id == round_.id,
                                                    Pool.kind == PoolKind.GENERAL))
     if general is None and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
@@ -97,6 +125,17 @@ def seed(context: dict) -> dict:
             year=year + 1, title=draft_title, introduction="筹备中。",
             total_budget=Decimal("600000.00")))
         created += 1
+
+    contact = context["users"].get(DEPARTMENT_CONTACT)
+    if contact is not None and draft.status == RoundStatus.DRAFT and db.session.scalar(
+            select(ChallengeDraft.id).where(ChallengeDraft.round_id == draft.id,
+                                            ChallengeDraft.title == DEPARTMENT_DRAFT)) is None:
+        departments.create_draft(contact, departments.DraftData(
+            department_id=department.id, round_id=draft.id, title=DEPARTMENT_DRAFT,
+            cap_per_team=Decimal("30000"), slots=2,
+            background="公交场站、地铁站口等交通场站的文明乘车秩序需要志愿者常态化引导。",
+            expected_outcomes="场站文明乘车秩序明显改善。",
+            indicators="每周在岗服务不少于 2 次。"))
 
     db.session.flush()
     context["created"]["rounds"] = context["created"].get("rounds", 0) + created

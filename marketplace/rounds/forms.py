@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import (
     DateTimeLocalField,
     FieldList,
@@ -30,12 +31,14 @@ from wtforms.validators import (
 
 from marketplace.core.forms import CountField, DateInRange, MoneyField
 from marketplace.core.timeutil import local_to_utc, to_local
+from marketplace.extensions import db
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS
 from marketplace.rounds.challenges import ChallengeData
 from marketplace.rounds.models import (
     BUDGET_CATEGORY_LABELS,
     DEFAULT_CATEGORIES,
     BudgetCategory,
+    Department,
     PoolKind,
     Round,
 )
@@ -227,6 +230,7 @@ class ChallengeForm(FlaskForm):
                               validators=[DataRequired(_l("请填写每队资助上限。"))])
     slots = CountField(_l("揭榜队伍数"), default=1,
                        validators=[InputRequired(_l("请填写揭榜队伍数。"))], minimum=1, maximum=100)
+    department_id = SelectField(_l("命题方"), default="")
     pool_id = SelectField(_l("资金池"))
     pool_amount = MoneyField(_l("新资金池金额（元）"), validators=[Optional()],
                              description=_l("不填则为 每队上限 × 队伍数。"))
@@ -241,6 +245,9 @@ class ChallengeForm(FlaskForm):
         choices += [SelectChoice(str(p.id), _l("%(name)s（%(kind)s）", name=p.name,
                                                 kind=p.kind.label)) for p in round_.pools]
         self.pool_id.choices = choices
+        self.department_id.choices = [SelectChoice("", _l("无（团市委命题）"))] + [
+            SelectChoice(str(d.id), d.name) for d in db.session.scalars(
+                select(Department).order_by(Department.name))]
         self.eligible_regions.choices = [SelectChoice(r) for r in current_app.config["REGIONS"]]
         self.eligible_org_types.choices = [SelectChoice(t.value, label)
                                            for t, label in ORGANISATION_TYPE_LABELS.items()]
@@ -254,7 +261,12 @@ class ChallengeForm(FlaskForm):
             slots=self.slots.data, pool_id=pool_id,
             pool_amount=self.pool_amount.amount if "pool_amount" in self else None,
             eligible_regions=list(self.eligible_regions.data or []),
-            eligible_org_types=list(self.eligible_org_types.data or []))
+            eligible_org_types=list(self.eligible_org_types.data or []),
+            department_id=int(self.department_id.data) if self.department_id.data else None)
+
+    def validate_department_id(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("请选择命题方。"))
 
     def validate_pool_id(self, field):
         if field.data not in {choice.value for choice in field.choices}:
@@ -303,3 +315,43 @@ class PublicityDetailsForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class ChallengeDraftForm(FlaskForm):
+    """What a department contact proposes: the theme and its size; the pool, the regions and
+    the publishing are the organizer's."""
+
+    department_id = SelectField(_l("命题部门"))
+    round_id = SelectField(_l("创投集市"))
+    title = StringField(_l("命题名称"), validators=[DataRequired(_l("请填写命题名称。")),
+                                                Length(max=200)])
+    background = TextAreaField(_l("命题背景"), validators=[Optional(), Length(max=5000)])
+    expected_outcomes = TextAreaField(_l("预期成效"), validators=[Optional(), Length(max=5000)])
+    indicators = TextAreaField(_l("考核指标"), validators=[Optional(), Length(max=5000)])
+    cap_per_team = MoneyField(_l("每队资助上限（元）"),
+                              validators=[DataRequired(_l("请填写每队资助上限。"))])
+    slots = CountField(_l("揭榜队伍数"), default=1,
+                       validators=[InputRequired(_l("请填写揭榜队伍数。"))], minimum=1, maximum=100)
+
+    def __init__(self, *args, departments, rounds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.department_id.choices = [SelectChoice(str(d.id), d.name) for d in departments]
+        self.round_id.choices = [SelectChoice(str(r.id), r.title) for r in rounds]
+
+    def validate_department_id(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("请选择命题部门。"))
+
+    def validate_round_id(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("请选择创投集市。"))
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("部门名称"), validators=[DataRequired(_l("请填写部门名称。")),
+                                               Length(max=120)])
+
+
+class DepartmentContactForm(FlaskForm):
+    email = StringField(_l("联系人邮箱"), validators=[DataRequired(_l("请填写联系人邮箱。")),
+                                                 Length(max=254)])

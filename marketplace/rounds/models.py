@@ -206,6 +206,8 @@ class Challenge(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     pool_id: Mapped[int | None] = mapped_column(ForeignKey("pool.id"), index=True)
+    # 命题方: the partner department that proposed it (none: the organizer's own theme).
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     background: Mapped[str] = mapped_column(Text, default="")
     expected_outcomes: Mapped[str] = mapped_column(Text, default="")
@@ -219,6 +221,7 @@ class Challenge(db.Model):
 
     round: Mapped[Round] = relationship(back_populates="challenges")
     pool: Mapped[Pool | None] = relationship()
+    department: Mapped[Department | None] = relationship()
 
     @property
     def cap_per_team(self) -> Decimal:
@@ -300,3 +303,90 @@ class ChallengeInvitation(db.Model):
 
     challenge: Mapped[Challenge] = relationship()
     organisation = relationship("Organisation")
+
+
+# --- Partner departments (命题方 / 联合单位): tables added in migration 0012d_departments -------
+
+class Department(db.Model):
+    """A partner department: proposes challenges (命题方); its contacts are user accounts."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    contacts: Mapped[list[DepartmentContact]] = relationship(
+        back_populates="department", order_by="DepartmentContact.id",
+        cascade="all, delete-orphan")
+
+
+class DepartmentContact(db.Model):
+    """A user who speaks for a department: drafts its challenges, follows their bids."""
+
+    __tablename__ = "department_contact"
+    __table_args__ = (UniqueConstraint("department_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    department: Mapped[Department] = relationship(back_populates="contacts")
+    user = relationship("User", foreign_keys=[user_id])
+
+
+class ChallengeDraftStatus(str, enum.Enum):
+    DRAFT = "draft"          # the department still writes it; the organizer may read it
+    PUBLISHED = "published"  # the organizer made it a challenge of the round
+
+    @property
+    def label(self) -> str:
+        return str({ChallengeDraftStatus.DRAFT: _l("待发布"),
+                    ChallengeDraftStatus.PUBLISHED: _l("已发布")}[self])
+
+    @property
+    def tone(self) -> str:
+        return {ChallengeDraftStatus.DRAFT: "warning",
+                ChallengeDraftStatus.PUBLISHED: "success"}[self]
+
+
+class ChallengeDraft(db.Model):
+    """A challenge a department proposes for a round. It is no challenge yet (no pool, no
+    money, not public) until an organizer publishes it, which makes the `challenge`."""
+
+    __tablename__ = "challenge_draft"
+    __table_args__ = (
+        CheckConstraint("slots >= 1", name="at_least_one_slot"),
+        CheckConstraint("cap_per_team_fen > 0", name="positive_cap"),
+        CheckConstraint("(status = 'published') = (challenge_id IS NOT NULL)",
+                        name="published_has_challenge"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"),
+                                          index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    background: Mapped[str] = mapped_column(Text, default="")
+    expected_outcomes: Mapped[str] = mapped_column(Text, default="")
+    indicators: Mapped[str] = mapped_column(Text, default="")
+    cap_per_team_fen: Mapped[Fen]
+    slots: Mapped[int] = mapped_column(default=1)
+    status: Mapped[ChallengeDraftStatus] = mapped_column(
+        enum_column(ChallengeDraftStatus, 10), default=ChallengeDraftStatus.DRAFT, index=True)
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A published draft's challenge cannot be deleted (rounds/departments.py says so).
+    challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenge.id"), unique=True)
+
+    department: Mapped[Department] = relationship()
+    round: Mapped[Round] = relationship()
+    challenge: Mapped[Challenge | None] = relationship()
+
+    @property
+    def cap_per_team(self) -> Decimal:
+        return from_fen(self.cap_per_team_fen)

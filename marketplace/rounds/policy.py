@@ -9,12 +9,17 @@ from sqlalchemy import Select, select
 from marketplace.accounts.roles import is_organizer
 from marketplace.core.policy import ALLOW, Decision, deny
 from marketplace.core.timeutil import format_local
+from marketplace.extensions import db
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from marketplace.organisations.policy import can_edit as can_edit_organisation
 from marketplace.organisations.policy import eligibility_region, membership_of
 from marketplace.rounds.models import (
     Challenge,
+    ChallengeDraft,
+    ChallengeDraftStatus,
     ChallengeInvitation,
+    Department,
+    DepartmentContact,
     InvitationAnswer,
     MatchingPreference,
     Round,
@@ -185,3 +190,66 @@ def visible_rounds(user) -> Select:
     if is_organizer(user):
         return stmt
     return stmt.where(Round.status != RoundStatus.DRAFT)
+
+
+# --- partner departments (命题方) ---------------------------------------------------------
+
+def department_ids_of(user) -> set[int]:
+    """The departments this user is a contact of (none for anonymous)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(db.session.scalars(select(DepartmentContact.department_id)
+                                  .where(DepartmentContact.user_id == user.id)))
+
+
+def can_manage_departments(user) -> Decision:
+    if is_organizer(user):
+        return ALLOW
+    return deny(_l("只有团市委工作人员可以管理命题部门。"))
+
+
+def can_view_department(user, department: Department) -> Decision:
+    """Organizers see every department; a contact sees their own, nobody else any."""
+    if is_organizer(user) or department.id in department_ids_of(user):
+        return ALLOW
+    return deny(_l("找不到该部门。"))
+
+
+def draftable_rounds(user) -> Select:
+    """The rounds a department contact may propose a challenge for: those still taking
+    challenges (draft or open)."""
+    return select(Round).where(Round.status.in_(EDITABLE), Round.imported.is_(False))
+
+
+def can_draft_challenge(user, department: Department, round_: Round) -> Decision:
+    """A contact drafts for their own department, for a round still taking challenges."""
+    if department.id not in department_ids_of(user):
+        return deny(_l("只有该部门的联系人可以起草命题。"))
+    if round_.status not in EDITABLE or round_.imported:
+        return deny(_l("评审开始后不能再起草命题。"))
+    return ALLOW
+
+
+def can_view_draft(user, draft: ChallengeDraft) -> Decision:
+    if is_organizer(user) or draft.department_id in department_ids_of(user):
+        return ALLOW
+    return deny(_l("找不到该命题草稿。"))
+
+
+def can_edit_draft(user, draft: ChallengeDraft) -> Decision:
+    if draft.department_id not in department_ids_of(user):
+        return deny(_l("只有该部门的联系人可以修改命题草稿。"))
+    if draft.status != ChallengeDraftStatus.DRAFT:
+        return deny(_l("命题已发布，不能再修改草稿。"))
+    if draft.round.status not in EDITABLE:
+        return deny(_l("评审开始后不能再修改命题草稿。"))
+    return ALLOW
+
+
+def can_publish_draft(user, draft: ChallengeDraft, **context) -> Decision:
+    """Publishing puts money (a pool) behind the challenge: organizers only."""
+    if not is_organizer(user):
+        return deny(_l("只有团市委工作人员可以发布命题。"))
+    if draft.status != ChallengeDraftStatus.DRAFT:
+        return deny(_l("这份命题草稿已经发布过了。"))
+    return can_edit_round(user, draft.round)

@@ -130,7 +130,8 @@ def index():
 def detail(round_id: int):
     round_ = db.session.scalar(
         select(Round).where(Round.id == round_id)
-        .options(selectinload(Round.pools), selectinload(Round.challenges)))
+        .options(selectinload(Round.pools),
+                 selectinload(Round.challenges).selectinload(Challenge.department)))
     visible_or_404(round_ is not None and policy.can_view_round(current_user, round_))
     now = utcnow()
     return render_template(
@@ -379,6 +380,7 @@ def edit_challenge(challenge_id: int):
     if request.method == "GET":
         form.cap_per_team.set_amount(challenge.cap_per_team)
         form.pool_id.data = str(challenge.pool_id) if challenge.pool_id else None
+        form.department_id.data = str(challenge.department_id or "")
     if form.validate_on_submit() and perform(
             lambda: challenges.update_challenge(current_user, challenge, form.to_data()),
             _("命题已保存。"), form):

@@ -16,7 +16,7 @@ from tests.factories import make_organisation, make_user
 ROOT = Path(__file__).resolve().parents[2]
 
 PUBLIC = ["首页", "创投集市", "立项公示", "数据总览"]
-STAFF = ["新建创投集市", "评审与立项", "申报管理", "历史数据"]
+STAFF = ["新建创投集市", "命题部门", "评审与立项", "申报管理", "历史数据"]
 ADMIN = ["组织审核", "用户与角色", "邀请用户", "审计日志", "隐私政策与用户协议"]
 
 # person -> (links in the bar, the 工作台 menu, the 系统管理 menu), in drawing order. 我的组织 and

@@ -31,8 +31,8 @@ from marketplace.organisations import services as organisations
 from marketplace.organisations.models import InvitationStatus, OrganisationStatus
 from marketplace.review import decisions, publicity
 from marketplace.review.models import AssignmentStatus, ObjectionStatus, ReviewStatus
-from marketplace.rounds import invitations
-from marketplace.rounds.models import InvitationAnswer, RoundStatus
+from marketplace.rounds import departments, invitations
+from marketplace.rounds.models import ChallengeDraftStatus, InvitationAnswer, RoundStatus
 from tests.factories import (
     PDF,
     make_application,
@@ -244,6 +244,19 @@ def _agreement():
     return agreement, make_user(), AgreementStatus.SIGNED, AgreementStatus.SCAN_UPLOADED
 
 
+def _challenge_draft():
+    from_staff = make_user(roles=[Role.ORGANIZER])
+    contact = make_user()
+    department = departments.create_department(from_staff, "市公安局交警支队")
+    departments.add_contact(from_staff, department, contact.email)
+    draft = departments.create_draft(contact, departments.DraftData(
+        department_id=department.id, round_id=make_round(status=RoundStatus.OPEN).id,
+        title="文明交通场站", cap_per_team=Decimal("30000")))
+    db.session.commit()
+    # The department's own contact may not publish: organizers only.
+    return draft, contact, ChallengeDraftStatus.PUBLISHED, ChallengeDraftStatus.DRAFT
+
+
 # workflow name -> builder: (object, actor refused by the policy, target in the table,
 # target not in the table)
 REFUSALS = {
@@ -253,6 +266,7 @@ REFUSALS = {
     "organisation": _verification,
     "organisation_invitation": _organisation_invitation,
     "challenge_invitation": _challenge_invitation,
+    "challenge_draft": _challenge_draft,
     "review_assignment": _assignment,
     "review": _review,
     "objection": _objection,
