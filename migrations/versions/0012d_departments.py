@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012d_departments'
-down_revision = '0011i_invitations'
+down_revision = '0012t_themes'
 branch_labels = None
 depends_on = None
 
