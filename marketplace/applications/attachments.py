@@ -10,7 +10,6 @@ import zipfile
 from datetime import datetime
 from io import BytesIO
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -18,7 +17,7 @@ from marketplace.applications import policy
 from marketplace.applications.models import Application, Attachment
 from marketplace.applications.services import lock_application
 from marketplace.audit.services import record
-from marketplace.core.files import remove_after_commit, remove_on_rollback
+from marketplace.core.files import remove_after_commit, remove_on_rollback, upload_folder
 from marketplace.core.policy import NotAllowed, require
 from marketplace.extensions import db
 
@@ -87,9 +86,7 @@ def checked_scan(filename: str, data: bytes, missing, field: str = "scan") -> tu
 
 
 def upload_dir() -> str:
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "applications")
-    os.makedirs(path, exist_ok=True)
-    return path
+    return upload_folder("applications")
 
 
 def attachment_path(attachment: Attachment) -> str:

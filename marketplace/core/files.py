@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -65,3 +66,9 @@ def _ended(session: Session, transaction) -> None:
     session.info.pop(_DELETED, None)
     _remove(session.info.pop(_WRITTEN, []))
 
+
+def upload_folder(name: str) -> str:
+    """UPLOAD_FOLDER/<name>, made when first needed (uploads live outside static/)."""
+    path = os.path.join(current_app.config["UPLOAD_FOLDER"], name)
+    os.makedirs(path, exist_ok=True)
+    return path

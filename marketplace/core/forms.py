@@ -153,3 +153,15 @@ class DateInRange:
             raise ValidationError(self.message or _l(
                 "请填写 %(earliest)s 至 %(latest)s 之间的日期。",
                 earliest=self.earliest.isoformat(), latest=self.latest.isoformat()))
+
+
+class OneOfChoices:
+    """A select whose choices are built per request: the value must be one of them (WTForms'
+    own check is off on these fields, validate_choice=False, so the message is ours)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(self.message)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.applications.attachments import check_file, clean_filename
 from marketplace.applications.models import Application
 from marketplace.audit.services import record
-from marketplace.core.files import remove_after_commit, remove_on_rollback
+from marketplace.core.files import remove_after_commit, remove_on_rollback, upload_folder
 from marketplace.core.locks import lock_rows
 from marketplace.core.money import format_yuan
 from marketplace.core.policy import NotAllowed, require
@@ -364,9 +364,7 @@ def sign_agreement(actor, award: Award, signer_name: str, seen_sha256: str, ip: 
 
 
 def scan_dir() -> str:
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "agreements")
-    os.makedirs(path, exist_ok=True)
-    return path
+    return upload_folder("agreements")
 
 
 def scan_path(agreement: Agreement) -> str:

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, joinedload
@@ -34,7 +33,7 @@ from marketplace.applications.attachments import (
 )
 from marketplace.applications.models import Application
 from marketplace.audit.services import record
-from marketplace.core.files import remove_on_rollback
+from marketplace.core.files import remove_on_rollback, upload_folder
 from marketplace.core.money import MAX_AMOUNT, from_fen, to_fen
 from marketplace.core.policy import NotAllowed, require
 from marketplace.core.timeutil import to_local, utcnow
@@ -234,9 +233,7 @@ class ExpenseData:
 
 
 def upload_dir() -> str:
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "funds")
-    os.makedirs(path, exist_ok=True)
-    return path
+    return upload_folder("funds")
 
 
 def scan_path(expense: Expense) -> str:

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -38,7 +37,7 @@ from marketplace.applications.attachments import (
     checked_scan,
 )
 from marketplace.audit.services import record
-from marketplace.core.files import remove_on_rollback
+from marketplace.core.files import remove_on_rollback, upload_folder
 from marketplace.core.money import MAX_AMOUNT, format_yuan, from_fen, to_fen
 from marketplace.core.policy import NotAllowed, require
 from marketplace.core.timeutil import to_local, utcnow
@@ -194,9 +193,7 @@ class PaymentData:
 
 
 def payments_dir() -> str:
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "payments")
-    os.makedirs(path, exist_ok=True)
-    return path
+    return upload_folder("payments")
 
 
 def scan_path(payment: Payment) -> str:

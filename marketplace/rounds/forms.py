@@ -26,10 +26,9 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
-    ValidationError,
 )
 
-from marketplace.core.forms import CountField, DateInRange, MoneyField
+from marketplace.core.forms import CountField, DateInRange, MoneyField, OneOfChoices
 from marketplace.core.timeutil import local_to_utc, to_local
 from marketplace.extensions import db
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS
@@ -230,8 +229,9 @@ class ChallengeForm(FlaskForm):
                               validators=[DataRequired(_l("请填写每队资助上限。"))])
     slots = CountField(_l("揭榜队伍数"), default=1,
                        validators=[InputRequired(_l("请填写揭榜队伍数。"))], minimum=1, maximum=100)
-    department_id = SelectField(_l("命题方"), default="")
-    pool_id = SelectField(_l("资金池"))
+    department_id = SelectField(_l("命题方"), default="",
+                                validators=[OneOfChoices(_l("请选择命题方。"))])
+    pool_id = SelectField(_l("资金池"), validators=[OneOfChoices(_l("请选择资金池。"))])
     pool_amount = MoneyField(_l("新资金池金额（元）"), validators=[Optional()],
                              description=_l("不填则为 每队上限 × 队伍数。"))
     eligible_regions = MultiCheckboxField(_l("限定县区"), description=_l("不选表示不限。"))
@@ -263,14 +263,6 @@ class ChallengeForm(FlaskForm):
             eligible_regions=list(self.eligible_regions.data or []),
             eligible_org_types=list(self.eligible_org_types.data or []),
             department_id=int(self.department_id.data) if self.department_id.data else None)
-
-    def validate_department_id(self, field):
-        if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("请选择命题方。"))
-
-    def validate_pool_id(self, field):
-        if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("请选择资金池。"))
 
 
 class PreferenceForm(FlaskForm):
@@ -321,8 +313,9 @@ class ChallengeDraftForm(FlaskForm):
     """What a department contact proposes: the theme and its size; the pool, the regions and
     the publishing are the organizer's."""
 
-    department_id = SelectField(_l("命题部门"))
-    round_id = SelectField(_l("创投集市"))
+    department_id = SelectField(_l("命题部门"),
+                                validators=[OneOfChoices(_l("请选择命题部门。"))])
+    round_id = SelectField(_l("创投集市"), validators=[OneOfChoices(_l("请选择创投集市。"))])
     title = StringField(_l("命题名称"), validators=[DataRequired(_l("请填写命题名称。")),
                                                 Length(max=200)])
     background = TextAreaField(_l("命题背景"), validators=[Optional(), Length(max=5000)])
@@ -337,14 +330,6 @@ class ChallengeDraftForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.department_id.choices = [SelectChoice(str(d.id), d.name) for d in departments]
         self.round_id.choices = [SelectChoice(str(r.id), r.title) for r in rounds]
-
-    def validate_department_id(self, field):
-        if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("请选择命题部门。"))
-
-    def validate_round_id(self, field):
-        if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("请选择创投集市。"))
 
 
 class DepartmentForm(FlaskForm):
